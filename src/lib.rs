@@ -1,0 +1,47 @@
+//! # kube-tls-bootstrap
+//!
+//! The Kubernetes kubelet TLS-bootstrap protocol as a library: typed models, pure functions and
+//! sans-IO state machines, so that controllers, approvers, node agents, test harnesses and fuzzers
+//! can run the protocol, check it and reason about it without a cluster.
+//!
+//! ## The protocol on one page
+//!
+//! 1. **A shared secret.** The admin puts a bootstrap token into kube-apiserver's static token
+//!    file (`token.csv`: `token,user,uid,"group1,group2"`) or creates a kubeadm bootstrap token
+//!    (a `bootstrap.kubernetes.io/token` Secret in `kube-system`).
+//! 2. **Permission to ask.** A ClusterRoleBinding grants the bootstrap group the
+//!    `system:node-bootstrapper` ClusterRole, which allows `create` on
+//!    `certificatesigningrequests`.
+//! 3. **The request.** The kubelet generates a key and sends a PKCS#10 request inside a
+//!    `certificates.k8s.io/v1` CertificateSigningRequest with signer
+//!    `kubernetes.io/kube-apiserver-client-kubelet`, subject `CN=system:node:<name>,
+//!    O=system:nodes`.
+//! 4. **The API server** authenticates the bearer token, authorizes the `create`, validates the
+//!    object (the request must parse and carry a valid self-signature), and stores it: **Pending**.
+//! 5. **Approval.** An admin (`kubectl certificate approve`) or the approving controller (after a
+//!    SubjectAccessReview for `certificatesigningrequests/nodeclient` or `/selfnodeclient`) adds
+//!    the **Approved** condition — or **Denied**.
+//! 6. **Signing.** The signing controller issues the certificate into `status.certificate`
+//!    (**Issued**) or marks the request **Failed**.
+//! 7. **The kubelet** writes its key, certificate and `kubelet.kubeconfig`, joins the cluster, and
+//!    rotates the certificate at 70–90 % of its lifetime.
+//!
+//! ## Which module does which step
+//!
+//! | module | step |
+//! |---|---|
+//! | [`time`] | instants as values; RFC 3339 as Go parses and prints it |
+//!
+//! ## Sans-IO
+//!
+//! The library never reads a clock, draws randomness, or touches files or sockets. Time, keys,
+//! serial-number bytes and jitter come in as arguments; effects ("create this object", "write this
+//! file", "sign this") go out as values that the caller performs. `clippy.toml` enforces it.
+//!
+//! ## Faithful first
+//!
+//! Wherever Kubernetes' behaviour is observable — error texts, CSR names, RBAC reasons,
+//! validation messages, the kubectl CONDITION column, the issued certificate's profile — this
+//! crate reproduces it byte for byte; tests pin the exact strings.
+
+pub mod time;
