@@ -31,6 +31,7 @@
 //! | module | step |
 //! |---|---|
 //! | [`time`] | instants as values; RFC 3339 as Go parses and prints it |
+//! | [`identity`] | who is calling: `UserInfo`, `token.csv`, bootstrap tokens, bearer headers, the authenticator chain |
 //!
 //! ## Sans-IO
 //!
@@ -44,4 +45,5 @@
 //! validation messages, the kubectl CONDITION column, the issued certificate's profile — this
 //! crate reproduces it byte for byte; tests pin the exact strings.
 
+pub mod identity;
 pub mod time;

@@ -1,0 +1,104 @@
+//! Who is calling: the user the API server sees after authentication.
+//!
+//! [`UserInfo`] is Kubernetes' `user.Info`; the well-known user and group names are constants.
+
+use std::collections::BTreeMap;
+
+/// The group every authenticated user is given (appended after authentication).
+pub const ALL_AUTHENTICATED: &str = "system:authenticated";
+/// The group of requests that carry no credentials.
+pub const ALL_UNAUTHENTICATED: &str = "system:unauthenticated";
+/// The user name of requests that carry no credentials.
+pub const ANONYMOUS: &str = "system:anonymous";
+/// The superuser group: the privileged authorizer allows everything to its members.
+pub const SYSTEM_PRIVILEGED_GROUP: &str = "system:masters";
+/// The group of kubelet client certificates (`O=system:nodes`).
+pub const NODES_GROUP: &str = "system:nodes";
+/// The prefix of a node's user name (`CN=system:node:<name>`).
+pub const NODE_USER_PREFIX: &str = "system:node:";
+/// The API server's own loopback identity.
+pub const APISERVER_USER: &str = "system:apiserver";
+/// kube-proxy's user name.
+pub const KUBE_PROXY: &str = "system:kube-proxy";
+/// kube-controller-manager's user name.
+pub const KUBE_CONTROLLER_MANAGER: &str = "system:kube-controller-manager";
+/// kube-scheduler's user name.
+pub const KUBE_SCHEDULER: &str = "system:kube-scheduler";
+
+/// An authenticated identity, as Kubernetes' `user.Info`: name, UID, groups and extra values.
+///
+/// Group order is kept as the authenticator produced it; it is visible in a CSR's `spec.groups`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct UserInfo {
+    /// The user name (`spec.username` of a CSR).
+    pub name: String,
+    /// A unique identifier of the user, often empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub uid: String,
+    /// The groups, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// Extra attributes (`spec.extra` of a CSR), keyed by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, Vec<String>>,
+}
+
+impl UserInfo {
+    /// A user with the given name and groups, no UID, no extra.
+    pub fn new(
+        name: impl Into<String>,
+        groups: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            uid: String::new(),
+            groups: groups.into_iter().map(Into::into).collect(),
+            extra: BTreeMap::new(),
+        }
+    }
+
+    /// Whether the user is in `group`.
+    pub fn in_group(&self, group: &str) -> bool {
+        self.groups.iter().any(|g| g == group)
+    }
+
+    /// The user as the API server passes it on after authentication: `system:authenticated` is
+    /// appended at the end of the groups unless the user is `system:anonymous` or the groups
+    /// already contain `system:authenticated` or `system:unauthenticated` (Kubernetes'
+    /// `AuthenticatedGroupAdder`).
+    ///
+    /// ```
+    /// use kube_tls_bootstrap::identity::UserInfo;
+    /// let user = UserInfo::new("alice", ["a", "b"]).with_authenticated_group();
+    /// assert_eq!(user.groups, ["a", "b", "system:authenticated"]);
+    /// ```
+    #[must_use]
+    pub fn with_authenticated_group(mut self) -> Self {
+        let skip = self.name == ANONYMOUS
+            || self
+                .groups
+                .iter()
+                .any(|g| g == ALL_AUTHENTICATED || g == ALL_UNAUTHENTICATED);
+        if !skip {
+            self.groups.push(ALL_AUTHENTICATED.to_owned());
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authenticated_group_is_appended_once_and_last() {
+        let u = UserInfo::new("alice", [""]).with_authenticated_group();
+        assert_eq!(u.groups, ["", "system:authenticated"]);
+        let again = u.clone().with_authenticated_group();
+        assert_eq!(again, u);
+        let anon = UserInfo::new(ANONYMOUS, ["x"]).with_authenticated_group();
+        assert_eq!(anon.groups, ["x"]);
+        let unauth = UserInfo::new("bob", [ALL_UNAUTHENTICATED]).with_authenticated_group();
+        assert_eq!(unauth.groups, [ALL_UNAUTHENTICATED]);
+    }
+}
