@@ -32,6 +32,7 @@
 //! |---|---|
 //! | [`time`] | instants as values; RFC 3339 as Go parses and prints it |
 //! | [`identity`] | who is calling: `UserInfo`, `token.csv`, bootstrap tokens, bearer headers, the authenticator chain |
+//! | [`pki`] | X.509 and PEM: key usages, signer names, PKCS#10 requests, the kubelet's CSR, the signer's certificate |
 //!
 //! ## Sans-IO
 //!
@@ -46,4 +47,5 @@
 //! crate reproduces it byte for byte; tests pin the exact strings.
 
 pub mod identity;
+pub mod pki;
 pub mod time;
