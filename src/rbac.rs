@@ -22,15 +22,91 @@
 //! assert_eq!(chain.authorize(&approve), Decision::allow(""));
 //! ```
 
+mod aggregation;
+pub mod bootstrap;
 mod chain;
+mod escalation;
+mod index;
+mod manifest;
+mod matching;
+mod objects;
+mod policy;
 mod quote;
+mod yaml;
 
+pub use aggregation::{AggregationError, SelectorError, aggregated_rules};
 pub use chain::{AuthorizerChain, NodeAuthorizer, PrivilegedGroupAuthorizer, forbidden_message};
+pub use escalation::{EscalationError, breakdown_rule, compact_rules, covers};
+pub use index::IndexedAuthorizer;
+pub use manifest::{ManifestError, Manifests, parse_manifests};
+pub use objects::{
+    API_VERSION, AUTOUPDATE_ANNOTATION, AggregationRule, ClusterRole, ClusterRoleBinding,
+    GROUP_KIND, LabelSelector, LabelSelectorRequirement, Object, ObjectMeta, PolicyRule, Role,
+    RoleBinding, RoleRef, SERVICE_ACCOUNT_KIND, SERVICE_ACCOUNT_USER_PREFIX, Subject, USER_KIND,
+    WILDCARD,
+};
+pub use policy::{BindingKind, Explanation, Grant, MatchedBinding, Policy};
 
 use crate::identity::UserInfo;
 
 /// The API group of the RBAC objects, `rbac.authorization.k8s.io`.
 pub const GROUP_NAME: &str = "rbac.authorization.k8s.io";
+
+impl Object {
+    /// The object as `kubectl get -o yaml` prints it.
+    pub fn to_yaml(&self) -> String {
+        yaml::to_yaml(&self.to_json_value())
+    }
+
+    /// The object as `kubectl get -o json` prints it: four-space indent, Go's field order,
+    /// `<`, `>` and `&` escaped as Go's encoder escapes them, and a final newline.
+    pub fn to_json_pretty(&self) -> String {
+        to_json_pretty(self)
+    }
+
+    fn to_json_value(&self) -> serde_json::Value {
+        // Serializing these types cannot fail: every map key is a string and there are no
+        // floats.
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
+/// Several objects as `kubectl get -o yaml` prints a `List` of them (`apiVersion: v1`,
+/// `items`, `kind: List`, `metadata: {}`... as the Kubernetes golden files have them).
+pub fn list_to_yaml(objects: &[Object]) -> String {
+    let items: Vec<serde_json::Value> = objects.iter().map(Object::to_json_value).collect();
+    let list = serde_json::json!({
+        "apiVersion": "v1",
+        "items": items,
+        "kind": "List",
+        "metadata": {},
+    });
+    yaml::to_yaml(&list)
+}
+
+pub(crate) fn to_yaml<T: Clone + Into<Object>>(object: &T) -> String {
+    object.clone().into().to_yaml()
+}
+
+pub(crate) fn to_json_pretty(object: &impl serde::Serialize) -> String {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    // Writing these types into a Vec cannot fail (string keys, no floats).
+    if serde::Serialize::serialize(object, &mut serializer).is_err() {
+        return String::new();
+    }
+    let text = String::from_utf8_lossy(&out);
+    // Go's encoder escapes these inside strings; outside strings they never occur in JSON.
+    let mut text = text
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029");
+    text.push('\n');
+    text
+}
 
 /// The attributes of one request an authorizer decides on (Kubernetes'
 /// `authorizer.AttributesRecord`).

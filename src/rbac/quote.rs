@@ -34,6 +34,19 @@ pub(crate) fn push_go_quoted(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Go's `%q` of a `[]string`: `["a" "b"]`.
+pub(crate) fn go_quote_list(items: &[String]) -> String {
+    let mut out = String::from("[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        push_go_quoted(&mut out, item);
+    }
+    out.push(']');
+    out
+}
+
 /// Go's `strconv.IsPrint` for runes at or above U+0080 (ASCII is handled by the caller).
 fn is_go_printable(c: char) -> bool {
     let c = c as u32;
@@ -755,6 +768,15 @@ mod tests {
         assert_eq!(go_quote("é日本\u{fffd}😀"), "\"é日本\u{fffd}😀\"");
         assert_eq!(go_quote("\u{e0001}\u{10ffff}"), r#""\U000e0001\U0010ffff""#);
         assert_eq!(go_quote(""), "\"\"");
+    }
+
+    #[test]
+    fn quotes_lists_like_go() {
+        assert_eq!(go_quote_list(&[]), "[]");
+        assert_eq!(
+            go_quote_list(&["a".to_owned(), "b c".to_owned()]),
+            r#"["a" "b c"]"#
+        );
     }
 
     #[test]
