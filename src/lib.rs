@@ -33,6 +33,7 @@
 //! | [`time`] | instants as values; RFC 3339 as Go parses and prints it |
 //! | [`identity`] | who is calling: `UserInfo`, `token.csv`, bootstrap tokens, bearer headers, the authenticator chain |
 //! | [`pki`] | X.509 and PEM: key usages, signer names, PKCS#10 requests, the kubelet's CSR, the signer's certificate |
+//! | [`rbac`] | what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
 //!
 //! ## Sans-IO
 //!
@@ -48,4 +49,5 @@
 
 pub mod identity;
 pub mod pki;
+pub mod rbac;
 pub mod time;
