@@ -91,3 +91,48 @@ fn every_refsign_case_agrees() {
     }
     assert_eq!(n, 12);
 }
+
+/// RSA PKCS#1 v1.5 and Ed25519 signatures are deterministic, so with an RSA or Ed25519 CA the
+/// whole certificate, signature included, must equal what Go issued.
+#[test]
+fn rsa_and_ed25519_cas_issue_byte_identical_certificates() {
+    let cases = std::fs::read_to_string(data().join("refsign/CASES-other-ca.tsv")).unwrap();
+    let mut n = 0;
+    for line in cases.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (name, ca_dir, rc) = (cols[0], cols[1], cols[2]);
+        assert_eq!(rc, "0", "{name}");
+        let args: Vec<&str> = cols[3].trim_end_matches('\u{1f}').split('\u{1f}').collect();
+        let flag = |f: &str| args.iter().position(|a| *a == f).map(|i| args[i + 1]);
+        let ca = CertificateAuthority::from_pem(
+            &std::fs::read(data().join(ca_dir).join("ca.crt")).unwrap(),
+            &std::fs::read(data().join(ca_dir).join("ca.key")).unwrap(),
+        )
+        .unwrap();
+        let hex = flag("--serial-hex").unwrap();
+        let mut serial = [0u8; 16];
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        serial[16 - bytes.len()..].copy_from_slice(&bytes);
+        let usages: Vec<&str> = flag("--usages").unwrap().split(',').collect();
+        let input = SignerInput {
+            signer_name: flag("--signer").unwrap_or(signers::KUBE_APISERVER_CLIENT_KUBELET),
+            usages: &usages,
+            expiration_seconds: flag("--expiration-seconds").map(|s| s.parse().unwrap()),
+            signing_duration_seconds: flag("--signing-duration")
+                .map_or(31_536_000, |s| s.parse().unwrap()),
+        };
+        let csr = CertificateRequest::from_pem(
+            &std::fs::read(data().join("corpus").join(args.last().unwrap())).unwrap(),
+        )
+        .unwrap();
+        let now = Timestamp::parse_rfc3339(flag("--now").unwrap()).unwrap();
+        let ours = ca.sign_for_signer(&csr, &input, now, &serial).unwrap();
+        let go_pem = std::fs::read_to_string(data().join(format!("refsign/{name}.out"))).unwrap();
+        assert_eq!(ours.to_pem(), go_pem, "{name}");
+        n += 1;
+    }
+    assert_eq!(n, 4);
+}
