@@ -16,11 +16,10 @@
 //! - [`usage`]: the 23 key-usage strings of `certificates.k8s.io/v1` as a typed enum.
 //! - [`signers`]: the well-known signer names.
 //!
-//! Signatures are verified with `ring` (P-521 with the RustCrypto `p521` crate, which ring
-//! lacks). Combinations Go verifies but neither backend offers (RSA keys under 1024 bits or
-//! over 8192, SHA-384 with RSA keys under 2048 bits, PSS with RSA keys under 2048 bits,
-//! P-224, ECDSA with SHA-1, SHA-512 with P-256/P-384) are refused as
-//! [`RequestError::UnsupportedAlgorithm`].
+//! Signatures are verified with `ring`; ECDSA pairs ring lacks (P-521, SHA-1 on any curve,
+//! SHA-512 on P-256/P-384, …) with the RustCrypto `p256`/`p384`/`p521` crates. What Go verifies
+//! but neither offers — RSA keys under 1024 or over 8192 bits, SHA-384 or PSS with RSA keys under
+//! 2048 bits, P-224 — is refused as [`RequestError::UnsupportedAlgorithm`].
 
 mod asn1;
 pub mod authority;

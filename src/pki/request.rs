@@ -620,7 +620,7 @@ fn parse_public_key(spki: &Tlv<'_>) -> Result<PublicKey, RequestError> {
             }
         };
         // Go's elliptic.Unmarshal takes only the uncompressed form.
-        if key.len() != 1 + 2 * coordinate_len || key[0] != 4 {
+        if key.len() != 1 + 2 * coordinate_len || key[0] != 4 || !point_on_curve(&kind, key) {
             return Err(parse_err("x509: failed to unmarshal elliptic curve point"));
         }
         kind
@@ -861,10 +861,11 @@ pub(crate) fn check_signature(
         (KeyKind::EcdsaP256, A::EcdsaWithSha384) => &rs::ECDSA_P256_SHA384_ASN1,
         (KeyKind::EcdsaP384, A::EcdsaWithSha256) => &rs::ECDSA_P384_SHA256_ASN1,
         (KeyKind::EcdsaP384, A::EcdsaWithSha384) => &rs::ECDSA_P384_SHA384_ASN1,
-        (KeyKind::EcdsaP521, _) => return verify_p521(algorithm, signed, signature, &key.key),
+        (KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::EcdsaP521, _) => {
+            return verify_ecdsa_prehashed(&key.kind, algorithm, signed, signature, &key.key);
+        }
         (KeyKind::Ed25519, A::Ed25519) => &rs::ED25519,
-        // Combinations Go verifies but ring cannot (RSA below 1024 bits, P-224, ECDSA with
-        // SHA-1 or with SHA-512 on P-256/P-384).
+        // Combinations Go verifies but ring cannot (RSA below 1024 bits, P-224).
         _ => return Err(unimplemented()),
     };
     let failure = match actual_key {
@@ -872,32 +873,36 @@ pub(crate) fn check_signature(
         "ECDSA" => "x509: ECDSA verification failure",
         _ => "x509: Ed25519 verification failure",
     };
+    // ring's RSA ranges: 1024–8192 bits for PKCS#1 with SHA-1/256/512, 2048–8192 for SHA-384
+    // and PSS. Go verifies outside them too; say so rather than report a bad signature.
+    if let KeyKind::Rsa { bits } = key.kind {
+        let min = match algorithm {
+            A::Sha1WithRsa | A::Sha256WithRsa | A::Sha512WithRsa => 1024,
+            _ => 2048,
+        };
+        if !(min..=8192).contains(&bits) {
+            return Err(unimplemented());
+        }
+    }
     rs::UnparsedPublicKey::new(ring_alg, &key.key)
         .verify(signed, signature)
-        .map_err(|_| {
-            // ring refuses RSA moduli outside its range with the same error as a bad
-            // signature; Go would verify them, so call that what it is.
-            match key.kind {
-                KeyKind::Rsa { bits } if !(1024..=8192).contains(&bits) => unimplemented(),
-                KeyKind::Rsa { bits } if bits < 2048 && matches!(algorithm, A::Sha384WithRsa) => {
-                    unimplemented()
-                }
-                _ => RequestError::Signature(failure.into()),
-            }
-        })
+        .map_err(|_| RequestError::Signature(failure.into()))
 }
 
-fn verify_p521(
+/// ECDSA over a digest for the curve/hash pairs ring lacks (RustCrypto), as Go's
+/// `ecdsa.VerifyASN1` does for any pair: the digest is truncated to the order's length.
+fn verify_ecdsa_prehashed(
+    kind: &KeyKind,
     algorithm: SignatureAlgorithm,
     signed: &[u8],
     signature: &[u8],
     point: &[u8],
 ) -> Result<(), RequestError> {
-    use p521::ecdsa::signature::hazmat::PrehashVerifier as _;
     use sha2::Digest as _;
 
     let failure = || RequestError::Signature("x509: ECDSA verification failure".into());
     let digest: Vec<u8> = match algorithm {
+        SignatureAlgorithm::EcdsaWithSha1 => sha1::Sha1::digest(signed).to_vec(),
         SignatureAlgorithm::EcdsaWithSha256 => sha2::Sha256::digest(signed).to_vec(),
         SignatureAlgorithm::EcdsaWithSha384 => sha2::Sha384::digest(signed).to_vec(),
         SignatureAlgorithm::EcdsaWithSha512 => sha2::Sha512::digest(signed).to_vec(),
@@ -907,12 +912,34 @@ fn verify_p521(
             ));
         }
     };
-    let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| {
-        RequestError::Parse("x509: failed to unmarshal elliptic curve point".into())
-    })?;
-    let (r, s) = ecdsa_scalars(signature, 66).ok_or_else(failure)?;
-    let sig = p521::ecdsa::Signature::from_slice(&[r, s].concat()).map_err(|_| failure())?;
-    key.verify_prehash(&digest, &sig).map_err(|_| failure())
+    macro_rules! verify {
+        ($curve:ident, $width:expr) => {{
+            use $curve::ecdsa::signature::hazmat::PrehashVerifier as _;
+            let key = $curve::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| {
+                RequestError::Parse("x509: failed to unmarshal elliptic curve point".into())
+            })?;
+            let (r, s) = ecdsa_scalars(signature, $width).ok_or_else(failure)?;
+            let sig =
+                $curve::ecdsa::Signature::from_slice(&[r, s].concat()).map_err(|_| failure())?;
+            key.verify_prehash(&digest, &sig).map_err(|_| failure())
+        }};
+    }
+    match kind {
+        KeyKind::EcdsaP256 => verify!(p256, 32),
+        KeyKind::EcdsaP384 => verify!(p384, 48),
+        _ => verify!(p521, 66),
+    }
+}
+
+/// Go's `elliptic.Unmarshal` rejects points that are not on the curve at parse time.
+fn point_on_curve(kind: &KeyKind, point: &[u8]) -> bool {
+    match kind {
+        KeyKind::EcdsaP256 => p256::PublicKey::from_sec1_bytes(point).is_ok(),
+        KeyKind::EcdsaP384 => p384::PublicKey::from_sec1_bytes(point).is_ok(),
+        KeyKind::EcdsaP521 => p521::PublicKey::from_sec1_bytes(point).is_ok(),
+        // P-224 cannot be checked here (and cannot be verified either).
+        _ => true,
+    }
 }
 
 /// ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, each left-padded to `width` bytes.
