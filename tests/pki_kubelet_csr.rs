@@ -153,3 +153,20 @@ fn digest_vector_names_from_the_vector_key() {
         "node-csr-xYF4UPqCcBXec5kVyjxaiSLy-8Hp_r34PeUb1IVCRsI"
     );
 }
+
+#[test]
+fn keys_are_written_as_client_go_writes_them() {
+    // PKCS#8 in, SEC 1 / PKCS#1 out: the same bytes openssl's `ec` and `rsa -traditional` write.
+    for (pkcs8, expected) in [
+        ("corpus/keys/p256.key", "keys/p256-sec1.key"),
+        ("corpus/keys/p384.key", "keys/p384-sec1.key"),
+        ("corpus/keys/rsa2048.key", "keys/rsa2048-pkcs1.key"),
+        ("keys/rsa4096-pkcs1.key", "keys/rsa4096-pkcs1.key"),
+        ("keys/p256-with-ec-parameters.key", "keys/p256-sec1.key"),
+    ] {
+        let key = PrivateKey::from_pem(&read(pkcs8)).unwrap();
+        assert_eq!(key.to_pem().into_bytes(), read(expected), "{pkcs8}");
+    }
+    let ed = PrivateKey::from_pem(&read("corpus/keys/ed25519.key")).unwrap();
+    assert_eq!(ed.to_pem().into_bytes(), read("corpus/keys/ed25519.key"));
+}

@@ -10,7 +10,7 @@ use std::fmt;
 
 use super::asn1::{self, tag};
 use super::pem;
-use super::request::{KeyKind, OID_EC_PUBLIC_KEY, OID_RSA, PublicKey};
+use super::request::{KeyKind, OID_EC_PUBLIC_KEY, OID_P256, OID_P384, OID_RSA, PublicKey};
 
 /// A private key that can sign. `Debug` never shows key material.
 pub struct PrivateKey {
@@ -165,6 +165,55 @@ impl PrivateKey {
         })
     }
 
+    /// An ECDSA P-256 key — what the kubelet generates — from 32 random bytes the caller drew
+    /// (this crate never draws randomness). Bytes that are zero or not below the group order
+    /// are refused; draw again.
+    ///
+    /// ```
+    /// use kube_tls_bootstrap::pki::key::PrivateKey;
+    /// let key = PrivateKey::ecdsa_p256_from_random_bytes(&[7; 32]).unwrap();
+    /// let pem = key.to_pem();
+    /// assert!(pem.starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
+    /// assert_eq!(PrivateKey::from_pem(pem.as_bytes()).unwrap().public_key(), key.public_key());
+    /// assert!(PrivateKey::ecdsa_p256_from_random_bytes(&[0xff; 32]).is_err());
+    /// ```
+    pub fn ecdsa_p256_from_random_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
+        let secret = p256::SecretKey::from_slice(bytes).map_err(|_| KeyError::Invalid {
+            what: "P-256 scalar",
+        })?;
+        let point = secret.public_key().to_sec1_bytes();
+        Self::from_sec1_der(&ec_private_key(bytes, OID_P256, &point))
+    }
+
+    /// The key as client-go's `keyutil.MarshalPrivateKeyToPEM` writes it: ECDSA as SEC 1
+    /// `EC PRIVATE KEY` (Go's `MarshalECPrivateKey` form), RSA as PKCS#1 `RSA PRIVATE KEY`,
+    /// Ed25519 as PKCS#8 `PRIVATE KEY`. The text holds the secret key: handle it as such.
+    pub fn to_pem(&self) -> String {
+        let pkcs8 = self.pair.serialized_der();
+        // Both inner encodings come from a PrivateKeyInfo ring accepted, so they parse.
+        let inner = pkcs8_private_key(pkcs8);
+        match (self.public_key.kind(), inner) {
+            (KeyKind::EcdsaP256 | KeyKind::EcdsaP384, Some(inner)) => {
+                let (curve, width) = if *self.public_key.kind() == KeyKind::EcdsaP256 {
+                    (OID_P256, 32)
+                } else {
+                    (OID_P384, 48)
+                };
+                match ec_scalar(inner) {
+                    Some(d) if d.len() <= width => {
+                        let mut padded = vec![0u8; width - d.len()];
+                        padded.extend_from_slice(d);
+                        let sec1 = ec_private_key(&padded, curve, self.public_key.key_bytes());
+                        pem::encode("EC PRIVATE KEY", &sec1)
+                    }
+                    _ => pem::encode("PRIVATE KEY", pkcs8),
+                }
+            }
+            (KeyKind::Rsa { .. }, Some(inner)) => pem::encode("RSA PRIVATE KEY", inner),
+            _ => pem::encode("PRIVATE KEY", pkcs8),
+        }
+    }
+
     /// The public half, as Go's `x509.MarshalPKIXPublicKey` encodes it.
     pub fn public_key(&self) -> &PublicKey {
         &self.public_key
@@ -238,6 +287,38 @@ impl CertificateSignatureAlgorithm {
     }
 }
 
+/// The `privateKey` OCTET STRING contents of a PKCS#8 `PrivateKeyInfo`.
+fn pkcs8_private_key(pkcs8: &[u8]) -> Option<&[u8]> {
+    let seq = asn1::read_all(pkcs8).ok()?;
+    let fields = asn1::elements(seq.value).ok()?;
+    let key = fields.get(2).filter(|f| f.tag == tag::OCTET_STRING)?;
+    Some(key.value)
+}
+
+/// The private scalar of an `ECPrivateKey`, leading zeros dropped.
+fn ec_scalar(sec1: &[u8]) -> Option<&[u8]> {
+    let seq = asn1::read_all(sec1).ok()?;
+    let fields = asn1::elements(seq.value).ok()?;
+    let d = fields.get(1).filter(|f| f.tag == tag::OCTET_STRING)?.value;
+    let zeros = d.iter().take_while(|&&b| b == 0).count();
+    Some(&d[zeros..])
+}
+
+/// Go's `MarshalECPrivateKey`: SEQUENCE { 1, d, [0] curve, [1] point }.
+fn ec_private_key(d: &[u8], curve: const_oid::ObjectIdentifier, point: &[u8]) -> Vec<u8> {
+    let mut body = vec![0x02, 0x01, 0x01];
+    asn1::encode_into(&mut body, tag::OCTET_STRING, d);
+    asn1::encode_into(
+        &mut body,
+        tag::CONTEXT_0,
+        &asn1::encode(tag::OID, curve.as_bytes()),
+    );
+    let mut bits = vec![0u8];
+    bits.extend_from_slice(point);
+    asn1::encode_into(&mut body, 0xa1, &asn1::encode(tag::BIT_STRING, &bits));
+    asn1::encode(tag::SEQUENCE, &body)
+}
+
 /// PrivateKeyInfo ::= SEQUENCE { version 0, AlgorithmIdentifier, privateKey OCTET STRING }
 fn pkcs8_wrap(algorithm_body: &[u8], private_key: &[u8]) -> Vec<u8> {
     let mut body = vec![0x02, 0x01, 0x00];
@@ -249,6 +330,21 @@ fn pkcs8_wrap(algorithm_body: &[u8], private_key: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sec1_round_trip_matches_the_vector_key() {
+        let vector = "-----BEGIN EC PRIVATE KEY-----\n\
+            MHcCAQEEIAWmsinMyJg58nmPXE6iDkjhNzBN/wbFTTYJPHwlj0MJoAoGCCqGSM49\n\
+            AwEHoUQDQgAESXuK7CU/kx8QgsW1fD8BZMIDhq1zoiBDcbjlH0q+z3Jz2iDvQfbz\n\
+            iH7x23zuIiXgaeAaZ9GPhuIF+aZF2BQ8OQ==\n\
+            -----END EC PRIVATE KEY-----\n";
+        let key = PrivateKey::from_pem(vector.as_bytes()).unwrap();
+        assert_eq!(key.to_pem(), vector);
+        let d = pem::decode(vector.as_bytes()).unwrap().0.contents;
+        let scalar: [u8; 32] = ec_scalar(&d).unwrap().try_into().unwrap();
+        let again = PrivateKey::ecdsa_p256_from_random_bytes(&scalar).unwrap();
+        assert_eq!(again.to_pem(), vector);
+    }
 
     #[test]
     fn no_key_and_skipped_blocks() {
