@@ -32,7 +32,7 @@
 //! |---|---|
 //! | [`time`] | instants as values; RFC 3339 as Go parses and prints it |
 //! | [`identity`] | who is calling: `UserInfo`, `token.csv`, bootstrap tokens, bearer headers, the authenticator chain |
-//! | [`pki`] | X.509 and PEM: key usages, signer names, PKCS#10 requests, the kubelet's CSR, the signer's certificate |
+//! | [`pki`] | X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, keys, the kubelet's CSR, the signer's certificate profile |
 //!
 //! ## Sans-IO
 //!
