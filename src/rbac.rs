@@ -32,6 +32,7 @@ mod matching;
 mod objects;
 mod policy;
 mod quote;
+mod validation;
 mod yaml;
 
 pub use aggregation::{AggregationError, SelectorError, aggregated_rules};
@@ -46,6 +47,7 @@ pub use objects::{
     WILDCARD,
 };
 pub use policy::{BindingKind, Explanation, Grant, MatchedBinding, Policy};
+pub use validation::{FieldError, FieldErrorKind, ValidationError, path_segment_name_errors};
 
 use crate::identity::UserInfo;
 
