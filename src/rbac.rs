@@ -32,6 +32,7 @@ mod matching;
 mod objects;
 mod policy;
 mod quote;
+mod request;
 mod validation;
 mod yaml;
 
@@ -47,6 +48,7 @@ pub use objects::{
     WILDCARD,
 };
 pub use policy::{BindingKind, Explanation, Grant, MatchedBinding, Policy};
+pub use request::RequestError;
 pub use validation::{FieldError, FieldErrorKind, ValidationError, path_segment_name_errors};
 
 use crate::identity::UserInfo;
