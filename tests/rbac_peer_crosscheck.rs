@@ -55,7 +55,11 @@ fn check(policy: &Policy, requests: Vec<Attributes>, expected: Vec<Expected>) ->
     assert_eq!(requests.len(), expected.len());
     let fast = IndexedAuthorizer::new(policy);
     for (i, (a, want)) in requests.iter().zip(&expected).enumerate() {
-        for decision in [policy.authorize(a), fast.authorize(a), policy.explain(a).decision] {
+        for decision in [
+            policy.authorize(a),
+            fast.authorize(a),
+            policy.explain(a).decision,
+        ] {
             let got = Expected {
                 allowed: decision.is_allowed(),
                 reason: decision.reason().to_owned(),
@@ -143,11 +147,20 @@ fn bench_policy() -> Policy {
 fn bench_request(line: &str) -> Attributes {
     let f: Vec<String> = line
         .split(' ')
-        .map(|s| if s == "-" { String::new() } else { s.to_owned() })
+        .map(|s| {
+            if s == "-" {
+                String::new()
+            } else {
+                s.to_owned()
+            }
+        })
         .collect();
     let user = UserInfo::new(
         format!("bench-user-{}", f[0]),
-        [format!("bench-group-{}", f[1]), "system:authenticated".to_owned()],
+        [
+            format!("bench-group-{}", f[1]),
+            "system:authenticated".to_owned(),
+        ],
     );
     if f[8].is_empty() {
         Attributes::resource(user, &f[2], &f[3], &f[4])
