@@ -88,10 +88,6 @@ pub fn list_to_yaml(objects: &[Object]) -> String {
     yaml::to_yaml(&list)
 }
 
-pub(crate) fn to_yaml<T: Clone + Into<Object>>(object: &T) -> String {
-    object.clone().into().to_yaml()
-}
-
 pub(crate) fn to_json_pretty(object: &impl serde::Serialize) -> String {
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");

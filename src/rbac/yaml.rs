@@ -213,13 +213,13 @@ fn double_quoted(s: &str) -> String {
 }
 
 /// Whether go-yaml v2's `resolve` reads the plain scalar `s` back as a string (not null, a
-/// boolean, a number, a timestamp or the merge key).
+/// boolean, a number or a timestamp). kubectl writes the merge key `<<` plain.
 fn resolves_to_string(s: &str) -> bool {
     const NON_STRINGS: &[&str] = &[
         "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
         "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
         ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
-        "-.Inf", "-.INF", "<<",
+        "-.Inf", "-.INF",
     ];
     if NON_STRINGS.contains(&s) {
         return false;
