@@ -37,7 +37,10 @@ mod validation;
 mod yaml;
 
 pub use aggregation::{AggregationError, SelectorError, aggregated_rules};
-pub use chain::{AuthorizerChain, NodeAuthorizer, PrivilegedGroupAuthorizer, forbidden_message};
+pub use chain::{
+    AuthorizerChain, NodeAuthorizer, PrivilegedGroupAuthorizer, forbidden_message,
+    is_authorized_for_signer_name, signer_attributes,
+};
 pub use escalation::{EscalationError, breakdown_rule, compact_rules, covers};
 pub use index::IndexedAuthorizer;
 pub use manifest::{ManifestError, Manifests, parse_manifests};
