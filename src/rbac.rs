@@ -32,10 +32,15 @@ mod matching;
 mod objects;
 mod policy;
 mod quote;
+mod request;
+mod validation;
 mod yaml;
 
 pub use aggregation::{AggregationError, SelectorError, aggregated_rules};
-pub use chain::{AuthorizerChain, NodeAuthorizer, PrivilegedGroupAuthorizer, forbidden_message};
+pub use chain::{
+    AuthorizerChain, NodeAuthorizer, PrivilegedGroupAuthorizer, forbidden_message,
+    is_authorized_for_signer_name, signer_attributes,
+};
 pub use escalation::{EscalationError, breakdown_rule, compact_rules, covers};
 pub use index::IndexedAuthorizer;
 pub use manifest::{ManifestError, Manifests, parse_manifests};
@@ -46,6 +51,8 @@ pub use objects::{
     WILDCARD,
 };
 pub use policy::{BindingKind, Explanation, Grant, MatchedBinding, Policy};
+pub use request::RequestError;
+pub use validation::{FieldError, FieldErrorKind, ValidationError, path_segment_name_errors};
 
 use crate::identity::UserInfo;
 
@@ -82,10 +89,6 @@ pub fn list_to_yaml(objects: &[Object]) -> String {
         "metadata": {},
     });
     yaml::to_yaml(&list)
-}
-
-pub(crate) fn to_yaml<T: Clone + Into<Object>>(object: &T) -> String {
-    object.clone().into().to_yaml()
 }
 
 pub(crate) fn to_json_pretty(object: &impl serde::Serialize) -> String {
