@@ -33,6 +33,7 @@
 //! | [`time`] | instants as values; RFC 3339 as Go parses and prints it |
 //! | [`identity`] | who is calling: `UserInfo`, `token.csv`, bootstrap tokens, bearer headers, the authenticator chain |
 //! | [`pki`] | X.509 and PEM: key usages, signer names, PKCS#10 requests, the kubelet's CSR, the signer's certificate |
+//! | [`csr`] | the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
 //!
 //! ## Sans-IO
 //!
@@ -46,6 +47,7 @@
 //! validation messages, the kubectl CONDITION column, the issued certificate's profile — this
 //! crate reproduces it byte for byte; tests pin the exact strings.
 
+pub mod csr;
 pub mod identity;
 pub mod pki;
 pub mod time;
