@@ -70,6 +70,18 @@ impl CertificateSigningRequest {
         }
     }
 
+    /// Reads one object from JSON (the API server's or kubectl's).
+    pub fn from_json(json: &[u8]) -> Result<Self, DecodeError> {
+        Ok(serde_json::from_slice(json)?)
+    }
+
+    /// The object as compact JSON, in the field order of the Go types.
+    pub fn to_json(&self) -> String {
+        // serde_json fails only on non-string map keys or a failing Serialize impl; every map
+        // here is keyed by String and every impl writes plain strings, numbers and sequences.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
     /// Whether any condition has type `condition_type` (the status is not looked at, as kubectl
     /// and the controllers do not look at it either).
     pub fn has_condition(&self, condition_type: &ConditionType) -> bool {
