@@ -34,6 +34,7 @@
 //! | [`identity`] | 1 and 4, who is calling: `UserInfo`; `token.csv` as kube-apiserver loads it ([`identity::TokenFile`], constant-time lookup); bootstrap tokens and their Secrets; the `Authorization: Bearer` header; the authenticator chain |
 //! | [`pki`] | X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, keys, the kubelet's CSR, the signer's certificate profile |
 //! | [`rbac`] | what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
+//! | [`csr`] | the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
 //!
 //! ## Sans-IO
 //!
@@ -47,6 +48,7 @@
 //! validation messages, the kubectl CONDITION column, the issued certificate's profile — this
 //! crate reproduces it byte for byte; tests pin the exact strings.
 
+pub mod csr;
 pub mod identity;
 pub mod pki;
 pub mod rbac;

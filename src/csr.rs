@@ -1,0 +1,60 @@
+//! The `certificates.k8s.io/v1` CertificateSigningRequest as the API server, kubectl and
+//! kube-controller-manager's cleaner see it, as pure functions over typed objects.
+//!
+//! - [`CertificateSigningRequest`] and its list: serde exactly as the API server speaks
+//!   (`kubectl get csr -o json` round-trips); [`decode_document`] reads either.
+//! - [`SignerName`] and [`Usage`]: the typed spec values and Kubernetes' syntax check.
+//! - [`validation`]: create and per-[`Endpoint`] update validation with Kubernetes' field paths
+//!   and messages ([`FieldError`] prints exactly as the API server does).
+//! - [`strategy`]: what the server does before validating — the requester injected on create,
+//!   `generateName`, what each endpoint may change, condition timestamps from `now`.
+//! - [`kubectl`]: the `get csr` table and its CONDITION column, `kubectl certificate
+//!   approve|deny`.
+//! - [`cleaner`]: which requests kube-controller-manager garbage-collects, and when.
+//!
+//! A kubelet's request through create, approval and issuance:
+//!
+//! ```
+//! use kube_tls_bootstrap::csr::{self, CertificateSigningRequest, Endpoint, kubectl};
+//! use kube_tls_bootstrap::time::Timestamp;
+//!
+//! let stored: CertificateSigningRequest = serde_json::from_str(
+//!     r#"{"metadata":{"name":"csr-8b2tm","creationTimestamp":"2025-03-01T12:30:00Z"},
+//!         "spec":{"signerName":"kubernetes.io/kube-apiserver-client-kubelet",
+//!                 "usages":["digital signature","client auth"],
+//!                 "username":"system:bootstrap:abcdef"}}"#,
+//! ).unwrap();
+//! let now = Timestamp::parse_rfc3339("2025-03-01T12:30:01Z").unwrap();
+//! let approve = kubectl::certificate(&stored, kubectl::Decision::Approve, false, now).unwrap();
+//! let mut approved = approve.update.unwrap();
+//! csr::prepare_for_update(Endpoint::Approval, &mut approved, &stored, now);
+//! assert_eq!(approved.status.conditions[0].last_transition_time, Some(now));
+//! assert_eq!(kubectl::condition(&approved), "Approved");
+//! ```
+
+pub mod cleaner;
+pub mod field;
+pub mod kubectl;
+#[cfg(feature = "k8s-openapi")]
+mod openapi;
+#[cfg(feature = "k8s-openapi")]
+pub use openapi::ConversionError;
+mod request_check;
+mod signer_name;
+pub mod strategy;
+mod types;
+pub mod validation;
+
+pub use field::{BadValue, FieldError, FieldErrorType, Invalid};
+pub use signer_name::{MAX_SIGNER_NAME_LENGTH, SignerName, validate_signer_name};
+pub use strategy::{
+    CreateContext, NameSuffix, create, generate_name, prepare_for_create, prepare_for_update,
+    update,
+};
+pub use types::{
+    API_VERSION, CertificateSigningRequest, CertificateSigningRequestCondition,
+    CertificateSigningRequestList, CertificateSigningRequestSpec, CertificateSigningRequestStatus,
+    ConditionStatus, ConditionType, DecodeError, KIND, LIST_KIND, ObjectMeta, Usage,
+    decode_document,
+};
+pub use validation::{Endpoint, validate_create, validate_update};

@@ -1,0 +1,343 @@
+//! Field-level validation errors, printed as Kubernetes' `field.Error` prints them.
+
+use std::fmt::{self, Write as _};
+
+/// What kind of problem a [`FieldError`] reports (Kubernetes' `field.ErrorType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FieldErrorType {
+    /// `Required value`.
+    Required,
+    /// `Duplicate value`.
+    Duplicate,
+    /// `Invalid value`.
+    Invalid,
+    /// `Unsupported value`.
+    NotSupported,
+    /// `Forbidden`.
+    Forbidden,
+    /// `Too long`.
+    TooLong,
+}
+
+impl FieldErrorType {
+    /// The words Kubernetes prints for the type.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "Required value",
+            Self::Duplicate => "Duplicate value",
+            Self::Invalid => "Invalid value",
+            Self::NotSupported => "Unsupported value",
+            Self::Forbidden => "Forbidden",
+            Self::TooLong => "Too long",
+        }
+    }
+}
+
+/// The offending value of a [`FieldError`], kept with the Go type that decides how it prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BadValue {
+    /// No value is printed (Required, Forbidden, Too long).
+    Omitted,
+    /// A string, printed quoted as Go's `%q` does.
+    String(String),
+    /// An integer, printed plainly.
+    Int(i64),
+    /// A fixed text printed as is (`"<certificate data>"` is already quoted).
+    Literal(&'static str),
+    /// A Go `[]byte`, printed as `%#v` does: `[]byte{0x2d, 0x2d}`; empty prints `[]byte(nil)`.
+    Bytes(Vec<u8>),
+}
+
+/// One validation failure at a field path, as Kubernetes' `field.Error`.
+///
+/// `Display` prints exactly what the API server puts in its `is invalid:` message, e.g.
+/// `spec.usages: Required value` or
+/// `spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 600 seconds (10 minutes)`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct FieldError {
+    /// The kind of problem.
+    pub error_type: FieldErrorType,
+    /// The field path, e.g. `status.conditions[1].type`.
+    pub field: String,
+    /// The offending value.
+    pub bad_value: BadValue,
+    /// The explanation after the value, possibly empty.
+    pub detail: String,
+}
+
+impl FieldError {
+    /// `Required value` at `field`.
+    pub fn required(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(FieldErrorType::Required, field, BadValue::Omitted, detail)
+    }
+
+    /// `Forbidden` at `field`.
+    pub fn forbidden(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::new(FieldErrorType::Forbidden, field, BadValue::Omitted, detail)
+    }
+
+    /// `Invalid value` at `field`.
+    pub fn invalid(field: impl Into<String>, value: BadValue, detail: impl Into<String>) -> Self {
+        Self::new(FieldErrorType::Invalid, field, value, detail)
+    }
+
+    /// `Duplicate value` at `field`.
+    pub fn duplicate(field: impl Into<String>, value: &str) -> Self {
+        Self::new(
+            FieldErrorType::Duplicate,
+            field,
+            BadValue::String(value.to_owned()),
+            "",
+        )
+    }
+
+    /// `Too long` at `field` (`must have at most <max> bytes`).
+    pub fn too_long(field: impl Into<String>, max: usize) -> Self {
+        Self::new(
+            FieldErrorType::TooLong,
+            field,
+            BadValue::Omitted,
+            format!("must have at most {max} bytes"),
+        )
+    }
+
+    /// `Unsupported value` at `field`, listing the supported values quoted, in the order given.
+    pub fn not_supported<'a>(
+        field: impl Into<String>,
+        value: &str,
+        supported: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let quoted: Vec<String> = supported.into_iter().map(go_quote).collect();
+        let detail = if quoted.is_empty() {
+            String::new()
+        } else {
+            format!("supported values: {}", quoted.join(", "))
+        };
+        Self::new(
+            FieldErrorType::NotSupported,
+            field,
+            BadValue::String(value.to_owned()),
+            detail,
+        )
+    }
+
+    fn new(
+        error_type: FieldErrorType,
+        field: impl Into<String>,
+        bad_value: BadValue,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            error_type,
+            field: field.into(),
+            bad_value,
+            detail: detail.into(),
+        }
+    }
+
+    /// The message without the field path (Kubernetes' `ErrorBody`).
+    pub fn body(&self) -> String {
+        let mut s = String::from(self.error_type.as_str());
+        let prints_value = !matches!(
+            self.error_type,
+            FieldErrorType::Required | FieldErrorType::Forbidden | FieldErrorType::TooLong
+        );
+        if prints_value {
+            match &self.bad_value {
+                BadValue::Omitted => {}
+                BadValue::String(v) => {
+                    s.push_str(": ");
+                    s.push_str(&go_quote(v));
+                }
+                BadValue::Int(i) => {
+                    let _ = write!(s, ": {i}");
+                }
+                BadValue::Literal(l) => {
+                    s.push_str(": ");
+                    s.push_str(l);
+                }
+                BadValue::Bytes(b) => {
+                    s.push_str(": ");
+                    s.push_str(&go_bytes_literal(b));
+                }
+            }
+        }
+        if !self.detail.is_empty() {
+            s.push_str(": ");
+            s.push_str(&self.detail);
+        }
+        s
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.body())
+    }
+}
+
+/// The API server's rejection of an object: `<Kind>.<group> "<name>" is invalid: <errors>`.
+///
+/// The errors are listed as Go's `ToAggregate` does: duplicates (by message) dropped, one error
+/// printed alone, several in `[…]` separated by `, `.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct Invalid {
+    /// The object's name (possibly generated).
+    pub name: String,
+    /// Every failure, in Kubernetes' order.
+    pub errors: Vec<FieldError>,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "CertificateSigningRequest.certificates.k8s.io {} is invalid: {}",
+            go_quote(&self.name),
+            aggregate(&self.errors)
+        )
+    }
+}
+
+/// Go's `utilerrors.NewAggregate(errs).Error()` after `ToAggregate`'s de-duplication.
+pub fn aggregate(errors: &[FieldError]) -> String {
+    let mut seen = std::collections::BTreeSet::new();
+    let msgs: Vec<String> = errors
+        .iter()
+        .map(ToString::to_string)
+        .filter(|m| seen.insert(m.clone()))
+        .collect();
+    match msgs.as_slice() {
+        [] => String::new(),
+        [one] => one.clone(),
+        many => format!("[{}]", many.join(", ")),
+    }
+}
+
+/// Go's `strconv.Quote`: double quotes, Go escapes for control and non-printable characters.
+///
+/// "Printable" follows Go's `unicode.IsPrint` for everything the standard library can tell:
+/// control characters, every space except U+0020, the format characters, private-use characters
+/// and the non-characters U+FFFE/U+FFFF are escaped. (Unassigned code points, which Go also
+/// escapes, print as they are.)
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if go_is_print(c) => out.push(c),
+            c if (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if (c as u32) < 0x1_0000 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => {
+                let _ = write!(out, "\\U{:08x}", c as u32);
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn go_is_print(c: char) -> bool {
+    if c == ' ' {
+        return true;
+    }
+    if c.is_control() || c.is_whitespace() {
+        return false;
+    }
+    let u = c as u32;
+    let format_or_private = matches!(u,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
+        | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
+        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F
+        | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF | 0xFFFE | 0xFFFF);
+    !format_or_private
+}
+
+/// Go's `fmt.Sprintf("%#v", b)` for a `[]byte`.
+fn go_bytes_literal(b: &[u8]) -> String {
+    if b.is_empty() {
+        return "[]byte(nil)".to_owned();
+    }
+    let mut s = String::with_capacity(8 + b.len() * 6);
+    s.push_str("[]byte{");
+    for (i, byte) in b.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let _ = write!(s, "0x{byte:x}");
+    }
+    s.push('}');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_like_go() {
+        assert_eq!(go_quote("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(go_quote("\u{1}\n\u{7f}"), r#""\x01\n\x7f""#);
+        assert_eq!(go_quote("é\u{a0}\u{200b}"), r#""é\u00a0\u200b""#);
+        assert_eq!(go_quote("\u{10ffff}"), r#""\U0010ffff""#);
+    }
+
+    #[test]
+    fn bodies_print_like_field_error() {
+        assert_eq!(
+            FieldError::invalid("spec.request", BadValue::Bytes(b"-\n".to_vec()), "x").to_string(),
+            "spec.request: Invalid value: []byte{0x2d, 0xa}: x"
+        );
+        assert_eq!(
+            FieldError::invalid("spec.request", BadValue::Bytes(vec![]), "x").to_string(),
+            "spec.request: Invalid value: []byte(nil): x"
+        );
+        assert_eq!(
+            FieldError::required("spec.usages", "").to_string(),
+            "spec.usages: Required value"
+        );
+        assert_eq!(
+            FieldError::too_long("spec.signerName", 571).to_string(),
+            "spec.signerName: Too long: must have at most 571 bytes"
+        );
+        assert_eq!(
+            FieldError::not_supported("s", "x", ["a", "b"]).to_string(),
+            r#"s: Unsupported value: "x": supported values: "a", "b""#
+        );
+    }
+
+    #[test]
+    fn aggregates_like_go() {
+        let a = FieldError::required("a", "");
+        let b = FieldError::required("b", "");
+        assert_eq!(aggregate(std::slice::from_ref(&a)), "a: Required value");
+        assert_eq!(
+            aggregate(&[a.clone(), b, a.clone()]),
+            "[a: Required value, b: Required value]"
+        );
+        let inv = Invalid {
+            name: "csr-1".into(),
+            errors: vec![a],
+        };
+        assert_eq!(
+            inv.to_string(),
+            r#"CertificateSigningRequest.certificates.k8s.io "csr-1" is invalid: a: Required value"#
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! `spec.signerName`: the well-known signers and Kubernetes' syntax check.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use super::field::{BadValue, FieldError};
+use crate::pki::signers;
+
+/// A syntactically valid signer name (`<domain>/<path>`), as Kubernetes' `ValidateSignerName`
+/// accepts it.
+///
+/// ```
+/// use kube_tls_bootstrap::csr::SignerName;
+/// let s = SignerName::new("example.com/my-signer").unwrap();
+/// assert_eq!(s.domain(), "example.com");
+/// assert!(!s.is_kubernetes());
+/// assert!(SignerName::KUBELET_SERVING.is_kubernetes());
+/// let errors = SignerName::new("example/x").unwrap_err();
+/// assert_eq!(
+///     errors[0].to_string(),
+///     r#"spec.signerName: Invalid value: "example": should be a domain with at least two segments separated by dots"#
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SignerName(Cow<'static, str>);
+
+impl SignerName {
+    /// `kubernetes.io/kube-apiserver-client`.
+    pub const KUBE_APISERVER_CLIENT: Self = Self(Cow::Borrowed(signers::KUBE_APISERVER_CLIENT));
+    /// `kubernetes.io/kube-apiserver-client-kubelet`, the kubelet's bootstrap signer.
+    pub const KUBE_APISERVER_CLIENT_KUBELET: Self =
+        Self(Cow::Borrowed(signers::KUBE_APISERVER_CLIENT_KUBELET));
+    /// `kubernetes.io/kubelet-serving`.
+    pub const KUBELET_SERVING: Self = Self(Cow::Borrowed(signers::KUBELET_SERVING));
+    /// `kubernetes.io/legacy-unknown`: syntactically valid, refused by v1 create validation.
+    pub const LEGACY_UNKNOWN: Self = Self(Cow::Borrowed(signers::LEGACY_UNKNOWN));
+
+    /// Checks `name` as `spec.signerName` is checked; the errors carry the path `spec.signerName`.
+    pub fn new(name: &str) -> Result<Self, Vec<FieldError>> {
+        let errors = validate_signer_name("spec.signerName", name);
+        if errors.is_empty() {
+            Ok(Self(Cow::Owned(name.to_owned())))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The part before the `/`.
+    pub fn domain(&self) -> &str {
+        self.0.split('/').next().unwrap_or_default()
+    }
+
+    /// Whether the name is reserved for Kubernetes (domain `kubernetes.io` or `*.kubernetes.io`).
+    pub fn is_kubernetes(&self) -> bool {
+        signers::is_kubernetes_signer_name(&self.0)
+    }
+}
+
+impl fmt::Display for SignerName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for SignerName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The longest domain part (a DNS-1123 subdomain).
+const MAX_DOMAIN_LENGTH: usize = 253;
+/// The longest signer name: domain, `/`, then a namespace (63), `.` and a resource name (253).
+pub const MAX_SIGNER_NAME_LENGTH: usize = MAX_DOMAIN_LENGTH + 1 + (253 + 63 + 1);
+
+const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+
+/// Kubernetes' `ValidateSignerName(fldPath, signerName)`: every error, in its order, at `path`.
+pub fn validate_signer_name(path: &str, signer_name: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if signer_name.is_empty() {
+        errors.push(FieldError::required(path, ""));
+        return errors;
+    }
+    let segments: Vec<&str> = signer_name.split('/').collect();
+    let [domain, name_path] = segments.as_slice() else {
+        errors.push(FieldError::invalid(
+            path,
+            BadValue::String(signer_name.to_owned()),
+            "must be a fully qualified domain and path of the form 'example.com/signer-name'",
+        ));
+        return errors;
+    };
+    if domain.len() > MAX_DOMAIN_LENGTH {
+        errors.push(FieldError::too_long(path, MAX_DOMAIN_LENGTH));
+    }
+    let domain_labels: Vec<&str> = domain.split('.').collect();
+    for label in &domain_labels {
+        let label_errors = dns1123_label_errors(label);
+        if !label_errors.is_empty() {
+            for e in label_errors {
+                errors.push(FieldError::invalid(
+                    path,
+                    BadValue::String((*domain).to_owned()),
+                    format!("validating label {}: {e}", super::field::go_quote(label)),
+                ));
+            }
+            break;
+        }
+    }
+    if domain_labels.len() < 2 {
+        errors.push(FieldError::invalid(
+            path,
+            BadValue::String((*domain).to_owned()),
+            "should be a domain with at least two segments separated by dots",
+        ));
+    }
+    for label in name_path.split('.') {
+        let label_errors = dns1123_subdomain_errors(label);
+        if !label_errors.is_empty() {
+            for e in label_errors {
+                errors.push(FieldError::invalid(
+                    path,
+                    BadValue::String((*name_path).to_owned()),
+                    format!("validating label {}: {e}", super::field::go_quote(label)),
+                ));
+            }
+            break;
+        }
+    }
+    if signer_name.len() > MAX_SIGNER_NAME_LENGTH {
+        errors.push(FieldError::too_long(path, MAX_SIGNER_NAME_LENGTH));
+    }
+    errors
+}
+
+/// Whether `s` matches `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`.
+fn is_dns1123_label_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    match (b.first(), b.last()) {
+        (Some(first), Some(last)) => {
+            alnum(first) && alnum(last) && b.iter().all(|c| alnum(c) || *c == b'-')
+        }
+        _ => false,
+    }
+}
+
+/// Whether `s` matches the DNS-1123 subdomain expression (labels joined by single dots).
+fn is_dns1123_subdomain_shape(s: &str) -> bool {
+    s.split('.').all(is_dns1123_label_shape)
+}
+
+/// Kubernetes' `IsDNS1123Label`.
+fn dns1123_label_errors(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 63 {
+        errs.push("must be no more than 63 characters".to_owned());
+    }
+    if !is_dns1123_label_shape(value) {
+        if is_dns1123_subdomain_shape(value) {
+            errs.push("must not contain dots".to_owned());
+        } else {
+            errs.push(format!(
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '{DNS1123_LABEL_FMT}')"
+            ));
+        }
+    }
+    errs
+}
+
+/// Kubernetes' `IsDNS1123Subdomain`.
+fn dns1123_subdomain_errors(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 253 {
+        errs.push("must be no more than 253 characters".to_owned());
+    }
+    if !is_dns1123_subdomain_shape(value) {
+        errs.push(format!(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '{DNS1123_LABEL_FMT}(\\.{DNS1123_LABEL_FMT})*')"
+        ));
+    }
+    errs
+}

@@ -1,0 +1,367 @@
+//! Create and update validation, in Kubernetes' order, with its field paths and messages
+//! (k/k `pkg/apis/certificates/validation/validation.go`).
+
+use super::field::{BadValue, FieldError};
+use super::signer_name::validate_signer_name;
+use super::types::{CertificateSigningRequest, ConditionType, Usage};
+use crate::pki::KeyUsage;
+use crate::pki::signers::LEGACY_UNKNOWN;
+
+/// The API endpoint an update arrives through; each may change different parts of the object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `PUT`/`PATCH …/certificatesigningrequests/<name>`: only metadata may change.
+    Main,
+    /// `…/<name>/status`: the certificate and non-approval conditions.
+    Status,
+    /// `…/<name>/approval`: the conditions, including Approved and Denied.
+    Approval,
+}
+
+impl Endpoint {
+    /// The subresource name (`""`, `status`, `approval`).
+    pub const fn subresource(self) -> &'static str {
+        match self {
+            Self::Main => "",
+            Self::Status => "status",
+            Self::Approval => "approval",
+        }
+    }
+}
+
+/// Validates an object being created (after [`prepare_for_create`](super::prepare_for_create)),
+/// returning every error in Kubernetes' order; empty means valid.
+///
+/// The request is checked through the PKI layer: the first PEM block must be a
+/// `CERTIFICATE REQUEST` that parses and carries a valid self-signature.
+pub fn validate_create(csr: &CertificateSigningRequest) -> Vec<FieldError> {
+    validate(csr, &Options::for_objects(csr, None))
+}
+
+/// Validates an update that arrived through `endpoint`, after that endpoint's
+/// [`prepare_for_update`](super::prepare_for_update): `new` is the prepared object, `old` the
+/// stored one.
+///
+/// Problems already present in `old` (both Approved and Denied, the legacy signer, duplicate or
+/// empty condition types, unknown or duplicate usages, an invalid certificate) are tolerated, as
+/// is an invalid certificate the update does not change.
+pub fn validate_update(
+    endpoint: Endpoint,
+    new: &CertificateSigningRequest,
+    old: &CertificateSigningRequest,
+) -> Vec<FieldError> {
+    let mut opts = Options::for_objects(new, Some(old));
+    match endpoint {
+        Endpoint::Main => {}
+        Endpoint::Status => opts.allow_setting_certificate = true,
+        Endpoint::Approval => opts.allow_setting_approval_conditions = true,
+    }
+    let mut errors = validate(new, &opts);
+    let meta_errors = validate_object_meta_update(new, old);
+
+    for t in [
+        ConditionType::Approved,
+        ConditionType::Denied,
+        ConditionType::Failed,
+    ] {
+        if new.conditions_of(&t).count() < old.conditions_of(&t).count() {
+            errors.push(FieldError::forbidden(
+                "status.conditions",
+                format!(
+                    "updates may not remove a condition of type {}",
+                    super::field::go_quote(t.as_str())
+                ),
+            ));
+        }
+    }
+
+    if !opts.allow_setting_approval_conditions {
+        for t in [ConditionType::Approved, ConditionType::Denied] {
+            let old_c: Vec<_> = old.conditions_of(&t).collect();
+            let new_c: Vec<_> = new.conditions_of(&t).collect();
+            if new_c.len() > old_c.len() {
+                errors.push(FieldError::forbidden(
+                    "status.conditions",
+                    format!(
+                        "updates may not add a condition of type {}",
+                        super::field::go_quote(t.as_str())
+                    ),
+                ));
+            } else if new_c.len() == old_c.len() && old_c != new_c {
+                errors.push(FieldError::forbidden(
+                    "status.conditions",
+                    format!(
+                        "updates may not modify a condition of type {}\n{}",
+                        super::field::go_quote(t.as_str()),
+                        condition_diff(&old_c, &new_c)
+                    ),
+                ));
+            }
+        }
+    }
+
+    if new.status.certificate != old.status.certificate {
+        if !opts.allow_setting_certificate {
+            errors.push(FieldError::forbidden(
+                "status.certificate",
+                "updates may not set certificate content",
+            ));
+        } else if !old.status.certificate.is_empty() {
+            errors.push(FieldError::forbidden(
+                "status.certificate",
+                "updates may not modify existing certificate content",
+            ));
+        }
+    }
+
+    errors.extend(meta_errors);
+    errors
+}
+
+/// What validation tolerates (Kubernetes' `certificateValidationOptions`).
+#[derive(Clone, Copy, Debug, Default)]
+struct Options {
+    allow_setting_approval_conditions: bool,
+    allow_setting_certificate: bool,
+    allow_both_approved_and_denied: bool,
+    allow_legacy_signer_name: bool,
+    allow_duplicate_condition_types: bool,
+    allow_empty_condition_type: bool,
+    allow_arbitrary_certificate: bool,
+    allow_unknown_usages: bool,
+    allow_duplicate_usages: bool,
+}
+
+impl Options {
+    /// Kubernetes' `getValidationOptions(new, old)`.
+    fn for_objects(
+        new: &CertificateSigningRequest,
+        old: Option<&CertificateSigningRequest>,
+    ) -> Self {
+        let Some(old) = old else {
+            return Self::default();
+        };
+        let has = |t: ConditionType| old.has_condition(&t);
+        Self {
+            allow_both_approved_and_denied: has(ConditionType::Approved)
+                && has(ConditionType::Denied),
+            allow_legacy_signer_name: old.spec.signer_name == LEGACY_UNKNOWN,
+            allow_duplicate_condition_types: has_duplicates(
+                old.status.conditions.iter().map(|c| c.type_.as_str()),
+            ),
+            allow_empty_condition_type: old
+                .status
+                .conditions
+                .iter()
+                .any(|c| c.type_.as_str().is_empty()),
+            allow_arbitrary_certificate: new.status.certificate == old.status.certificate
+                || certificate_error(&old.status.certificate).is_some(),
+            allow_unknown_usages: old.spec.usages.iter().any(|u| u.known().is_none()),
+            allow_duplicate_usages: has_duplicates(old.spec.usages.iter().map(Usage::as_str)),
+            ..Self::default()
+        }
+    }
+}
+
+/// Kubernetes' `validateCertificateSigningRequest(csr, opts)`.
+fn validate(csr: &CertificateSigningRequest, opts: &Options) -> Vec<FieldError> {
+    let mut errors = validate_object_meta(csr);
+    let spec = &csr.spec;
+
+    if let Err(message) = super::request_check::check_request(&spec.request) {
+        errors.push(FieldError::invalid(
+            "spec.request",
+            BadValue::Bytes(spec.request.clone()),
+            message,
+        ));
+    }
+    if spec.usages.is_empty() {
+        errors.push(FieldError::required("spec.usages", ""));
+    }
+    if !opts.allow_unknown_usages {
+        for (i, usage) in spec.usages.iter().enumerate() {
+            if usage.known().is_none() {
+                errors.push(FieldError::not_supported(
+                    format!("spec.usages[{i}]"),
+                    usage.as_str(),
+                    KeyUsage::SORTED.iter().map(|k| k.as_str()),
+                ));
+            }
+        }
+    }
+    if !opts.allow_duplicate_usages {
+        let mut seen = std::collections::HashSet::new();
+        for (i, usage) in spec.usages.iter().enumerate() {
+            if !seen.insert(usage.as_str()) {
+                errors.push(FieldError::duplicate(
+                    format!("spec.usages[{i}]"),
+                    usage.as_str(),
+                ));
+            }
+        }
+    }
+    if !opts.allow_legacy_signer_name && spec.signer_name == LEGACY_UNKNOWN {
+        errors.push(FieldError::invalid(
+            "spec.signerName",
+            BadValue::String(spec.signer_name.clone()),
+            "the legacy signerName is not allowed via this API version",
+        ));
+    } else {
+        errors.extend(validate_signer_name("spec.signerName", &spec.signer_name));
+    }
+    if let Some(seconds) = spec.expiration_seconds
+        && seconds < 600
+    {
+        errors.push(FieldError::invalid(
+            "spec.expirationSeconds",
+            BadValue::Int(i64::from(seconds)),
+            "may not specify a duration less than 600 seconds (10 minutes)",
+        ));
+    }
+    validate_conditions(csr, opts, &mut errors);
+    if !opts.allow_arbitrary_certificate
+        && let Some(message) = certificate_error(&csr.status.certificate)
+    {
+        errors.push(FieldError::invalid(
+            "status.certificate",
+            BadValue::Literal("\"<certificate data>\""),
+            message,
+        ));
+    }
+    errors
+}
+
+/// Kubernetes' `validateConditions`.
+fn validate_conditions(
+    csr: &CertificateSigningRequest,
+    opts: &Options,
+    errors: &mut Vec<FieldError>,
+) {
+    let mut seen = std::collections::HashSet::new();
+    let (mut has_approved, mut has_denied) = (false, false);
+    for (i, c) in csr.status.conditions.iter().enumerate() {
+        let type_path = format!("status.conditions[{i}].type");
+        if !opts.allow_empty_condition_type && c.type_.as_str().is_empty() {
+            errors.push(FieldError::required(&type_path, ""));
+        }
+        let true_only = matches!(
+            c.type_,
+            ConditionType::Approved | ConditionType::Denied | ConditionType::Failed
+        );
+        let allowed: &[&str] = if true_only {
+            &["True"]
+        } else {
+            &["False", "True", "Unknown"]
+        };
+        let status = c.status.as_str();
+        if status.is_empty() {
+            errors.push(FieldError::required(
+                format!("status.conditions[{i}].status"),
+                "",
+            ));
+        } else if !allowed.contains(&status) {
+            errors.push(FieldError::not_supported(
+                format!("status.conditions[{i}].status"),
+                status,
+                allowed.iter().copied(),
+            ));
+        }
+        if !opts.allow_both_approved_and_denied {
+            let clash = match c.type_ {
+                ConditionType::Approved => {
+                    has_approved = true;
+                    has_denied
+                }
+                ConditionType::Denied => {
+                    has_denied = true;
+                    has_approved
+                }
+                _ => false,
+            };
+            if clash {
+                errors.push(FieldError::invalid(
+                    &type_path,
+                    BadValue::String(c.type_.as_str().to_owned()),
+                    "Approved and Denied conditions are mutually exclusive",
+                ));
+            }
+        }
+        if !opts.allow_duplicate_condition_types && !seen.insert(c.type_.as_str()) {
+            errors.push(FieldError::duplicate(&type_path, c.type_.as_str()));
+        }
+    }
+}
+
+/// The metadata checks of `ValidateObjectMeta` that apply to a cluster-scoped object whose name
+/// validator accepts every name.
+fn validate_object_meta(csr: &CertificateSigningRequest) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let meta = &csr.metadata;
+    if meta.name.is_empty() {
+        errors.push(FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        ));
+    }
+    if !meta.namespace.is_empty() {
+        errors.push(FieldError::forbidden(
+            "metadata.namespace",
+            "not allowed on this type",
+        ));
+    }
+    errors
+}
+
+/// The metadata checks of `ValidateObjectMetaUpdate` that an update can trip: name and UID are
+/// immutable.
+fn validate_object_meta_update(
+    new: &CertificateSigningRequest,
+    old: &CertificateSigningRequest,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (path, n, o) in [
+        ("metadata.name", &new.metadata.name, &old.metadata.name),
+        ("metadata.uid", &new.metadata.uid, &old.metadata.uid),
+    ] {
+        if n != o {
+            errors.push(FieldError::invalid(
+                path,
+                BadValue::String(n.clone()),
+                "field is immutable",
+            ));
+        }
+    }
+    errors
+}
+
+/// Why `status.certificate` is not acceptable, or `None` (empty is acceptable).
+fn certificate_error(pem: &[u8]) -> Option<String> {
+    if pem.is_empty() {
+        return None;
+    }
+    super::request_check::check_certificate(pem).err()
+}
+
+fn has_duplicates<'a>(items: impl Iterator<Item = &'a str>) -> bool {
+    let mut seen = std::collections::HashSet::new();
+    items.into_iter().any(|s| !seen.insert(s))
+}
+
+/// A line-per-condition account of what changed, standing in for the `cmp.Diff` text Kubernetes
+/// appends (whose exact layout is go-cmp's and not stable across its versions).
+fn condition_diff(
+    old: &[&super::types::CertificateSigningRequestCondition],
+    new: &[&super::types::CertificateSigningRequestCondition],
+) -> String {
+    let render = |c: &super::types::CertificateSigningRequestCondition| {
+        serde_json::to_string(c).unwrap_or_default()
+    };
+    let mut lines = Vec::new();
+    for (o, n) in old.iter().zip(new) {
+        if o != n {
+            lines.push(format!("- {}", render(o)));
+            lines.push(format!("+ {}", render(n)));
+        }
+    }
+    lines.join("\n")
+}
