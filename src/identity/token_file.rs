@@ -77,16 +77,17 @@ impl std::fmt::Debug for TokenDigest {
 
 /// The tokens of a static token file and the user each one authenticates as.
 ///
-/// The file keeps no token: only SHA-256 digests of them. [`lookup`](Self::lookup) hashes the
-/// presented token and finds the digest in a table keyed by the digest itself, comparing
-/// digests in constant time.
+/// The file keeps no token, only SHA-256 digests of them. [`lookup`](Self::lookup) hashes the
+/// presented token and finds its digest through a table hashed by the digest's first bytes,
+/// comparing whole digests in constant time (`subtle`).
 ///
-/// What may leak through timing: the presented token's length (SHA-256 processes 64-byte
-/// blocks), whether it was found, and, through the table's probe sequence, a few bits of the
-/// *digest* of the presented token — which an attacker already knows. Neither the stored
-/// tokens' bytes nor how many leading bytes of a guess are right can be learnt: no comparison
-/// ever looks at token bytes, and digests are compared in constant time. The number of entries
-/// affects the cache behaviour of the table only as a whole.
+/// What may leak through timing: the presented token's length (SHA-256 works in 64-byte
+/// blocks); whether it was found; and, through the table's probe sequence, whether stored
+/// digests share the first bits of the presented token's digest. That is knowledge about SHA-256
+/// values only: turning it into a stored token still means inverting SHA-256, and a guess's
+/// digest cannot be steered toward a stored one. What cannot leak: the stored tokens, or how many
+/// leading bytes of a guess are right — no comparison ever looks at token bytes. The number of
+/// entries shows only through the table's size and cache behaviour.
 ///
 /// ```
 /// use kube_tls_bootstrap::identity::TokenFile;
