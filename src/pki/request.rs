@@ -388,6 +388,14 @@ impl KeyKind {
         }
     }
 
+    /// Whether this is an ECDSA key (any curve).
+    pub fn is_ecdsa(&self) -> bool {
+        matches!(
+            self,
+            Self::EcdsaP224 | Self::EcdsaP256 | Self::EcdsaP384 | Self::EcdsaP521
+        )
+    }
+
     /// Whether this is an RSA key (the kubelet then also requests `key encipherment`).
     pub fn is_rsa(&self) -> bool {
         matches!(self, Self::Rsa { .. })
