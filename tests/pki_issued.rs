@@ -114,3 +114,25 @@ fn kube_tls_bootstrap_tbs(cert: &[u8]) -> Vec<u8> {
     let any = der::asn1::AnyRef::decode(&mut reader).unwrap();
     any.to_der().unwrap()
 }
+
+/// §7.4: the identity the API server derives from an issued certificate — CN as the user, the
+/// O values in their DER order as groups (Go sorts a multi-valued RDN's values when encoding).
+#[test]
+fn identity_from_the_issued_certificate() {
+    let ca = ca();
+    let key = kube_tls_bootstrap::pki::PrivateKey::ecdsa_p256_from_random_bytes(&[3; 32]).unwrap();
+    let subject = kube_tls_bootstrap::pki::Subject {
+        organization: vec!["qa".into(), "dev-team".into()],
+        common_name: "system:node:n1".into(),
+        ..Default::default()
+    };
+    let pem = kube_tls_bootstrap::pki::kubelet::make_csr_pem(&key, &subject, &Default::default())
+        .unwrap();
+    let csr = CertificateRequest::from_pem(pem.as_bytes()).unwrap();
+    let now = Timestamp::parse_rfc3339("2030-01-01T00:00:00Z").unwrap();
+    let issued = ca.sign(&csr, &USAGES, None, 3600, now, &[1; 16]).unwrap();
+    let cert = kube_tls_bootstrap::pki::Certificate::from_der(issued.der()).unwrap();
+    assert_eq!(cert.subject().common_name, "system:node:n1");
+    assert_eq!(cert.subject().organization, ["qa", "dev-team"]);
+    assert_eq!(cert.not_after(), issued.not_after());
+}

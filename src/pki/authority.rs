@@ -60,30 +60,58 @@ pub struct IssuedCertificate {
 }
 
 /// Why the CA files cannot be loaded. `Display` is the detail of kube-controller-manager's
-/// message; [`CaError::kubernetes_message`] adds the file name as it does.
+/// message; [`CaError::kubernetes_message`] adds the file name as it does. The checks run in its
+/// order: the file loader's `tls.X509KeyPair` first, then `ca_provider.setCA`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CaError {
-    /// The certificate file has no `CERTIFICATE` block (Go `tls.X509KeyPair`).
+    /// The certificate or the key file is empty.
+    #[error("missing content for serving cert")]
+    MissingContent,
+    /// The certificate file has no PEM block at all.
     #[error("tls: failed to find any PEM data in certificate input")]
     NoCertificatePem,
-    /// The certificate file holds a key instead of a certificate.
+    /// The certificate file holds only a key.
     #[error(
         "tls: failed to find certificate PEM data in certificate input, but did find a private key; PEM inputs may have been switched"
     )]
     KeyInCertificateFile,
+    /// The certificate file has blocks, none of them `CERTIFICATE`.
+    #[error(
+        "tls: failed to find \"CERTIFICATE\" PEM block in certificate input after skipping PEM blocks of the following types: [{}]",
+        .0.join(" ")
+    )]
+    NoCertificateBlock(Vec<String>),
+    /// The key file has no PEM block at all.
+    #[error("tls: failed to find any PEM data in key input")]
+    NoKeyPem,
+    /// The key file holds only a certificate.
+    #[error("tls: found a certificate rather than a key in the PEM for the private key")]
+    CertificateInKeyFile,
+    /// The key file has blocks, none of them a private key.
+    #[error(
+        "tls: failed to find PEM block with type ending in \"PRIVATE KEY\" in key input after skipping PEM blocks of the following types: [{}]",
+        .0.join(" ")
+    )]
+    NoKeyBlock(Vec<String>),
+    /// The key block does not parse as PKCS#1, PKCS#8 or SEC 1.
+    #[error("tls: failed to parse private key")]
+    KeyParse,
+    /// The key is of another type than the certificate's public key.
+    #[error("tls: private key type does not match public key type")]
+    KeyTypeMismatch,
+    /// The key is not the certificate's.
+    #[error("tls: private key does not match public key")]
+    KeyMismatch,
     /// A certificate does not parse.
     #[error("{0}")]
     Certificate(CertificateError),
     /// Not exactly one certificate.
     #[error("expected 1 certificate, found {0}")]
     CertificateCount(usize),
-    /// The key file holds no usable key.
+    /// client-go's key loader finds no key (it reads only the three exact key labels).
     #[error("{0}")]
     Key(KeyError),
-    /// The key is not the certificate's.
-    #[error("tls: private key does not match public key")]
-    KeyMismatch,
 }
 
 /// Why a certificate cannot be issued. `Display` is Kubernetes' text.
@@ -172,28 +200,66 @@ impl CertificateAuthority {
     /// Loads the CA the way kube-controller-manager does: the certificate PEM must hold
     /// exactly one certificate, the key PEM a key client-go can parse, and the two must match.
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, CaError> {
-        let blocks: Vec<pem::Block> = pem::Blocks::new(cert_pem).collect();
-        if !blocks
-            .iter()
-            .any(|b| b.label == certificate::CERTIFICATE_BLOCK_TYPE)
-        {
-            return Err(match blocks.as_slice() {
-                [only] if only.label.ends_with("PRIVATE KEY") => CaError::KeyInCertificateFile,
-                _ => CaError::NoCertificatePem,
-            });
+        if cert_pem.is_empty() || key_pem.is_empty() {
+            return Err(CaError::MissingContent);
         }
-        let key = PrivateKey::from_pem(key_pem).map_err(CaError::Key)?;
-        let mut certs =
-            certificate::parse_certificates_pem(cert_pem).map_err(CaError::Certificate)?;
-        if certs
-            .first()
-            .is_some_and(|c| c.public_key().spki_der() != key.public_key().spki_der())
-        {
+        // tls.X509KeyPair: the certificate blocks, the first key block, both must parse and match.
+        let mut first_certificate = None;
+        let mut skipped = Vec::new();
+        for block in pem::Blocks::new(cert_pem) {
+            if block.label == certificate::CERTIFICATE_BLOCK_TYPE {
+                first_certificate.get_or_insert(block.contents);
+            } else {
+                skipped.push(block.label);
+            }
+        }
+        let Some(first_certificate) = first_certificate else {
+            return Err(match skipped.as_slice() {
+                [] => CaError::NoCertificatePem,
+                [only] if only.ends_with("PRIVATE KEY") => CaError::KeyInCertificateFile,
+                _ => CaError::NoCertificateBlock(skipped),
+            });
+        };
+        let mut skipped = Vec::new();
+        let mut key_block = None;
+        for block in pem::Blocks::new(key_pem) {
+            if block.label == "PRIVATE KEY" || block.label.ends_with(" PRIVATE KEY") {
+                key_block = Some(block);
+                break;
+            }
+            skipped.push(block.label);
+        }
+        let Some(key_block) = key_block else {
+            return Err(match skipped.as_slice() {
+                [] => CaError::NoKeyPem,
+                [only] if only == certificate::CERTIFICATE_BLOCK_TYPE => {
+                    CaError::CertificateInKeyFile
+                }
+                _ => CaError::NoKeyBlock(skipped),
+            });
+        };
+        let leaf = Certificate::from_der(&first_certificate).map_err(CaError::Certificate)?;
+        let any_key = PrivateKey::from_pkcs1_der(&key_block.contents)
+            .or_else(|_| PrivateKey::from_pkcs8_der(&key_block.contents))
+            .or_else(|_| PrivateKey::from_sec1_der(&key_block.contents))
+            .map_err(|_| CaError::KeyParse)?;
+        let same_type = std::mem::discriminant(leaf.public_key().kind())
+            == std::mem::discriminant(any_key.public_key().kind())
+            || (leaf.public_key().kind().is_ecdsa() && any_key.public_key().kind().is_ecdsa());
+        if !same_type {
+            return Err(CaError::KeyTypeMismatch);
+        }
+        if leaf.public_key().spki_der() != any_key.public_key().spki_der() {
             return Err(CaError::KeyMismatch);
         }
+
+        // ca_provider.setCA: exactly one certificate; the key as client-go loads it.
+        let mut certs =
+            certificate::parse_certificates_pem(cert_pem).map_err(CaError::Certificate)?;
         if certs.len() != 1 {
             return Err(CaError::CertificateCount(certs.len()));
         }
+        let key = PrivateKey::from_pem(key_pem).map_err(CaError::Key)?;
         let certificate = certs.remove(0);
         Ok(Self { certificate, key })
     }
@@ -343,6 +409,14 @@ impl CaError {
     /// The message kube-controller-manager logs, e.g.
     /// `error reading CA cert file "ca.crt": expected 1 certificate, found 2`.
     pub fn kubernetes_message(&self, cert_file: &str, key_file: &str) -> String {
+        if *self == Self::MissingContent {
+            let name = format!("csr-controller::{cert_file}::{key_file}");
+            return format!(
+                "error reading CA cert file {}: missing content for serving cert {}",
+                go::quote(cert_file),
+                go::quote(&name)
+            );
+        }
         let file = match self {
             Self::Key(_) => format!("error reading CA key file {}", go::quote(key_file)),
             _ => format!("error reading CA cert file {}", go::quote(cert_file)),

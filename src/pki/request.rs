@@ -222,12 +222,32 @@ impl CertificateRequest {
     /// What the API server does with `spec.request`: the first PEM block must be
     /// `CERTIFICATE REQUEST`, its DER must parse, and the self-signature must verify.
     pub fn from_pem(pem_bytes: &[u8]) -> Result<Self, RequestError> {
-        UnverifiedRequest::from_pem(pem_bytes)?.verify()
+        match pem::decode(pem_bytes) {
+            Some((block, _)) if block.label == CERTIFICATE_REQUEST_BLOCK_TYPE => {
+                Self::from_der(&block.contents)
+            }
+            _ => Err(RequestError::Pem),
+        }
     }
 
     /// Parses a DER PKCS#10 request and verifies its self-signature.
     pub fn from_der(der: &[u8]) -> Result<Self, RequestError> {
-        UnverifiedRequest::from_der(der)?.verify()
+        // The curve-point check Go does while parsing is deferred to the error path: a point
+        // off the curve never verifies, and a valid request then pays for one check only.
+        let request = parse(der, PointCheck::Deferred)?;
+        let verdict = check_signature(
+            request.signature_algorithm,
+            request.tbs_der(),
+            &request.signature,
+            &request.public_key,
+        );
+        match verdict {
+            Ok(()) => Ok(request),
+            Err(_) if !point_on_curve(&request.public_key.kind, &request.public_key.key) => {
+                Err(RequestError::Parse(OFF_CURVE.into()))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The request's DER encoding.
@@ -312,7 +332,7 @@ impl UnverifiedRequest {
 
     /// Go's `x509.ParseCertificateRequest`.
     pub fn from_der(der: &[u8]) -> Result<Self, RequestError> {
-        parse(der).map(Self)
+        parse(der, PointCheck::Eager).map(Self)
     }
 
     /// Go's `CheckSignature` (SHA-1 allowed, MD5 refused).
@@ -358,7 +378,7 @@ impl PublicKey {
     /// Parses a DER `SubjectPublicKeyInfo` as Go's `x509.ParsePKIXPublicKey` classifies it.
     pub fn from_spki_der(spki: &[u8]) -> Result<Self, RequestError> {
         let tlv = asn1::read_all(spki)?;
-        parse_public_key(&tlv)
+        parse_public_key(&tlv, PointCheck::Eager)
     }
 }
 
@@ -386,6 +406,14 @@ impl KeyKind {
             Self::Other(oid) if *oid == OID_RSASSA_PSS => "rsa-pss".into(),
             Self::Other(oid) => oid.to_string(),
         }
+    }
+
+    /// Whether this is an ECDSA key (any curve).
+    pub fn is_ecdsa(&self) -> bool {
+        matches!(
+            self,
+            Self::EcdsaP224 | Self::EcdsaP256 | Self::EcdsaP384 | Self::EcdsaP521
+        )
     }
 
     /// Whether this is an RSA key (the kubelet then also requests `key encipherment`).
@@ -466,7 +494,16 @@ const SIGNATURE_OIDS: [(&str, SignatureAlgorithm); 16] = [
     ("1.2.840.113549.1.1.14", SignatureAlgorithm::Unknown),
 ];
 
-fn parse(der: &[u8]) -> Result<CertificateRequest, RequestError> {
+/// When Go's on-curve check of an ECDSA public key runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PointCheck {
+    Eager,
+    Deferred,
+}
+
+const OFF_CURVE: &str = "x509: failed to unmarshal elliptic curve point";
+
+fn parse(der: &[u8], point_check: PointCheck) -> Result<CertificateRequest, RequestError> {
     // certificateRequest ::= SEQUENCE { tbs, signatureAlgorithm, signatureValue }
     let outer = asn1::read_all(der)?;
     if outer.tag != tag::SEQUENCE {
@@ -489,7 +526,7 @@ fn parse(der: &[u8]) -> Result<CertificateRequest, RequestError> {
     let (attributes, _) = asn1::expect(rest, tag::CONTEXT_0, "attributes")?;
 
     let name = Name::from_der(subject_tlv.full)?;
-    let public_key = parse_public_key(&spki_tlv)?;
+    let public_key = parse_public_key(&spki_tlv, point_check)?;
     let extensions = parse_extension_request(attributes.value)?;
     let mut sans = SubjectAltNames::default();
     for ext in &extensions {
@@ -594,7 +631,7 @@ fn pss_algorithm(params: &Tlv<'_>) -> SignatureAlgorithm {
 }
 
 /// Go's `parsePublicKey` (errors worded as Go words them).
-fn parse_public_key(spki: &Tlv<'_>) -> Result<PublicKey, RequestError> {
+fn parse_public_key(spki: &Tlv<'_>, point_check: PointCheck) -> Result<PublicKey, RequestError> {
     let (alg, rest) = asn1::expect(spki.value, tag::SEQUENCE, "AlgorithmIdentifier")?;
     let (key_tlv, _) = asn1::read(rest)?;
     let key = asn1::bit_string(&key_tlv)?;
@@ -624,8 +661,11 @@ fn parse_public_key(spki: &Tlv<'_>) -> Result<PublicKey, RequestError> {
             }
         };
         // Go's elliptic.Unmarshal takes only the uncompressed form.
-        if key.len() != 1 + 2 * coordinate_len || key[0] != 4 || !point_on_curve(&kind, key) {
-            return Err(parse_err("x509: failed to unmarshal elliptic curve point"));
+        if key.len() != 1 + 2 * coordinate_len
+            || key[0] != 4
+            || (point_check == PointCheck::Eager && !point_on_curve(&kind, key))
+        {
+            return Err(parse_err(OFF_CURVE));
         }
         kind
     } else if oid == OID_ED25519 {
