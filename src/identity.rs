@@ -1,8 +1,46 @@
 //! Who is calling: the user the API server sees after authentication.
 //!
 //! [`UserInfo`] is Kubernetes' `user.Info`; the well-known user and group names are constants.
+//!
+//! How kube-apiserver gets from a request to a user, and where each step lives here:
+//!
+//! | step | Kubernetes | here |
+//! |---|---|---|
+//! | `Authorization: Bearer <token>` → token | `bearertoken.Authenticator` | [`BearerHeader`] |
+//! | `--token-auth-file` loaded at start-up | `tokenfile.NewCSV` (Go `encoding/csv`) | [`TokenFile::parse`] |
+//! | token → user from the file | `tokenfile.TokenAuthenticator` | [`TokenFile::lookup`] (constant time) |
+//! | `<id>.<secret>` → `bootstrap-token-<id>` Secret → user | `bootstrap.TokenAuthenticator` | [`BootstrapTokenAuthenticator`], [`Secret::authenticate`] |
+//! | file first, then bootstrap tokens; nobody → `invalid bearer token` | the token union | [`Authenticator`] |
+//! | `system:authenticated` appended | `AuthenticatedGroupAdder` | [`UserInfo::with_authenticated_group`] |
+//!
+//! Tokens never appear in `Debug` output or errors: the token file keeps only SHA-256 digests,
+//! and types that must hold a token redact it.
 
 use std::collections::BTreeMap;
+
+mod authenticator;
+mod bearer;
+mod bootstrap_token;
+mod csv;
+mod token_file;
+
+pub use authenticator::{AuthenticationError, Authenticator, RequestAuthentication, TokenSource};
+pub use bearer::{BearerHeader, BearerToken, EXTRA_SPACE_WARNING, INVALID_BEARER_TOKEN};
+pub use bootstrap_token::{
+    BOOTSTRAP_DEFAULT_GROUP, BOOTSTRAP_GROUP_PATTERN, BOOTSTRAP_TOKEN_ALPHABET,
+    BOOTSTRAP_TOKEN_DESCRIPTION_KEY, BOOTSTRAP_TOKEN_EXPIRATION_KEY,
+    BOOTSTRAP_TOKEN_EXTRA_GROUPS_KEY, BOOTSTRAP_TOKEN_ID_KEY, BOOTSTRAP_TOKEN_ID_PATTERN,
+    BOOTSTRAP_TOKEN_NAMESPACE, BOOTSTRAP_TOKEN_PATTERN, BOOTSTRAP_TOKEN_SECRET_KEY,
+    BOOTSTRAP_TOKEN_SECRET_PREFIX, BOOTSTRAP_TOKEN_USAGE_AUTHENTICATION,
+    BOOTSTRAP_TOKEN_USAGE_PREFIX, BOOTSTRAP_TOKEN_USAGE_SIGNING, BOOTSTRAP_USER_PREFIX,
+    BootstrapToken, BootstrapTokenAuthenticator, BootstrapTokenError, BootstrapTokenRejection,
+    InvalidBootstrapGroup, KNOWN_TOKEN_USAGES, SECRET_TYPE_BOOTSTRAP_TOKEN, Secret, SecretMetadata,
+    is_valid_bootstrap_token, is_valid_bootstrap_token_id, validate_bootstrap_group_name,
+};
+pub use csv::{CsvError, CsvErrorKind};
+pub use token_file::{
+    TokenDigest, TokenFile, TokenFileEntry, TokenFileError, TokenFileWarning, TokenFileWarningKind,
+};
 
 /// The group every authenticated user is given (appended after authentication).
 pub const ALL_AUTHENTICATED: &str = "system:authenticated";

@@ -31,8 +31,9 @@
 //! | module | step |
 //! |---|---|
 //! | [`time`] | instants as values; RFC 3339 as Go parses and prints it |
-//! | [`identity`] | who is calling: `UserInfo`, `token.csv`, bootstrap tokens, bearer headers, the authenticator chain |
+//! | [`identity`] | 1 and 4, who is calling: `UserInfo`; `token.csv` as kube-apiserver loads it ([`identity::TokenFile`], constant-time lookup); bootstrap tokens and their Secrets; the `Authorization: Bearer` header; the authenticator chain |
 //! | [`pki`] | X.509 and PEM: key usages, signer names, PKCS#10 requests, the kubelet's CSR, the signer's certificate |
+//! | [`rbac`] | what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
 //! | [`csr`] | the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
 //!
 //! ## Sans-IO
@@ -50,4 +51,5 @@
 pub mod csr;
 pub mod identity;
 pub mod pki;
+pub mod rbac;
 pub mod time;

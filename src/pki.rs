@@ -1,9 +1,38 @@
 //! X.509 and PEM: what the API server, the approver, the signer and the kubelet read and write.
 //!
+//! - [`pem`]: PEM exactly as Go's `encoding/pem` reads it (first block, leading text skipped,
+//!   CRLF, headers) and as Kubernetes writes it (LF).
+//! - [`CertificateRequest`]: `spec.request` as the API server reads it — the first PEM block
+//!   must be `CERTIFICATE REQUEST`, the PKCS#10 DER must parse, and the self-signature must
+//!   verify (proof of possession). Errors are [`RequestError`]s whose text is Go's.
+//! - [`checks`]: the kubelet client, kubelet serving and kube-apiserver-client checks with
+//!   Kubernetes' messages, and the kubelet's deterministic `node-csr-…` name.
+//! - [`validate_certificate_pem`]: the API server's `status.certificate` rules.
+//! - [`name`]: subjects as encoded, and as Go re-encodes them.
 //! - [`usage`]: the 23 key-usage strings of `certificates.k8s.io/v1` as a typed enum.
 //! - [`signers`]: the well-known signer names.
+//!
+//! Signatures are verified with `ring` (P-521 with the RustCrypto `p521` crate, which ring
+//! lacks). Combinations Go verifies but neither backend offers (RSA keys under 1024 bits or
+//! over 8192, SHA-384 with RSA keys under 2048 bits, PSS with RSA keys under 2048 bits,
+//! P-224, ECDSA with SHA-1, SHA-512 with P-256/P-384) are refused as
+//! [`RequestError::UnsupportedAlgorithm`].
 
+mod asn1;
+pub mod certificate;
+pub mod checks;
+mod go;
+pub mod name;
+pub mod pem;
+pub mod request;
 pub mod signers;
 pub mod usage;
 
+pub use certificate::{Certificate, CertificateError, validate_certificate_pem};
+pub use checks::{CheckError, node_csr_name, node_csr_name_for};
+pub use name::{Name, Subject};
+pub use request::{
+    CertificateRequest, KeyKind, PublicKey, RequestError, RequestErrorKind, SignatureAlgorithm,
+    SubjectAltNames, UnverifiedRequest,
+};
 pub use usage::KeyUsage;

@@ -1,0 +1,591 @@
+//! kube-apiserver's static token file (`--token-auth-file`), loaded exactly as Kubernetes'
+//! `tokenfile.NewCSV` loads it, and looked up in constant time.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use sha2::{Digest as _, Sha256};
+use subtle::ConstantTimeEq as _;
+
+use super::UserInfo;
+use super::csv::{CsvError, Reader};
+
+/// The SHA-256 digest of a token: how a [`TokenFile`] stores and finds tokens.
+///
+/// Equality is constant-time. `Debug` prints only the [fingerprint](Self::fingerprint).
+#[derive(Clone, Copy)]
+pub struct TokenDigest([u8; 32]);
+
+impl TokenDigest {
+    /// The digest of `token`'s bytes.
+    pub fn of(token: &[u8]) -> Self {
+        Self(Sha256::digest(token).into())
+    }
+
+    /// The 32 digest bytes.
+    pub const fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// `sha256:` and the first 16 lowercase hex digits of the digest: enough for an admin to tell
+    /// tokens apart, useless for recovering one.
+    ///
+    /// ```
+    /// use kube_tls_bootstrap::identity::TokenDigest;
+    /// assert_eq!(TokenDigest::of(b"abc").fingerprint(), "sha256:ba7816bf8f01cfea");
+    /// ```
+    pub fn fingerprint(&self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut out = String::with_capacity(7 + 16);
+        out.push_str("sha256:");
+        for byte in &self.0[..8] {
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        out
+    }
+}
+
+impl PartialEq for TokenDigest {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for TokenDigest {}
+
+impl Hash for TokenDigest {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // The digest is already uniformly distributed: its first eight bytes are the hash.
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&self.0[..8]);
+        state.write_u64(u64::from_le_bytes(first));
+    }
+}
+
+impl std::fmt::Debug for TokenDigest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.fingerprint())
+    }
+}
+
+/// The tokens of a static token file and the user each one authenticates as.
+///
+/// The file keeps no token: only SHA-256 digests of them. [`lookup`](Self::lookup) hashes the
+/// presented token and finds the digest in a table keyed by the digest itself, comparing
+/// digests in constant time.
+///
+/// What may leak through timing: the presented token's length (SHA-256 processes 64-byte
+/// blocks), whether it was found, and, through the table's probe sequence, a few bits of the
+/// *digest* of the presented token — which an attacker already knows. Neither the stored
+/// tokens' bytes nor how many leading bytes of a guess are right can be learnt: no comparison
+/// ever looks at token bytes, and digests are compared in constant time. The number of entries
+/// affects the cache behaviour of the table only as a whole.
+///
+/// ```
+/// use kube_tls_bootstrap::identity::TokenFile;
+/// let file = TokenFile::parse(b"t0k3n,alice,42,\"a,b\"\n", "/etc/kubernetes/token.csv")?;
+/// let user = file.authenticate("t0k3n").unwrap();
+/// assert_eq!(user.name, "alice");
+/// assert_eq!(user.uid, "42");
+/// assert_eq!(user.groups, ["a", "b", "system:authenticated"]);
+/// assert!(file.authenticate("nope").is_none());
+/// # Ok::<(), kube_tls_bootstrap::identity::TokenFileError>(())
+/// ```
+#[derive(Clone)]
+pub struct TokenFile {
+    path: String,
+    /// Name, UID and groups column of every kept record, back to back.
+    text: String,
+    entries: Vec<StoredEntry>,
+    index: HashMap<TokenDigest, usize, BuildHasherDefault<DigestHasher>>,
+    warnings: Vec<TokenFileWarning>,
+}
+
+impl TokenFile {
+    /// Loads a token file as kube-apiserver does at start-up; `path` is the file name as given
+    /// to `--token-auth-file`, used only in messages.
+    ///
+    /// Go's CSV reader (every option at its default, any number of fields per record), then:
+    /// a record with fewer than 3 fields aborts the load; a record with an empty token is
+    /// skipped with a warning; a later record with the same token replaces the earlier one with a
+    /// warning; the 4th field, when present, is split on `,` into groups (an empty 4th field is
+    /// one empty group); further fields are ignored. The first error ends the load.
+    ///
+    /// The one divergence from Go: a file that Go would load but that is not UTF-8 is refused
+    /// with [`TokenFileError::Encoding`]. Where Go itself would fail, its error is returned.
+    pub fn parse(input: &[u8], path: &str) -> Result<Self, TokenFileError> {
+        let encoding = std::str::from_utf8(input).err().map(|e| {
+            let (line, column) = line_and_column(input, e.valid_up_to());
+            TokenFileError::Encoding {
+                path: path.to_owned(),
+                line,
+                column,
+            }
+        });
+        let file = Self::load(input, path)?;
+        match encoding {
+            Some(error) => Err(error),
+            None => Ok(file),
+        }
+    }
+
+    /// The path the file was loaded as.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The number of distinct tokens.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the file defines no token.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entries in the order in which each distinct token first appears, each with the
+    /// values of the last record carrying that token.
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = TokenFileEntry<'_>> {
+        self.entries
+            .iter()
+            .map(move |stored| TokenFileEntry { file: self, stored })
+    }
+
+    /// What kube-apiserver would log while loading: empty and duplicate tokens, in file order.
+    pub fn warnings(&self) -> &[TokenFileWarning] {
+        &self.warnings
+    }
+
+    /// The entry for `token`, found in constant time with respect to the token's bytes (see the
+    /// type's documentation for what may leak).
+    pub fn lookup(&self, token: &str) -> Option<TokenFileEntry<'_>> {
+        self.lookup_digest(&TokenDigest::of(token.as_bytes()))
+    }
+
+    /// The entry whose token has this digest.
+    pub fn lookup_digest(&self, digest: &TokenDigest) -> Option<TokenFileEntry<'_>> {
+        let stored = self.entries.get(*self.index.get(digest)?)?;
+        Some(TokenFileEntry { file: self, stored })
+    }
+
+    /// The user kube-apiserver passes on for `token`: the entry's name, UID and groups with
+    /// `system:authenticated` appended ([`UserInfo::with_authenticated_group`]). `None` when
+    /// the file does not hold the token.
+    pub fn authenticate(&self, token: &str) -> Option<UserInfo> {
+        self.lookup(token)
+            .map(|entry| entry.user().with_authenticated_group())
+    }
+
+    fn load(input: &[u8], path: &str) -> Result<Self, TokenFileError> {
+        let mut file = Self {
+            path: path.to_owned(),
+            text: String::new(),
+            entries: Vec::new(),
+            index: HashMap::default(),
+            warnings: Vec::new(),
+        };
+        let mut reader = Reader::new(input);
+        let mut record: u64 = 0;
+        while let Some(line) = reader.read_record()? {
+            let found = reader.field_count();
+            if found < 3 {
+                return Err(TokenFileError::Columns {
+                    path: path.to_owned(),
+                    found,
+                    line,
+                });
+            }
+            record += 1;
+            let token = reader.field(0);
+            if token.is_empty() {
+                file.warn(TokenFileWarningKind::EmptyToken, record, line);
+                continue;
+            }
+            let start = file.text.len();
+            push_text(&mut file.text, reader.field(1));
+            let name_end = file.text.len();
+            push_text(&mut file.text, reader.field(2));
+            let uid_end = file.text.len();
+            let has_groups = found >= 4;
+            if has_groups {
+                push_text(&mut file.text, reader.field(3));
+            }
+            let digest = TokenDigest::of(token);
+            let mut stored = StoredEntry {
+                digest,
+                start,
+                name_end,
+                uid_end,
+                groups_end: file.text.len(),
+                has_groups,
+                first_record: record,
+                last_record: record,
+                line,
+            };
+            match file.index.get(&digest).copied() {
+                Some(i) => {
+                    file.warn(TokenFileWarningKind::DuplicateToken, record, line);
+                    if let Some(slot) = file.entries.get_mut(i) {
+                        stored.first_record = slot.first_record;
+                        *slot = stored;
+                    }
+                }
+                None => {
+                    file.index.insert(digest, file.entries.len());
+                    file.entries.push(stored);
+                }
+            }
+        }
+        Ok(file)
+    }
+
+    fn warn(&mut self, kind: TokenFileWarningKind, record: u64, line: u64) {
+        self.warnings.push(TokenFileWarning {
+            kind,
+            record,
+            line,
+            path: self.path.clone(),
+        });
+    }
+
+    /// A slice of the text arena. Every range was recorded by `load` at `String` lengths taken
+    /// between whole `push_str` calls, so it is in bounds and on character boundaries; the
+    /// empty fallback only keeps the library free of panics.
+    fn text(&self, start: usize, end: usize) -> &str {
+        self.text.get(start..end).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for TokenFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenFile")
+            .field("path", &self.path)
+            .field("entries", &self.entries().collect::<Vec<_>>())
+            .field("warnings", &self.warnings)
+            .finish()
+    }
+}
+
+/// One token of a [`TokenFile`]: the identity it stands for and where it came from. The token
+/// itself is not kept; [`fingerprint`](Self::fingerprint) tells entries apart.
+#[derive(Clone, Copy)]
+pub struct TokenFileEntry<'a> {
+    file: &'a TokenFile,
+    stored: &'a StoredEntry,
+}
+
+impl<'a> TokenFileEntry<'a> {
+    /// The SHA-256 digest of the token.
+    pub fn digest(&self) -> &'a TokenDigest {
+        &self.stored.digest
+    }
+
+    /// `sha256:<first 16 hex digits of SHA-256(token)>`.
+    pub fn fingerprint(&self) -> String {
+        self.stored.digest.fingerprint()
+    }
+
+    /// The user name (2nd column).
+    pub fn name(&self) -> &'a str {
+        self.file.text(self.stored.start, self.stored.name_end)
+    }
+
+    /// The UID (3rd column).
+    pub fn uid(&self) -> &'a str {
+        self.file.text(self.stored.name_end, self.stored.uid_end)
+    }
+
+    /// The 4th column, when the record had one.
+    pub fn groups_column(&self) -> Option<&'a str> {
+        self.stored
+            .has_groups
+            .then(|| self.file.text(self.stored.uid_end, self.stored.groups_end))
+    }
+
+    /// The groups: none without a 4th column, else the 4th column split on `,` as Go's
+    /// `strings.Split` does (no trimming, empty pieces kept, an empty column is one empty group).
+    pub fn groups(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.groups_column().into_iter().flat_map(|g| g.split(','))
+    }
+
+    /// The user as the token file defines it (before `system:authenticated` is added).
+    pub fn user(&self) -> UserInfo {
+        let mut user = UserInfo::new(self.name(), self.groups());
+        user.uid = self.uid().to_owned();
+        user
+    }
+
+    /// The record number (kube-apiserver's count of records with at least 3 fields) of the
+    /// token's first appearance.
+    pub fn first_record(&self) -> u64 {
+        self.stored.first_record
+    }
+
+    /// The record number of the record that was kept (the token's last appearance).
+    pub fn last_record(&self) -> u64 {
+        self.stored.last_record
+    }
+
+    /// The line on which the kept record starts.
+    pub fn line(&self) -> u64 {
+        self.stored.line
+    }
+}
+
+impl std::fmt::Debug for TokenFileEntry<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenFileEntry")
+            .field("token", &self.stored.digest)
+            .field("name", &self.name())
+            .field("uid", &self.uid())
+            .field("groups", &self.groups().collect::<Vec<_>>())
+            .field("first_record", &self.stored.first_record)
+            .field("last_record", &self.stored.last_record)
+            .field("line", &self.stored.line)
+            .finish()
+    }
+}
+
+/// Which of kube-apiserver's two token-file warnings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenFileWarningKind {
+    /// A record whose token is empty; it is skipped.
+    EmptyToken,
+    /// A token seen before; this record replaces the earlier one.
+    DuplicateToken,
+}
+
+impl TokenFileWarningKind {
+    /// `empty-token` or `duplicate-token`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::EmptyToken => "empty-token",
+            Self::DuplicateToken => "duplicate-token",
+        }
+    }
+}
+
+/// A warning kube-apiserver logs while loading a token file. `Display` is the log text.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TokenFileWarning {
+    /// Which warning.
+    pub kind: TokenFileWarningKind,
+    /// kube-apiserver's record number: records with at least 3 fields, counted from 1 (blank
+    /// lines and the lines inside multi-line fields do not count).
+    pub record: u64,
+    /// The line on which the record starts.
+    pub line: u64,
+    /// The file's path as given.
+    pub path: String,
+}
+
+impl std::fmt::Display for TokenFileWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.kind {
+            TokenFileWarningKind::EmptyToken => "empty",
+            TokenFileWarningKind::DuplicateToken => "duplicate",
+        };
+        write!(
+            f,
+            "{what} token has been found in token file '{}', record number '{}'",
+            self.path, self.record
+        )
+    }
+}
+
+/// Why a token file does not load. The `csv` and `columns` texts are kube-apiserver's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenFileError {
+    /// Go's CSV reader failed; the text is Go's `ParseError`.
+    #[error(transparent)]
+    Csv(#[from] CsvError),
+    /// A record has fewer than 3 fields.
+    #[error(
+        "token file '{path}' must have at least 3 columns (token, user name, user uid), found {found}"
+    )]
+    Columns {
+        /// The file's path as given.
+        path: String,
+        /// The number of fields of the record.
+        found: usize,
+        /// The line on which the record starts (not part of Kubernetes' text).
+        line: u64,
+    },
+    /// The file is not UTF-8 (Go would have accepted it; this crate's strings are UTF-8).
+    #[error("token file '{path}' is not valid UTF-8: invalid byte on line {line}, column {column}")]
+    Encoding {
+        /// The file's path as given.
+        path: String,
+        /// The line of the first invalid byte.
+        line: u64,
+        /// The 1-based byte column of the first invalid byte.
+        column: u64,
+    },
+}
+
+impl TokenFileError {
+    /// `csv`, `columns` or `encoding`.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Csv(_) => "csv",
+            Self::Columns { .. } => "columns",
+            Self::Encoding { .. } => "encoding",
+        }
+    }
+
+    /// The line of the error (for `columns`, the line the short record starts on).
+    pub const fn line(&self) -> u64 {
+        match self {
+            Self::Csv(e) => e.line,
+            Self::Columns { line, .. } | Self::Encoding { line, .. } => *line,
+        }
+    }
+
+    /// The byte column, where the error has one.
+    pub const fn column(&self) -> Option<u64> {
+        match self {
+            Self::Csv(e) => Some(e.column),
+            Self::Columns { .. } => None,
+            Self::Encoding { column, .. } => Some(*column),
+        }
+    }
+}
+
+/// A kept record: ranges into the text arena and where the record came from.
+#[derive(Clone)]
+struct StoredEntry {
+    digest: TokenDigest,
+    start: usize,
+    name_end: usize,
+    uid_end: usize,
+    groups_end: usize,
+    has_groups: bool,
+    first_record: u64,
+    last_record: u64,
+    line: u64,
+}
+
+/// Passes a [`TokenDigest`]'s own bits through as the table hash (see its `Hash`).
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is used by `TokenDigest`; fold anything else in for completeness.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Appends a field to the arena. Invalid UTF-8 is replaced: such a file is refused as a whole
+/// by [`TokenFile::parse`], which only keeps loading to report Go's own error first.
+fn push_text(text: &mut String, field: &[u8]) {
+    match std::str::from_utf8(field) {
+        Ok(s) => text.push_str(s),
+        Err(_) => text.push_str(&String::from_utf8_lossy(field)),
+    }
+}
+
+/// The 1-based line and byte column of `offset` in `input`.
+fn line_and_column(input: &[u8], offset: usize) -> (u64, u64) {
+    let before = input.get(..offset).unwrap_or(input);
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    (as_u64(line), as_u64(offset - line_start + 1))
+}
+
+fn as_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kubernetes_tokenfile_test_table() {
+        let file = TokenFile::parse(
+            b"token1,user1,uid1\ntoken2,user2,uid2\ntoken3,user3,uid3,\"group1,group2\"\n\
+              token4,user4,uid4,\"group2\"\ntoken5,user5,uid5,group5\n\
+              token6,user6,uid6,group5,otherdata\ntoken7,user7,uid7,\"group1,group2\",otherdata\n",
+            "token.csv",
+        )
+        .unwrap();
+        let user = |t: &str| file.lookup(t).map(|e| e.user());
+        let mut u1 = UserInfo::new("user1", Vec::<String>::new());
+        u1.uid = "uid1".into();
+        assert_eq!(user("token1"), Some(u1));
+        assert_eq!(user("token3").unwrap().groups, ["group1", "group2"]);
+        assert_eq!(user("token4").unwrap().groups, ["group2"]);
+        assert_eq!(user("token5").unwrap().groups, ["group5"]);
+        assert_eq!(user("token6").unwrap().groups, ["group5"]);
+        assert_eq!(user("token7").unwrap().groups, ["group1", "group2"]);
+        assert_eq!(user("token8"), None);
+        assert!(file.warnings().is_empty());
+    }
+
+    #[test]
+    fn short_records_fail_the_load_with_the_path() {
+        for (input, found) in [(&b"token3,user3\n"[..], 2), (b"token4\n", 1)] {
+            let err = TokenFile::parse(input, "/srv/kubernetes/known_tokens.csv").unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "token file '/srv/kubernetes/known_tokens.csv' must have at least 3 columns \
+                     (token, user name, user uid), found {found}"
+                )
+            );
+            assert_eq!((err.kind(), err.line(), err.column()), ("columns", 1, None));
+        }
+    }
+
+    #[test]
+    fn empty_token_is_skipped_with_a_warning() {
+        let file = TokenFile::parse(b",user5,uid5\n", "token.csv").unwrap();
+        assert!(file.is_empty());
+        assert_eq!(
+            file.warnings()[0].to_string(),
+            "empty token has been found in token file 'token.csv', record number '1'"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_is_an_encoding_error_unless_go_fails_first() {
+        let err = TokenFile::parse(b"t,u,i\nt2,\xff,i\n", "f").unwrap_err();
+        assert_eq!(
+            err,
+            TokenFileError::Encoding {
+                path: "f".into(),
+                line: 2,
+                column: 4
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "token file 'f' is not valid UTF-8: invalid byte on line 2, column 4"
+        );
+        let err = TokenFile::parse(b"t,\xff,i\nx\n", "f").unwrap_err();
+        assert_eq!(err.kind(), "columns");
+    }
+
+    #[test]
+    fn debug_shows_fingerprints_not_tokens() {
+        let file = TokenFile::parse(b"s3cr3t-token,alice,1\n", "f").unwrap();
+        let debug = format!("{file:?}");
+        assert!(!debug.contains("s3cr3t"), "{debug}");
+        assert!(debug.contains(&TokenDigest::of(b"s3cr3t-token").fingerprint()));
+    }
+}

@@ -1,0 +1,280 @@
+//! Kubernetes' checks on a parsed request (`ValidateKubeletClientCSR`,
+//! `ValidateKubeletServingCSR`, the kube-apiserver-client signer's usage check) and the
+//! kubelet's deterministic CSR name.
+
+use std::collections::BTreeSet;
+
+use base64::Engine as _;
+use sha2::Digest as _;
+
+use super::request::CertificateRequest;
+use super::usage::KeyUsage;
+use crate::identity::{NODE_USER_PREFIX, NODES_GROUP};
+
+/// Why a request is not a valid kubelet client, kubelet serving, or kube-apiserver client
+/// request. `Display` is Kubernetes' exact message (the `SignerValidationFailure` text).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// The subject's O list is not exactly `["system:nodes"]`.
+    #[error("subject organization is not system:nodes")]
+    OrganizationNotSystemNodes,
+    /// The CN does not start with `system:node:`.
+    #[error("subject common name does not begin with system:node:")]
+    CommonNameNotSystemNode,
+    /// A serving request names neither a DNS name nor an IP address.
+    #[error("DNS or IP subjectAltName is required")]
+    DnsOrIpSanRequired,
+    /// A client request carries DNS SANs.
+    #[error("DNS subjectAltNames are not allowed")]
+    DnsSanNotAllowed,
+    /// A request carries email SANs.
+    #[error("Email subjectAltNames are not allowed")]
+    EmailSanNotAllowed,
+    /// A client request carries IP SANs.
+    #[error("IP subjectAltNames are not allowed")]
+    IpSanNotAllowed,
+    /// A request carries URI SANs.
+    #[error("URI subjectAltNames are not allowed")]
+    UriSanNotAllowed,
+    /// The kubelet client usage set is wrong.
+    #[error("usages did not match [client auth digital signature key encipherment]")]
+    KubeletClientUsages,
+    /// The kubelet serving usage set is wrong.
+    #[error("usages did not match [digital signature key encipherment server auth]")]
+    KubeletServingUsages,
+    /// A kube-apiserver-client request asks for a usage other than digital signature, key
+    /// encipherment and client auth.
+    #[error("invalid usage for client certificate: {0}")]
+    InvalidClientUsage(KeyUsage),
+    /// A kube-apiserver-client request lacks `client auth`.
+    #[error("missing required usage for client certificate: client auth")]
+    MissingClientAuth,
+}
+
+/// The usages the legacy kubelet path sent before v1.27 (and the RSA set since): the
+/// `csrname -kubelet` list.
+pub const KUBELET_CLIENT_USAGES_WITH_KEY_ENCIPHERMENT: [KeyUsage; 3] = [
+    KeyUsage::DigitalSignature,
+    KeyUsage::KeyEncipherment,
+    KeyUsage::ClientAuth,
+];
+
+/// The usages a v1.27+ kubelet sends for an ECDSA (non-RSA) key.
+pub const KUBELET_CLIENT_USAGES: [KeyUsage; 2] = [KeyUsage::DigitalSignature, KeyUsage::ClientAuth];
+
+/// `ValidateKubeletClientCSR`: what the `kubernetes.io/kube-apiserver-client-kubelet` signer
+/// and the approver require, checked in Kubernetes' order.
+///
+/// ```
+/// use kube_tls_bootstrap::pki::{CertificateRequest, CheckError, KeyUsage, checks};
+/// let csr = CertificateRequest::from_pem(include_bytes!(
+///     "../../tests/data/pki/corpus/kubelet-client-p256.csr.pem"
+/// ))
+/// .unwrap();
+/// assert_eq!(checks::validate_kubelet_client(&csr, &checks::KUBELET_CLIENT_USAGES), Ok(()));
+/// assert_eq!(
+///     checks::validate_kubelet_client(&csr, &[KeyUsage::ClientAuth]).unwrap_err().to_string(),
+///     "usages did not match [client auth digital signature key encipherment]"
+/// );
+/// ```
+pub fn validate_kubelet_client(
+    request: &CertificateRequest,
+    usages: &[KeyUsage],
+) -> Result<(), CheckError> {
+    let subject = request.subject();
+    let sans = request.subject_alt_names();
+    if subject.organization != [NODES_GROUP] {
+        return Err(CheckError::OrganizationNotSystemNodes);
+    }
+    if !sans.dns_names.is_empty() {
+        return Err(CheckError::DnsSanNotAllowed);
+    }
+    if !sans.email_addresses.is_empty() {
+        return Err(CheckError::EmailSanNotAllowed);
+    }
+    if !sans.ip_addresses.is_empty() {
+        return Err(CheckError::IpSanNotAllowed);
+    }
+    if !sans.uris.is_empty() {
+        return Err(CheckError::UriSanNotAllowed);
+    }
+    if !subject.common_name.starts_with(NODE_USER_PREFIX) {
+        return Err(CheckError::CommonNameNotSystemNode);
+    }
+    if !usage_set_is(usages, KeyUsage::ClientAuth) {
+        return Err(CheckError::KubeletClientUsages);
+    }
+    Ok(())
+}
+
+/// `ValidateKubeletServingCSR`: what the `kubernetes.io/kubelet-serving` signer requires,
+/// checked in Kubernetes' order (the CN comes last here).
+pub fn validate_kubelet_serving(
+    request: &CertificateRequest,
+    usages: &[KeyUsage],
+) -> Result<(), CheckError> {
+    let subject = request.subject();
+    let sans = request.subject_alt_names();
+    if subject.organization != [NODES_GROUP] {
+        return Err(CheckError::OrganizationNotSystemNodes);
+    }
+    if sans.dns_names.is_empty() && sans.ip_addresses.is_empty() {
+        return Err(CheckError::DnsOrIpSanRequired);
+    }
+    if !sans.email_addresses.is_empty() {
+        return Err(CheckError::EmailSanNotAllowed);
+    }
+    if !sans.uris.is_empty() {
+        return Err(CheckError::UriSanNotAllowed);
+    }
+    if !usage_set_is(usages, KeyUsage::ServerAuth) {
+        return Err(CheckError::KubeletServingUsages);
+    }
+    if !subject.common_name.starts_with(NODE_USER_PREFIX) {
+        return Err(CheckError::CommonNameNotSystemNode);
+    }
+    Ok(())
+}
+
+/// `validAPIServerClientUsages`: the `kubernetes.io/kube-apiserver-client` signer's check.
+/// Usages are checked in request order; the first one outside digital signature, key
+/// encipherment and client auth is reported.
+pub fn validate_kube_apiserver_client(
+    _request: &CertificateRequest,
+    usages: &[KeyUsage],
+) -> Result<(), CheckError> {
+    let mut has_client_auth = false;
+    for &u in usages {
+        match u {
+            KeyUsage::DigitalSignature | KeyUsage::KeyEncipherment => {}
+            KeyUsage::ClientAuth => has_client_auth = true,
+            other => return Err(CheckError::InvalidClientUsage(other)),
+        }
+    }
+    if has_client_auth {
+        Ok(())
+    } else {
+        Err(CheckError::MissingClientAuth)
+    }
+}
+
+/// The per-signer validation of the signing controller (PROTOCOL §7.2 step 6). `Ok(false)`
+/// when `signer_name` is not one of the four signers kube-controller-manager runs (it then
+/// leaves the request alone); `Err` is the `SignerValidationFailure` message.
+pub fn validate_for_signer(
+    request: &CertificateRequest,
+    usages: &[KeyUsage],
+    signer_name: &str,
+) -> Result<bool, CheckError> {
+    use super::signers;
+    match signer_name {
+        signers::KUBELET_SERVING => validate_kubelet_serving(request, usages).map(|()| true),
+        signers::KUBE_APISERVER_CLIENT_KUBELET => {
+            validate_kubelet_client(request, usages).map(|()| true)
+        }
+        signers::KUBE_APISERVER_CLIENT => {
+            validate_kube_apiserver_client(request, usages).map(|()| true)
+        }
+        signers::LEGACY_UNKNOWN => Ok(true),
+        _ => Ok(false),
+    }
+}
+
+/// The kubelet's deterministic CSR object name (`digestedName`, legacy bootstrap path):
+/// `node-csr-` + base64url(SHA-512/256 of the encoded SPKI, CN, each O and each usage, each
+/// followed by `|`), usages in the order sent.
+///
+/// ```
+/// use kube_tls_bootstrap::pki::{checks, name::Subject};
+/// let spki = [0u8; 0];
+/// let name = checks::node_csr_name(&spki, &Subject::kubelet("node-1"), &checks::KUBELET_CLIENT_USAGES);
+/// assert!(name.starts_with("node-csr-"));
+/// assert_eq!(name.len(), 52);
+/// ```
+pub fn node_csr_name(
+    spki_der: &[u8],
+    subject: &super::name::Subject,
+    usages: &[KeyUsage],
+) -> String {
+    node_csr_name_from_parts(
+        spki_der,
+        &subject.common_name,
+        subject.organization.iter().map(String::as_str),
+        usages.iter().map(|u| u.as_str()),
+    )
+}
+
+/// [`node_csr_name`] for a parsed request.
+pub fn node_csr_name_for(request: &CertificateRequest, usages: &[KeyUsage]) -> String {
+    node_csr_name(request.public_key().spki_der(), request.subject(), usages)
+}
+
+/// [`node_csr_name`] over raw parts (usages as strings, as the kubelet hashes them).
+pub fn node_csr_name_from_parts<'a>(
+    spki_der: &[u8],
+    common_name: &str,
+    organizations: impl IntoIterator<Item = &'a str>,
+    usages: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let enc = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut hash = sha2::Sha512_256::new();
+    let mut feed = |bytes: &[u8]| {
+        hash.update(enc.encode(bytes).as_bytes());
+        hash.update(b"|");
+    };
+    feed(spki_der);
+    feed(common_name.as_bytes());
+    for o in organizations {
+        feed(o.as_bytes());
+    }
+    for u in usages {
+        feed(u.as_bytes());
+    }
+    format!("node-csr-{}", enc.encode(hash.finalize()))
+}
+
+/// Whether the usage set is `{digital signature, key encipherment, <auth>}` or
+/// `{digital signature, <auth>}` (duplicates collapse, order is irrelevant).
+fn usage_set_is(usages: &[KeyUsage], auth: KeyUsage) -> bool {
+    let set: BTreeSet<KeyUsage> = usages.iter().copied().collect();
+    let without: BTreeSet<KeyUsage> = [KeyUsage::DigitalSignature, auth].into();
+    let with: BTreeSet<KeyUsage> =
+        [KeyUsage::DigitalSignature, KeyUsage::KeyEncipherment, auth].into();
+    set == without || set == with
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_sets() {
+        use KeyUsage as U;
+        assert!(usage_set_is(
+            &[U::ClientAuth, U::DigitalSignature, U::ClientAuth],
+            U::ClientAuth
+        ));
+        assert!(usage_set_is(
+            &KUBELET_CLIENT_USAGES_WITH_KEY_ENCIPHERMENT,
+            U::ClientAuth
+        ));
+        assert!(!usage_set_is(&[U::ClientAuth], U::ClientAuth));
+        assert!(!usage_set_is(
+            &[U::DigitalSignature, U::ClientAuth, U::ServerAuth],
+            U::ClientAuth
+        ));
+    }
+
+    #[test]
+    fn messages_are_kubernetes_text() {
+        assert_eq!(
+            CheckError::InvalidClientUsage(KeyUsage::ServerAuth).to_string(),
+            "invalid usage for client certificate: server auth"
+        );
+        assert_eq!(
+            CheckError::KubeletServingUsages.to_string(),
+            "usages did not match [digital signature key encipherment server auth]"
+        );
+    }
+}

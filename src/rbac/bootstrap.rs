@@ -1,0 +1,338 @@
+//! The bootstrap policy: the default ClusterRoles the API server creates for certificate
+//! signing requests, the bindings kubeadm creates for TLS bootstrap, and
+//! `kubectl create clusterrolebinding` as a builder.
+
+use std::collections::BTreeMap;
+
+use super::objects::{
+    AUTOUPDATE_ANNOTATION, ClusterRole, ClusterRoleBinding, ObjectMeta, PolicyRule, RoleRef,
+    Subject,
+};
+
+/// The label every default role and binding carries.
+pub const BOOTSTRAPPING_LABEL: (&str, &str) = ("kubernetes.io/bootstrapping", "rbac-defaults");
+
+/// `system:node-bootstrapper`: create and read CSRs (what the bootstrap token's group needs).
+pub const NODE_BOOTSTRAPPER: &str = "system:node-bootstrapper";
+/// The ClusterRole whose `create` on `certificatesigningrequests/nodeclient` lets the approver
+/// auto-approve a new node's client CSR.
+pub const NODECLIENT: &str = "system:certificates.k8s.io:certificatesigningrequests:nodeclient";
+/// The ClusterRole whose `create` on `certificatesigningrequests/selfnodeclient` lets the
+/// approver auto-approve a node's renewal of its own client certificate.
+pub const SELFNODECLIENT: &str =
+    "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient";
+/// `approve` for signer `kubernetes.io/legacy-unknown`.
+pub const LEGACY_UNKNOWN_APPROVER: &str = "system:certificates.k8s.io:legacy-unknown-approver";
+/// `approve` for signer `kubernetes.io/kubelet-serving`.
+pub const KUBELET_SERVING_APPROVER: &str = "system:certificates.k8s.io:kubelet-serving-approver";
+/// `approve` for signer `kubernetes.io/kube-apiserver-client`.
+pub const KUBE_APISERVER_CLIENT_APPROVER: &str =
+    "system:certificates.k8s.io:kube-apiserver-client-approver";
+/// `approve` for signer `kubernetes.io/kube-apiserver-client-kubelet`.
+pub const KUBE_APISERVER_CLIENT_KUBELET_APPROVER: &str =
+    "system:certificates.k8s.io:kube-apiserver-client-kubelet-approver";
+/// kube-controller-manager's certificate controllers' role (and its binding's name).
+pub const CERTIFICATE_CONTROLLER: &str = "system:controller:certificate-controller";
+
+/// kubeadm's bootstrap-token group (`system:bootstrappers:kubeadm:default-node-token`).
+pub const KUBEADM_NODE_TOKEN_GROUP: &str = "system:bootstrappers:kubeadm:default-node-token";
+/// kubeadm's binding of [`NODE_BOOTSTRAPPER`] to the bootstrap-token group.
+pub const KUBEADM_KUBELET_BOOTSTRAP: &str = "kubeadm:kubelet-bootstrap";
+/// kubeadm's binding of [`NODECLIENT`] to the bootstrap-token group.
+pub const KUBEADM_NODE_AUTOAPPROVE_BOOTSTRAP: &str = "kubeadm:node-autoapprove-bootstrap";
+/// kubeadm's binding of [`SELFNODECLIENT`] to `system:nodes`.
+pub const KUBEADM_NODE_AUTOAPPROVE_CERTIFICATE_ROTATION: &str =
+    "kubeadm:node-autoapprove-certificate-rotation";
+
+const CERTIFICATES: &str = "certificates.k8s.io";
+const CSRS: &str = "certificatesigningrequests";
+
+/// The default ClusterRoles concerning CSRs, in the order of PROTOCOL.md §3.8, exactly as the
+/// API server serves them: rules sorted, label `kubernetes.io/bootstrapping: rbac-defaults`,
+/// annotation `rbac.authorization.kubernetes.io/autoupdate: "true"`.
+pub fn csr_cluster_roles() -> Vec<ClusterRole> {
+    let approver = |name: &str, signer: &str| {
+        default_role(
+            name,
+            vec![
+                PolicyRule::new(["approve"])
+                    .groups([CERTIFICATES])
+                    .resources(["signers"])
+                    .names([signer]),
+            ],
+        )
+    };
+    vec![
+        default_role(
+            NODE_BOOTSTRAPPER,
+            vec![
+                PolicyRule::new(["create", "get", "list", "watch"])
+                    .groups([CERTIFICATES])
+                    .resources([CSRS]),
+            ],
+        ),
+        default_role(
+            NODECLIENT,
+            vec![
+                PolicyRule::new(["create"])
+                    .groups([CERTIFICATES])
+                    .resources(["certificatesigningrequests/nodeclient"]),
+            ],
+        ),
+        default_role(
+            SELFNODECLIENT,
+            vec![
+                PolicyRule::new(["create"])
+                    .groups([CERTIFICATES])
+                    .resources(["certificatesigningrequests/selfnodeclient"]),
+            ],
+        ),
+        approver(LEGACY_UNKNOWN_APPROVER, "kubernetes.io/legacy-unknown"),
+        approver(KUBELET_SERVING_APPROVER, "kubernetes.io/kubelet-serving"),
+        approver(
+            KUBE_APISERVER_CLIENT_APPROVER,
+            "kubernetes.io/kube-apiserver-client",
+        ),
+        approver(
+            KUBE_APISERVER_CLIENT_KUBELET_APPROVER,
+            "kubernetes.io/kube-apiserver-client-kubelet",
+        ),
+        certificate_controller_role(),
+    ]
+}
+
+/// `system:controller:certificate-controller`, the role of kube-controller-manager's
+/// approving, signing and cleaning controllers.
+pub fn certificate_controller_role() -> ClusterRole {
+    default_role(
+        CERTIFICATE_CONTROLLER,
+        vec![
+            PolicyRule::new(["get", "list", "watch", "delete"])
+                .groups([CERTIFICATES])
+                .resources([CSRS]),
+            PolicyRule::new(["update"])
+                .groups([CERTIFICATES])
+                .resources([
+                    "certificatesigningrequests/status",
+                    "certificatesigningrequests/approval",
+                ]),
+            PolicyRule::new(["approve"])
+                .groups([CERTIFICATES])
+                .resources(["signers"])
+                .names(["kubernetes.io/kube-apiserver-client-kubelet"]),
+            PolicyRule::new(["sign"])
+                .groups([CERTIFICATES])
+                .resources(["signers"])
+                .names([
+                    "kubernetes.io/legacy-unknown",
+                    "kubernetes.io/kube-apiserver-client",
+                    "kubernetes.io/kube-apiserver-client-kubelet",
+                    "kubernetes.io/kubelet-serving",
+                ]),
+            PolicyRule::new(["create"])
+                .groups(["authorization.k8s.io"])
+                .resources(["subjectaccessreviews"]),
+            PolicyRule::new(["create", "update", "patch"])
+                .groups(["", "events.k8s.io"])
+                .resources(["events"]),
+        ],
+    )
+}
+
+/// The default binding of [`certificate_controller_role`] to the service account
+/// `kube-system/certificate-controller`.
+pub fn certificate_controller_binding() -> ClusterRoleBinding {
+    ClusterRoleBinding {
+        metadata: default_meta(CERTIFICATE_CONTROLLER),
+        subjects: vec![Subject::service_account(
+            "kube-system",
+            "certificate-controller",
+        )],
+        role_ref: RoleRef::cluster_role(CERTIFICATE_CONTROLLER),
+    }
+}
+
+/// The three ClusterRoleBindings kubeadm creates for TLS bootstrap: create CSRs and have them
+/// auto-approved for the bootstrap-token group, and auto-approved renewals for `system:nodes`.
+pub fn kubeadm_bindings() -> Vec<ClusterRoleBinding> {
+    let binding = |name: &str, role: &str, group: &str| ClusterRoleBinding {
+        metadata: ObjectMeta::named(name),
+        subjects: vec![Subject::group(group)],
+        role_ref: RoleRef::cluster_role(role),
+    };
+    vec![
+        binding(
+            KUBEADM_KUBELET_BOOTSTRAP,
+            NODE_BOOTSTRAPPER,
+            KUBEADM_NODE_TOKEN_GROUP,
+        ),
+        binding(
+            KUBEADM_NODE_AUTOAPPROVE_BOOTSTRAP,
+            NODECLIENT,
+            KUBEADM_NODE_TOKEN_GROUP,
+        ),
+        binding(
+            KUBEADM_NODE_AUTOAPPROVE_CERTIFICATE_ROTATION,
+            SELFNODECLIENT,
+            crate::identity::NODES_GROUP,
+        ),
+    ]
+}
+
+/// `kubectl create clusterrolebinding NAME --clusterrole=ROLE [--user=U]... [--group=G]...
+/// [--serviceaccount=NS:SA]...` as a builder.
+///
+/// ```
+/// use kube_tls_bootstrap::rbac::bootstrap::CreateClusterRoleBinding;
+/// let yaml = CreateClusterRoleBinding::new("kubelet-bootstrap", "system:node-bootstrapper")
+///     .group("system:bootstrappers")
+///     .dry_run_yaml()
+///     .unwrap();
+/// assert_eq!(yaml, "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n\
+///     metadata:\n  creationTimestamp: null\n  name: kubelet-bootstrap\nroleRef:\n  \
+///     apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: system:node-bootstrapper\n\
+///     subjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: system:bootstrappers\n");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CreateClusterRoleBinding {
+    name: String,
+    cluster_role: String,
+    users: Vec<String>,
+    groups: Vec<String>,
+    service_accounts: Vec<String>,
+}
+
+/// What `kubectl create clusterrolebinding` refuses.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CreateBindingError {
+    /// A `--serviceaccount` value is not exactly `<namespace>:<name>` with both parts non-empty.
+    #[error("serviceaccount must be <namespace>:<name>")]
+    ServiceAccount {
+        /// The offending value.
+        value: String,
+    },
+}
+
+impl CreateClusterRoleBinding {
+    /// `kubectl create clusterrolebinding NAME --clusterrole=CLUSTER_ROLE`.
+    pub fn new(name: impl Into<String>, cluster_role: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            cluster_role: cluster_role.into(),
+            ..Self::default()
+        }
+    }
+
+    /// `--user=USER` (repeatable).
+    #[must_use]
+    pub fn user(mut self, user: impl Into<String>) -> Self {
+        self.users.push(user.into());
+        self
+    }
+
+    /// `--group=GROUP` (repeatable).
+    #[must_use]
+    pub fn group(mut self, group: impl Into<String>) -> Self {
+        self.groups.push(group.into());
+        self
+    }
+
+    /// `--serviceaccount=NAMESPACE:NAME` (repeatable); checked by [`build`](Self::build).
+    #[must_use]
+    pub fn service_account(mut self, namespace_and_name: impl Into<String>) -> Self {
+        self.service_accounts.push(namespace_and_name.into());
+        self
+    }
+
+    /// The object kubectl would send: users, then groups, then service accounts.
+    pub fn build(&self) -> Result<ClusterRoleBinding, CreateBindingError> {
+        let mut subjects: Vec<Subject> = self.users.iter().map(Subject::user).collect();
+        subjects.extend(self.groups.iter().map(Subject::group));
+        for value in &self.service_accounts {
+            match value.split(':').collect::<Vec<_>>().as_slice() {
+                [namespace, name] if !namespace.is_empty() && !name.is_empty() => {
+                    subjects.push(Subject::service_account(*namespace, *name));
+                }
+                _ => {
+                    return Err(CreateBindingError::ServiceAccount {
+                        value: value.clone(),
+                    });
+                }
+            }
+        }
+        Ok(ClusterRoleBinding {
+            metadata: ObjectMeta::named(self.name.clone()),
+            subjects,
+            role_ref: RoleRef::cluster_role(self.cluster_role.clone()),
+        })
+    }
+
+    /// What `--dry-run=client -o yaml` prints.
+    pub fn dry_run_yaml(&self) -> Result<String, CreateBindingError> {
+        Ok(super::to_yaml(&self.build()?))
+    }
+
+    /// What `--dry-run=client -o json` prints (four-space indent, Go's field order, a final
+    /// newline).
+    pub fn dry_run_json(&self) -> Result<String, CreateBindingError> {
+        Ok(super::to_json_pretty(&self.build()?))
+    }
+}
+
+fn default_role(name: &str, rules: Vec<PolicyRule>) -> ClusterRole {
+    ClusterRole {
+        metadata: default_meta(name),
+        rules: rules.into_iter().map(PolicyRule::sorted).collect(),
+        aggregation_rule: None,
+    }
+}
+
+fn default_meta(name: &str) -> ObjectMeta {
+    ObjectMeta {
+        labels: BTreeMap::from([(
+            BOOTSTRAPPING_LABEL.0.to_owned(),
+            BOOTSTRAPPING_LABEL.1.to_owned(),
+        )]),
+        annotations: BTreeMap::from([(AUTOUPDATE_ANNOTATION.to_owned(), "true".to_owned())]),
+        ..ObjectMeta::named(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_account_values() {
+        let ok = CreateClusterRoleBinding::new("b", "r")
+            .service_account("kube-system:default")
+            .build()
+            .unwrap();
+        assert_eq!(
+            ok.subjects,
+            [Subject::service_account("kube-system", "default")]
+        );
+        for bad in ["ab", "a:b:c", ":b", "a:", ":"] {
+            let e = CreateClusterRoleBinding::new("b", "r")
+                .service_account(bad)
+                .build()
+                .unwrap_err();
+            assert_eq!(e.to_string(), "serviceaccount must be <namespace>:<name>");
+        }
+    }
+
+    #[test]
+    fn controller_role_rules_are_sorted() {
+        let role = certificate_controller_role();
+        assert_eq!(role.rules[0].verbs, ["delete", "get", "list", "watch"]);
+        assert_eq!(
+            role.rules[1].resources,
+            [
+                "certificatesigningrequests/approval",
+                "certificatesigningrequests/status"
+            ]
+        );
+        assert_eq!(role.rules[5].verbs, ["create", "patch", "update"]);
+    }
+}
