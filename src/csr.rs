@@ -8,6 +8,8 @@
 //!   and messages ([`FieldError`] prints exactly as the API server does).
 //! - [`strategy`]: what the server does before validating — the requester injected on create,
 //!   `generateName`, what each endpoint may change, condition timestamps from `now`.
+//! - [`admission`]: CertificateApproval, CertificateSigning and CertificateSubjectRestriction
+//!   over an RBAC [`Authorize`](crate::rbac::Authorize).
 //! - [`kubectl`]: the `get csr` table and its CONDITION column, `kubectl certificate
 //!   approve|deny`.
 //! - [`cleaner`]: which requests kube-controller-manager garbage-collects, and when.
@@ -32,6 +34,7 @@
 //! assert_eq!(kubectl::condition(&approved), "Approved");
 //! ```
 
+pub mod admission;
 pub mod cleaner;
 pub mod field;
 pub mod kubectl;

@@ -526,3 +526,54 @@ fn condition_statuses() {
         ["status.conditions[1].status: Required value"]
     );
 }
+
+#[test]
+fn labels_and_annotations() {
+    let mut c = csr("example.com/x");
+    c.metadata
+        .labels
+        .insert("app.kubernetes.io/name".into(), "kubelet_1.x".into());
+    c.metadata
+        .annotations
+        .insert("Example.COM/Note".into(), "anything at all".into());
+    assert_eq!(create_errors(&c), Vec::<String>::new());
+
+    c.metadata.labels.insert("bad key!".into(), "-bad-".into());
+    c.metadata.annotations.insert("a/b/c".into(), String::new());
+    assert_eq!(
+        create_errors(&c),
+        [
+            r#"metadata.labels: Invalid value: "bad key!": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"#,
+            r#"metadata.labels: Invalid value: "-bad-": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"#,
+            r#"metadata.annotations: Invalid value: "a/b/c": a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"#,
+        ]
+    );
+
+    let mut big = csr("example.com/x");
+    big.metadata
+        .annotations
+        .insert("k".into(), "v".repeat(256 * 1024));
+    assert_eq!(
+        create_errors(&big),
+        ["metadata.annotations: Too long: must have at most 262144 bytes"]
+    );
+    let mut prefixed = csr("example.com/x");
+    prefixed
+        .metadata
+        .labels
+        .insert("/name".into(), String::new());
+    prefixed
+        .metadata
+        .labels
+        .insert(format!("x/{}", "n".repeat(64)), String::new());
+    assert_eq!(
+        create_errors(&prefixed),
+        [
+            r#"metadata.labels: Invalid value: "/name": prefix part must be non-empty"#.to_owned(),
+            format!(
+                r#"metadata.labels: Invalid value: "x/{}": name part must be no more than 63 characters"#,
+                "n".repeat(64)
+            ),
+        ]
+    );
+}

@@ -175,7 +175,7 @@ fn dns1123_label_errors(value: &str) -> Vec<String> {
 }
 
 /// Kubernetes' `IsDNS1123Subdomain`.
-fn dns1123_subdomain_errors(value: &str) -> Vec<String> {
+pub(super) fn dns1123_subdomain_errors(value: &str) -> Vec<String> {
     let mut errs = Vec::new();
     if value.len() > 253 {
         errs.push("must be no more than 253 characters".to_owned());
@@ -186,4 +186,53 @@ fn dns1123_subdomain_errors(value: &str) -> Vec<String> {
         ));
     }
     errs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_known_signers_are_valid_and_reserved() {
+        for s in [
+            SignerName::KUBE_APISERVER_CLIENT,
+            SignerName::KUBE_APISERVER_CLIENT_KUBELET,
+            SignerName::KUBELET_SERVING,
+            SignerName::LEGACY_UNKNOWN,
+        ] {
+            assert_eq!(SignerName::new(s.as_str()), Ok(s.clone()));
+            assert!(s.is_kubernetes());
+            assert_eq!(s.domain(), "kubernetes.io");
+        }
+        assert!(
+            SignerName::new("foo.kubernetes.io/x")
+                .unwrap()
+                .is_kubernetes()
+        );
+        assert!(
+            !SignerName::new("kubernetes.io.evil.com/x")
+                .unwrap()
+                .is_kubernetes()
+        );
+    }
+
+    #[test]
+    fn label_errors_stop_at_the_first_bad_label() {
+        let errors = validate_signer_name("p", "Bad.ALSO-bad.com/a.B.c");
+        let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(messages.len(), 2);
+        assert!(messages[0].starts_with(r#"p: Invalid value: "Bad.ALSO-bad.com": validating label "Bad": a lowercase RFC 1123 label"#));
+        assert!(messages[1].starts_with(
+            r#"p: Invalid value: "a.B.c": validating label "B": a lowercase RFC 1123 subdomain"#
+        ));
+        // A label that is too long and malformed reports both, in Kubernetes' order.
+        let long_bad = format!("{}-.com/x", "a".repeat(63));
+        let messages: Vec<String> = validate_signer_name("p", &long_bad)
+            .iter()
+            .map(|e| e.detail.clone())
+            .collect();
+        assert_eq!(messages.len(), 2);
+        assert!(messages[0].ends_with("must be no more than 63 characters"));
+        assert!(messages[1].contains("a lowercase RFC 1123 label must consist"));
+    }
 }

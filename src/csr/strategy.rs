@@ -114,7 +114,7 @@ pub struct CreateContext<'a> {
 /// CSR strategy's rules, then the generic path-segment name rules). Returns the object as it
 /// would be stored, or Kubernetes' `is invalid` error.
 ///
-/// Admission (`CertificateSubjectRestriction`) runs
+/// Admission ([`CertificateSubjectRestriction`](super::admission::subject_restriction)) runs
 /// between these steps in the real server; call it on the returned object before storing it.
 pub fn create(
     mut csr: CertificateSigningRequest,
@@ -180,7 +180,7 @@ pub fn prepare_for_update(
 /// none is sent and never lets `creationTimestamp` change, then the endpoint's strategy
 /// prepares the object and its validation runs. Returns the object as it would be stored.
 ///
-/// Admission (`CertificateApproval`, `CertificateSigning`)
+/// Admission ([`approval`](super::admission::approval), [`signing`](super::admission::signing))
 /// runs on the result before storing it in the real server.
 pub fn update(
     endpoint: Endpoint,

@@ -477,3 +477,52 @@ mod base64_bytes {
         GO_STD.decode(cleaned).map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_of_each_shape_decode() {
+        let one = br#"{"kind":"CertificateSigningRequest","metadata":{"name":"a"}}"#;
+        assert_eq!(decode_document(one).unwrap()[0].metadata.name, "a");
+        let api_list = br#"{"kind":"CertificateSigningRequestList","items":[{"metadata":{"name":"a"}},{"metadata":{"name":"b"}}]}"#;
+        assert_eq!(decode_document(api_list).unwrap().len(), 2);
+        let bare_list = br#"{"items":[]}"#;
+        assert_eq!(decode_document(bare_list).unwrap(), vec![]);
+        assert_eq!(
+            decode_document(br#"{"kind":"Pod"}"#),
+            Err(DecodeError::Kind("Pod".into()))
+        );
+        let err = decode_document(b"{\n  \"kind\": 7}").unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DecodeError::Json {
+                    line: 2,
+                    column: 11,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("line 2, column 11: invalid type: integer `7`")
+        );
+    }
+
+    #[test]
+    fn string_enums_keep_unknown_values() {
+        assert_eq!(ConditionType::parse("Approved"), ConditionType::Approved);
+        assert_eq!(
+            ConditionType::parse("approved"),
+            ConditionType::Other("approved".into())
+        );
+        assert_eq!(ConditionType::default().as_str(), "");
+        assert_eq!(ConditionStatus::from("Unknown"), ConditionStatus::Unknown);
+        assert_eq!(Usage::parse("s/mime"), Usage::Known(KeyUsage::SMime));
+        assert_eq!(Usage::parse("S/MIME").known(), None);
+        assert_eq!(Usage::parse("S/MIME").to_string(), "S/MIME");
+    }
+}

@@ -293,7 +293,8 @@ fn validate_conditions(
 }
 
 /// The metadata checks of `ValidateObjectMeta` that apply to a cluster-scoped object whose name
-/// validator accepts every name.
+/// validator accepts every name: name present, no namespace, label keys and values, annotation
+/// keys and total size (in key order; Go walks its maps in random order).
 fn validate_object_meta(csr: &CertificateSigningRequest) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let meta = &csr.metadata;
@@ -309,7 +310,118 @@ fn validate_object_meta(csr: &CertificateSigningRequest) -> Vec<FieldError> {
             "not allowed on this type",
         ));
     }
+    for (key, value) in &meta.labels {
+        for msg in qualified_name_errors(key) {
+            errors.push(FieldError::invalid(
+                "metadata.labels",
+                BadValue::String(key.clone()),
+                msg,
+            ));
+        }
+        for msg in label_value_errors(value) {
+            errors.push(FieldError::invalid(
+                "metadata.labels",
+                BadValue::String(value.clone()),
+                msg,
+            ));
+        }
+    }
+    let mut annotations_size = 0usize;
+    for (key, value) in &meta.annotations {
+        // Annotation keys are qualified names compared without case.
+        for msg in qualified_name_errors(&key.to_lowercase()) {
+            errors.push(FieldError::invalid(
+                "metadata.annotations",
+                BadValue::String(key.clone()),
+                msg,
+            ));
+        }
+        annotations_size = annotations_size.saturating_add(key.len() + value.len());
+    }
+    if annotations_size > TOTAL_ANNOTATION_SIZE_LIMIT {
+        errors.push(FieldError::too_long(
+            "metadata.annotations",
+            TOTAL_ANNOTATION_SIZE_LIMIT,
+        ));
+    }
     errors
+}
+
+/// The most bytes all annotation keys and values may take together (256 KiB).
+const TOTAL_ANNOTATION_SIZE_LIMIT: usize = 256 * 1024;
+
+const QUALIFIED_NAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+const QUALIFIED_NAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+
+/// Whether `s` matches `^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$`.
+fn is_qualified_name_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(first), Some(last)) => {
+            first.is_ascii_alphanumeric()
+                && last.is_ascii_alphanumeric()
+                && b.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        }
+        _ => false,
+    }
+}
+
+/// Kubernetes' `IsQualifiedName`: an optional DNS-subdomain prefix and `/`, then a name of at
+/// most 63 characters.
+fn qualified_name_errors(value: &str) -> Vec<String> {
+    let name_shape = || {
+        format!(
+            "{QUALIFIED_NAME_MSG} (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '{QUALIFIED_NAME_FMT}')"
+        )
+    };
+    let mut errs = Vec::new();
+    let parts: Vec<&str> = value.split('/').collect();
+    let name = match parts.as_slice() {
+        [name] => *name,
+        [prefix, name] => {
+            if prefix.is_empty() {
+                errs.push("prefix part must be non-empty".to_owned());
+            } else {
+                errs.extend(
+                    super::signer_name::dns1123_subdomain_errors(prefix)
+                        .into_iter()
+                        .map(|m| format!("prefix part {m}")),
+                );
+            }
+            *name
+        }
+        _ => {
+            errs.push(format!(
+                "a qualified name {} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')",
+                name_shape()
+            ));
+            return errs;
+        }
+    };
+    if name.is_empty() {
+        errs.push("name part must be non-empty".to_owned());
+    } else if name.len() > 63 {
+        errs.push("name part must be no more than 63 characters".to_owned());
+    }
+    if !is_qualified_name_shape(name) {
+        errs.push(format!("name part {}", name_shape()));
+    }
+    errs
+}
+
+/// Kubernetes' `IsValidLabelValue`: empty, or a qualified-name-shaped string of at most 63.
+fn label_value_errors(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 63 {
+        errs.push("must be no more than 63 characters".to_owned());
+    }
+    if !value.is_empty() && !is_qualified_name_shape(value) {
+        errs.push(format!(
+            "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '({QUALIFIED_NAME_FMT})?')"
+        ));
+    }
+    errs
 }
 
 /// The metadata checks of `ValidateObjectMetaUpdate` that an update can trip: name and UID are
