@@ -49,6 +49,7 @@
 //! crate reproduces it byte for byte; tests pin the exact strings.
 
 pub mod csr;
+mod go;
 pub mod identity;
 pub mod pki;
 pub mod rbac;

@@ -25,7 +25,6 @@ mod asn1;
 pub mod authority;
 pub mod certificate;
 pub mod checks;
-mod go;
 pub mod key;
 pub mod kubelet;
 pub mod name;

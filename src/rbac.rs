@@ -43,7 +43,6 @@ mod manifest;
 mod matching;
 mod objects;
 mod policy;
-mod quote;
 mod request;
 mod validation;
 mod yaml;

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use super::field::go_quote;
 use super::types::CertificateSigningRequest;
+use crate::go;
 use crate::identity::UserInfo;
 use crate::rbac::{Attributes, Authorize};
 
@@ -27,7 +27,7 @@ impl fmt::Display for Forbidden {
         write!(
             f,
             "certificatesigningrequests.certificates.k8s.io {} is forbidden: {}",
-            go_quote(&self.name),
+            go::quote(&self.name),
             self.reason
         )
     }
@@ -85,7 +85,7 @@ pub fn approval(
             name: old.metadata.name.clone(),
             reason: format!(
                 "user not permitted to approve requests with signerName {}",
-                go_quote(signer)
+                go::quote(signer)
             ),
         })
     }
@@ -113,7 +113,7 @@ pub fn signing(
             name: old.metadata.name.clone(),
             reason: format!(
                 "user not permitted to sign requests with signerName {}",
-                go_quote(signer)
+                go::quote(signer)
             ),
         })
     }

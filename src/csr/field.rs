@@ -2,6 +2,8 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::go;
+
 /// What kind of problem a [`FieldError`] reports (Kubernetes' `field.ErrorType`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -109,7 +111,7 @@ impl FieldError {
         value: &str,
         supported: impl IntoIterator<Item = &'a str>,
     ) -> Self {
-        let quoted: Vec<String> = supported.into_iter().map(go_quote).collect();
+        let quoted: Vec<String> = supported.into_iter().map(go::quote).collect();
         let detail = if quoted.is_empty() {
             String::new()
         } else {
@@ -149,7 +151,7 @@ impl FieldError {
                 BadValue::Omitted => {}
                 BadValue::String(v) => {
                     s.push_str(": ");
-                    s.push_str(&go_quote(v));
+                    s.push_str(&go::quote(v));
                 }
                 BadValue::Int(i) => {
                     let _ = write!(s, ": {i}");
@@ -195,7 +197,7 @@ impl fmt::Display for Invalid {
         write!(
             f,
             "CertificateSigningRequest.certificates.k8s.io {} is invalid: {}",
-            go_quote(&self.name),
+            go::quote(&self.name),
             aggregate(&self.errors)
         )
     }
@@ -214,59 +216,6 @@ pub fn aggregate(errors: &[FieldError]) -> String {
         [one] => one.clone(),
         many => format!("[{}]", many.join(", ")),
     }
-}
-
-/// Go's `strconv.Quote`: double quotes, Go escapes for control and non-printable characters.
-///
-/// "Printable" follows Go's `unicode.IsPrint` for everything the standard library can tell:
-/// control characters, every space except U+0020, the format characters, private-use characters
-/// and the non-characters U+FFFE/U+FFFF are escaped. (Unassigned code points, which Go also
-/// escapes, print as they are.)
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if go_is_print(c) => out.push(c),
-            c if (c as u32) < 0x80 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (c as u32) < 0x1_0000 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn go_is_print(c: char) -> bool {
-    if c == ' ' {
-        return true;
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    let u = c as u32;
-    let format_or_private = matches!(u,
-        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
-        | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
-        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
-        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F
-        | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF | 0xFFFE | 0xFFFF);
-    !format_or_private
 }
 
 /// Go's `fmt.Sprintf("%#v", b)` for a `[]byte`.
@@ -289,14 +238,6 @@ fn go_bytes_literal(b: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn quotes_like_go() {
-        assert_eq!(go_quote("a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(go_quote("\u{1}\n\u{7f}"), r#""\x01\n\x7f""#);
-        assert_eq!(go_quote("é\u{a0}\u{200b}"), r#""é\u00a0\u200b""#);
-        assert_eq!(go_quote("\u{10ffff}"), r#""\U0010ffff""#);
-    }
 
     #[test]
     fn bodies_print_like_field_error() {

@@ -107,7 +107,7 @@ pub fn validate_signer_name(path: &str, signer_name: &str) -> Vec<FieldError> {
                 errors.push(FieldError::invalid(
                     path,
                     BadValue::String((*domain).to_owned()),
-                    format!("validating label {}: {e}", super::field::go_quote(label)),
+                    format!("validating label {}: {e}", crate::go::quote(label)),
                 ));
             }
             break;
@@ -127,7 +127,7 @@ pub fn validate_signer_name(path: &str, signer_name: &str) -> Vec<FieldError> {
                 errors.push(FieldError::invalid(
                     path,
                     BadValue::String((*name_path).to_owned()),
-                    format!("validating label {}: {e}", super::field::go_quote(label)),
+                    format!("validating label {}: {e}", crate::go::quote(label)),
                 ));
             }
             break;

@@ -69,7 +69,7 @@ pub fn validate_update(
                 "status.conditions",
                 format!(
                     "updates may not remove a condition of type {}",
-                    super::field::go_quote(t.as_str())
+                    crate::go::quote(t.as_str())
                 ),
             ));
         }
@@ -84,7 +84,7 @@ pub fn validate_update(
                     "status.conditions",
                     format!(
                         "updates may not add a condition of type {}",
-                        super::field::go_quote(t.as_str())
+                        crate::go::quote(t.as_str())
                     ),
                 ));
             } else if new_c.len() == old_c.len() && old_c != new_c {
@@ -92,7 +92,7 @@ pub fn validate_update(
                     "status.conditions",
                     format!(
                         "updates may not modify a condition of type {}\n{}",
-                        super::field::go_quote(t.as_str()),
+                        crate::go::quote(t.as_str()),
                         condition_diff(&old_c, &new_c)
                     ),
                 ));

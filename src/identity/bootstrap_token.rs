@@ -220,7 +220,7 @@ pub fn validate_bootstrap_group_name(name: &[u8]) -> Result<(), InvalidBootstrap
 /// An extra group that does not match [`BOOTSTRAP_GROUP_PATTERN`]; `Display` is Kubernetes'
 /// message (the name quoted as Go's `%q` does).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("bootstrap group {} is invalid (must match {BOOTSTRAP_GROUP_PATTERN})", go_quote(.group))]
+#[error("bootstrap group {} is invalid (must match {BOOTSTRAP_GROUP_PATTERN})", crate::go::quote_bytes(.group))]
 pub struct InvalidBootstrapGroup {
     /// The group as found.
     pub group: Vec<u8>,
@@ -632,53 +632,6 @@ fn is_token_char(c: u8) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit()
 }
 
-/// Go's `strconv.Quote` for the characters a group name can hold: `"` and `\` escaped, the C
-/// escapes for control characters, `\xHH` for other ASCII controls and invalid bytes, `\u` for
-/// non-printable characters. (Go's printability table is approximated by Rust's control and
-/// white-space properties plus the common format characters.)
-fn go_quote(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(bytes.len() + 2);
-    out.push('"');
-    for chunk in bytes.utf8_chunks() {
-        for c in chunk.valid().chars() {
-            match c {
-                '"' => out.push_str("\\\""),
-                '\\' => out.push_str("\\\\"),
-                '\u{7}' => out.push_str("\\a"),
-                '\u{8}' => out.push_str("\\b"),
-                '\u{c}' => out.push_str("\\f"),
-                '\n' => out.push_str("\\n"),
-                '\r' => out.push_str("\\r"),
-                '\t' => out.push_str("\\t"),
-                '\u{b}' => out.push_str("\\v"),
-                c if c < ' ' || c == '\u{7f}' => {
-                    let _ = write!(out, "\\x{:02x}", u32::from(c));
-                }
-                c if is_go_printable(c) => out.push(c),
-                c if u32::from(c) < 0x10000 => {
-                    let _ = write!(out, "\\u{:04x}", u32::from(c));
-                }
-                c => {
-                    let _ = write!(out, "\\U{:08x}", u32::from(c));
-                }
-            }
-        }
-        for b in chunk.invalid() {
-            let _ = write!(out, "\\x{b:02x}");
-        }
-    }
-    out.push('"');
-    out
-}
-
-fn is_go_printable(c: char) -> bool {
-    c == ' '
-        || !(c.is_control()
-            || c.is_whitespace()
-            || matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}'))
-}
-
 /// `data` as the API server writes it: each value base64 (standard alphabet, padded).
 fn base64_data<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
@@ -705,18 +658,6 @@ fn base64_data<'de, D: serde::Deserializer<'de>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn go_quote_matches_strconv_quote() {
-        assert_eq!(go_quote(b"foo"), "\"foo\"");
-        assert_eq!(go_quote(b"a\"b\\c"), r#""a\"b\\c""#);
-        assert_eq!(go_quote(b"x\n\t\x01\x7f"), r#""x\n\t\x01\x7f""#);
-        assert_eq!(
-            go_quote("é\u{a0}\u{feff}".as_bytes()),
-            "\"é\\u00a0\\ufeff\""
-        );
-        assert_eq!(go_quote(b"\xff"), r#""\xff""#);
-    }
 
     #[test]
     fn generation_rejects_biased_bytes() {

@@ -15,11 +15,11 @@ use const_oid::ObjectIdentifier;
 use super::asn1::{self, tag};
 use super::certificate::{self, Certificate, CertificateError};
 use super::checks::{self, CheckError};
-use super::go;
 use super::key::{KeyError, PrivateKey};
 use super::pem;
 use super::request::{CertificateRequest, SubjectAltNames};
 use super::usage::KeyUsage;
+use crate::go;
 use crate::time::Timestamp;
 
 /// kube-controller-manager's default `--cluster-signing-duration`: 8760 h (365 days).

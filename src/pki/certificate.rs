@@ -30,7 +30,7 @@ pub struct Certificate {
 #[non_exhaustive]
 pub enum CertificateError {
     /// A PEM block that is not `CERTIFICATE`.
-    #[error("only CERTIFICATE PEM blocks are allowed, found {}", super::go::quote(.0))]
+    #[error("only CERTIFICATE PEM blocks are allowed, found {}", crate::go::quote(.0))]
     NotCertificateBlock(String),
     /// A CERTIFICATE block with RFC 1421 headers.
     #[error("no PEM block headers are permitted")]

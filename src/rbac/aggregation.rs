@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 
 use super::objects::{ClusterRole, LabelSelector, PolicyRule};
 use super::policy::Policy;
-use super::quote::go_quote;
+use crate::go;
 
 /// A label selector that Kubernetes cannot turn into a selector (`LabelSelectorAsSelector`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SelectorError {
     /// The operator is not `In`, `NotIn`, `Exists` or `DoesNotExist`.
-    #[error("{} is not a valid label selector operator", go_quote(operator))]
+    #[error("{} is not a valid label selector operator", go::quote(operator))]
     Operator {
         /// The operator as written.
         operator: String,
@@ -41,7 +41,7 @@ pub enum SelectorError {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "clusterrole {}: aggregationRule.clusterRoleSelectors[{index}]: {source}",
-    go_quote(role)
+    go::quote(role)
 )]
 #[non_exhaustive]
 pub struct AggregationError {
@@ -79,7 +79,7 @@ impl LabelSelector {
                 "Exists" | "DoesNotExist" => {
                     if !expression.values.is_empty() {
                         let quoted: Vec<String> =
-                            expression.values.iter().map(|v| go_quote(v)).collect();
+                            expression.values.iter().map(|v| go::quote(v)).collect();
                         return Err(SelectorError::UnexpectedValues {
                             key: expression.key.clone(),
                             values: format!("[]string{{{}}}", quoted.join(", ")),

@@ -1,8 +1,8 @@
 //! kube-apiserver's authorizer chain, the privileged-group authorizer that always heads it, the
 //! node authorizer's CSR rules, and the 403 message the API server writes when nobody allows.
 
-use super::quote::{go_quote, push_go_quoted};
 use super::{Attributes, Authorize, Decision};
+use crate::go;
 use crate::identity::{NODE_USER_PREFIX, NODES_GROUP, SYSTEM_PRIVILEGED_GROUP, UserInfo};
 
 /// kube-apiserver's `--authorization-mode` list (Kubernetes' union authorizer): authorizers are
@@ -135,7 +135,10 @@ impl Authorize for NodeAuthorizer {
             return Decision::no_opinion("");
         }
         if node_name.is_empty() {
-            return Decision::no_opinion(format!("unknown node for user {}", go_quote(&user.name)));
+            return Decision::no_opinion(format!(
+                "unknown node for user {}",
+                go::quote(&user.name)
+            ));
         }
         let verb_ok = Self::CSR_VERBS.contains(&attributes.verb.as_str());
         let csr = attributes.resource_request
@@ -211,23 +214,23 @@ pub fn signer_attributes(user: &UserInfo, verb: &str, signer_name: &str) -> [Att
 /// ```
 pub fn forbidden_message(attributes: &Attributes, reason: &str) -> String {
     let mut body = String::from("User ");
-    push_go_quoted(&mut body, &attributes.user.name);
+    go::push_quoted(&mut body, &attributes.user.name);
     body.push_str(" cannot ");
     body.push_str(&attributes.verb);
     if attributes.resource_request {
         body.push_str(" resource ");
-        push_go_quoted(&mut body, &attributes.combined_resource());
+        go::push_quoted(&mut body, &attributes.combined_resource());
         body.push_str(" in API group ");
-        push_go_quoted(&mut body, &attributes.api_group);
+        go::push_quoted(&mut body, &attributes.api_group);
         if attributes.namespace.is_empty() {
             body.push_str(" at the cluster scope");
         } else {
             body.push_str(" in the namespace ");
-            push_go_quoted(&mut body, &attributes.namespace);
+            go::push_quoted(&mut body, &attributes.namespace);
         }
     } else {
         body.push_str(" path ");
-        push_go_quoted(&mut body, &attributes.path);
+        go::push_quoted(&mut body, &attributes.path);
     }
     // The API server escapes what could read as HTML in its own text, not in the reason.
     let mut body = body
@@ -256,7 +259,7 @@ pub fn forbidden_message(attributes: &Attributes, reason: &str) -> String {
     } else {
         format!(
             "{qualified} {} is forbidden: {body}",
-            go_quote(&attributes.name)
+            go::quote(&attributes.name)
         )
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::objects::{PolicyRule, WILDCARD};
 use super::policy::Policy;
-use super::quote::go_quote_list;
+use crate::go;
 use crate::identity::UserInfo;
 
 /// A grant refused because the requester does not hold every permission in it.
@@ -36,7 +36,7 @@ impl PolicyRule {
             ("Verbs", &self.verbs),
         ] {
             if !list.is_empty() {
-                parts.push(format!("{label}:{}", go_quote_list(list)));
+                parts.push(format!("{label}:{}", go::quote_list(list)));
             }
         }
         format!("{{{}}}", parts.join(", "))
@@ -179,8 +179,8 @@ impl Policy {
             .collect();
         let mut message = format!(
             "user {} (groups={}) is attempting to grant RBAC permissions not currently held:\n{}",
-            super::quote::go_quote(&user.name),
-            go_quote_list(&user.groups),
+            go::quote(&user.name),
+            go::quote_list(&user.groups),
             descriptions.into_iter().collect::<Vec<_>>().join("\n")
         );
         if !resolution_errors.is_empty() {

@@ -1,6 +1,7 @@
 //! Reading RBAC objects from what `kubectl get -o yaml|json` and manifest files hold: a
 //! multi-document YAML stream, a `List` (any object with `items`), a JSON array, or one object.
 
+use crate::go;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -177,8 +178,8 @@ fn add_value(
                 .unwrap_or_default();
             out.warnings.push(format!(
                 "skipping object of kind {} (name {})",
-                super::quote::go_quote(&kind),
-                super::quote::go_quote(name)
+                go::quote(&kind),
+                go::quote(name)
             ));
             return Ok(());
         }

@@ -7,8 +7,8 @@ use super::matching::first_applying_subject;
 use super::objects::{
     ClusterRole, ClusterRoleBinding, Object, PolicyRule, Role, RoleBinding, Subject,
 };
-use super::quote::push_go_quoted;
 use super::{Attributes, Authorize, Decision};
+use crate::go;
 
 /// The RBAC objects an API server's informers would hold: the input of the authorizer.
 ///
@@ -196,7 +196,7 @@ impl Policy {
                 .ok_or_else(|| not_found("clusterrole", name)),
             other => {
                 let mut e = String::from("unsupported role reference kind: ");
-                push_go_quoted(&mut e, other);
+                go::push_quoted(&mut e, other);
                 Err(e)
             }
         }
@@ -439,14 +439,14 @@ fn allow_reason(
     s.push_str("RBAC: allowed by ");
     s.push_str(what);
     if what.starts_with("RoleBinding") {
-        push_go_quoted(&mut s, &format!("{name}/{namespace}"));
+        go::push_quoted(&mut s, &format!("{name}/{namespace}"));
     } else {
-        push_go_quoted(&mut s, name);
+        go::push_quoted(&mut s, name);
     }
     s.push_str(" of ");
     s.push_str(role_kind);
     s.push(' ');
-    push_go_quoted(&mut s, role_name);
+    go::push_quoted(&mut s, role_name);
     s.push_str(" to ");
     s.push_str(&subject.kind);
     s.push(' ');
@@ -456,9 +456,9 @@ fn allow_reason(
         } else {
             &subject.namespace
         };
-        push_go_quoted(&mut s, &format!("{}/{ns}", subject.name));
+        go::push_quoted(&mut s, &format!("{}/{ns}", subject.name));
     } else {
-        push_go_quoted(&mut s, &subject.name);
+        go::push_quoted(&mut s, &subject.name);
     }
     s
 }
@@ -488,7 +488,7 @@ pub(crate) fn no_opinion_reason<S: AsRef<str>>(errors: &[S]) -> String {
 /// The client-go lister's NotFound text: `<resource>.rbac.authorization.k8s.io "<name>" not found`.
 pub(crate) fn not_found(resource: &str, name: &str) -> String {
     let mut e = format!("{resource}.rbac.authorization.k8s.io ");
-    push_go_quoted(&mut e, name);
+    go::push_quoted(&mut e, name);
     e.push_str(" not found");
     e
 }

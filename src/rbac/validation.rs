@@ -12,7 +12,7 @@ use super::objects::{
     ClusterRole, ClusterRoleBinding, GROUP_KIND, Object, ObjectMeta, PolicyRule, Role, RoleBinding,
     RoleRef, SERVICE_ACCOUNT_KIND, Subject, USER_KIND,
 };
-use super::quote::go_quote;
+use crate::go;
 
 /// One problem with one field, printed as Kubernetes' `field.Error` prints it
 /// (`rules[0].verbs: Required value: verbs must contain at least one value`).
@@ -64,7 +64,7 @@ impl fmt::Display for FieldError {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error(
     "{kind}.rbac.authorization.k8s.io {} is invalid: {}",
-    go_quote(name),
+    go::quote(name),
     aggregate(errors)
 )]
 #[non_exhaustive]
@@ -195,7 +195,7 @@ fn validate_cluster_role(role: &ClusterRole) -> Vec<FieldError> {
                     "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
                     other => errors.push(invalid(
                         &format!("{at}.operator"),
-                        go_quote(other),
+                        go::quote(other),
                         "not a valid selector operator",
                     )),
                 }
@@ -285,7 +285,7 @@ fn validate_role_ref(role_ref: &RoleRef, kinds: &[&str], errors: &mut Vec<FieldE
         errors.push(required("roleRef.name", ""));
     } else {
         for message in path_segment_name_errors(&role_ref.name) {
-            errors.push(invalid("roleRef.name", go_quote(&role_ref.name), &message));
+            errors.push(invalid("roleRef.name", go::quote(&role_ref.name), &message));
         }
     }
 }
@@ -300,7 +300,7 @@ fn validate_subject(subject: &Subject, namespaced: bool, path: &str, errors: &mu
                 for message in dns1123_subdomain_errors(&subject.name) {
                     errors.push(invalid(
                         &format!("{path}.name"),
-                        go_quote(&subject.name),
+                        go::quote(&subject.name),
                         &message,
                     ));
                 }
@@ -342,7 +342,7 @@ fn validate_meta(meta: &ObjectMeta, namespaced: bool) -> Vec<FieldError> {
         ));
     } else {
         for message in path_segment_name_errors(&meta.name) {
-            errors.push(invalid("metadata.name", go_quote(&meta.name), &message));
+            errors.push(invalid("metadata.name", go::quote(&meta.name), &message));
         }
     }
     if namespaced {
@@ -352,7 +352,7 @@ fn validate_meta(meta: &ObjectMeta, namespaced: bool) -> Vec<FieldError> {
             for message in dns1123_label_errors(&meta.namespace) {
                 errors.push(invalid(
                     "metadata.namespace",
-                    go_quote(&meta.namespace),
+                    go::quote(&meta.namespace),
                     &message,
                 ));
             }
@@ -434,18 +434,18 @@ fn invalid(field: &str, value: String, detail: &str) -> FieldError {
 }
 
 fn not_supported(field: &str, value: &str, supported: &[&str]) -> FieldError {
-    let quoted: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
+    let quoted: Vec<String> = supported.iter().map(|s| go::quote(s)).collect();
     FieldError {
         field: field.to_owned(),
         kind: FieldErrorKind::NotSupported,
-        value: go_quote(value),
+        value: go::quote(value),
         detail: format!("supported values: {}", quoted.join(", ")),
     }
 }
 
 /// Go's `%#v` of a `[]string`.
 fn go_string_slice(items: &[String]) -> String {
-    let quoted: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
+    let quoted: Vec<String> = items.iter().map(|s| go::quote(s)).collect();
     format!("[]string{{{}}}", quoted.join(", "))
 }
 
@@ -453,9 +453,9 @@ fn go_string_slice(items: &[String]) -> String {
 fn go_role_ref(r: &RoleRef) -> String {
     format!(
         "rbac.RoleRef{{APIGroup:{}, Kind:{}, Name:{}}}",
-        go_quote(&r.api_group),
-        go_quote(&r.kind),
-        go_quote(&r.name)
+        go::quote(&r.api_group),
+        go::quote(&r.kind),
+        go::quote(&r.name)
     )
 }
 

@@ -1,17 +1,27 @@
-//! Go's `%q` for strings (`strconv.Quote`): Kubernetes formats every name in an RBAC reason or
-//! error this way, so the reason strings only match byte for byte if the quoting does.
+//! Go's formatting where Kubernetes' messages expose it: `%q` (`strconv.Quote`) for strings,
+//! byte strings and string lists, and `time.Time.String()`. Kubernetes quotes every name in an
+//! RBAC reason, a validation message or a signer error this way, so those texts only match byte
+//! for byte if the quoting does.
+
+use crate::time::Timestamp;
 
 /// `s` quoted as Go's `strconv.Quote` quotes it.
-pub(crate) fn go_quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    push_go_quoted(&mut out, s);
+    push_quoted(&mut out, s);
     out
 }
 
 /// Appends `s` quoted as Go's `strconv.Quote` quotes it.
-pub(crate) fn push_go_quoted(out: &mut String, s: &str) {
-    use std::fmt::Write as _;
+pub(crate) fn push_quoted(out: &mut String, s: &str) {
     out.push('"');
+    push_escaped(out, s);
+    out.push('"');
+}
+
+/// Appends `s` with Go's `strconv.Quote` escapes, without the surrounding quotes.
+fn push_escaped(out: &mut String, s: &str) {
+    use std::fmt::Write as _;
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -31,20 +41,40 @@ pub(crate) fn push_go_quoted(out: &mut String, s: &str) {
             c => drop(write!(out, "\\U{:08x}", c as u32)),
         }
     }
-    out.push('"');
 }
 
 /// Go's `%q` of a `[]string`: `["a" "b"]`.
-pub(crate) fn go_quote_list(items: &[String]) -> String {
+pub(crate) fn quote_list(items: &[String]) -> String {
     let mut out = String::from("[");
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
             out.push(' ');
         }
-        push_go_quoted(&mut out, item);
+        push_quoted(&mut out, item);
     }
     out.push(']');
     out
+}
+
+/// Go's `strconv.Quote` of a byte string: valid UTF-8 runs quoted as [`quote`] does, each byte
+/// of an invalid sequence as `\xHH`.
+pub(crate) fn quote_bytes(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    for chunk in bytes.utf8_chunks() {
+        push_escaped(&mut out, chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `time.Time.String()` for a UTC instant: `2025-01-02 03:04:05 +0000 UTC`.
+pub(crate) fn time_string(t: Timestamp) -> String {
+    let (y, mo, d, h, mi, s) = t.to_civil();
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} +0000 UTC")
 }
 
 /// Go's `strconv.IsPrint` for runes at or above U+0080 (ASCII is handled by the caller).
@@ -753,29 +783,46 @@ mod tests {
 
     #[test]
     fn quotes_like_go() {
-        assert_eq!(go_quote("plain"), "\"plain\"");
-        assert_eq!(go_quote("b\"q\\"), r#""b\"q\\""#);
-        assert_eq!(
-            go_quote("\t\n\r\u{7}\u{8}\u{b}\u{c}"),
-            r#""\t\n\r\a\b\v\f""#
-        );
-        assert_eq!(go_quote("\u{0}\u{1f}\u{7f}"), r#""\x00\x1f\x7f""#);
-        assert_eq!(go_quote("\u{80}\u{a0}\u{ad}"), r#""\u0080\u00a0\u00ad""#);
-        assert_eq!(
-            go_quote("\u{200d}\u{2028}\u{feff}"),
-            r#""\u200d\u2028\ufeff""#
-        );
-        assert_eq!(go_quote("é日本\u{fffd}😀"), "\"é日本\u{fffd}😀\"");
-        assert_eq!(go_quote("\u{e0001}\u{10ffff}"), r#""\U000e0001\U0010ffff""#);
-        assert_eq!(go_quote(""), "\"\"");
+        assert_eq!(quote("plain"), "\"plain\"");
+        assert_eq!(quote("b\"q\\"), r#""b\"q\\""#);
+        assert_eq!(quote("\t\n\r\u{7}\u{8}\u{b}\u{c}"), r#""\t\n\r\a\b\v\f""#);
+        assert_eq!(quote("\u{0}\u{1f}\u{7f}"), r#""\x00\x1f\x7f""#);
+        assert_eq!(quote("\u{80}\u{a0}\u{ad}"), r#""\u0080\u00a0\u00ad""#);
+        assert_eq!(quote("\u{200d}\u{2028}\u{feff}"), r#""\u200d\u2028\ufeff""#);
+        assert_eq!(quote("é日本\u{fffd}😀"), "\"é日本\u{fffd}😀\"");
+        assert_eq!(quote("\u{e0001}\u{10ffff}"), r#""\U000e0001\U0010ffff""#);
+        assert_eq!(quote(""), "\"\"");
+        assert_eq!(quote("é\u{a0}\u{200b}"), r#""é\u00a0\u200b""#);
+        assert_eq!(quote("\u{10ffff}"), r#""\U0010ffff""#);
     }
 
     #[test]
     fn quotes_lists_like_go() {
-        assert_eq!(go_quote_list(&[]), "[]");
+        assert_eq!(quote_list(&[]), "[]");
         assert_eq!(
-            go_quote_list(&["a".to_owned(), "b c".to_owned()]),
+            quote_list(&["a".to_owned(), "b c".to_owned()]),
             r#"["a" "b c"]"#
+        );
+    }
+
+    #[test]
+    fn quotes_byte_strings_like_go() {
+        assert_eq!(quote_bytes(b"foo"), "\"foo\"");
+        assert_eq!(quote_bytes(b"a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(quote_bytes(b"x\n\t\x01\x7f"), r#""x\n\t\x01\x7f""#);
+        assert_eq!(
+            quote_bytes("é\u{a0}\u{feff}".as_bytes()),
+            "\"é\\u00a0\\ufeff\""
+        );
+        assert_eq!(quote_bytes(b"\xff"), r#""\xff""#);
+        assert_eq!(quote_bytes(b"a\xe2\x82b"), r#""a\xe2\x82b""#);
+    }
+
+    #[test]
+    fn prints_time_like_go() {
+        assert_eq!(
+            time_string(Timestamp::from_unix(1_735_787_045)),
+            "2025-01-02 03:04:05 +0000 UTC"
         );
     }
 
