@@ -6,7 +6,7 @@ use std::fmt;
 use super::types::CertificateSigningRequest;
 use crate::go;
 use crate::identity::UserInfo;
-use crate::rbac::{Attributes, Authorize};
+use crate::rbac::Authorize;
 
 /// The API group of CSRs and of the `signers` pseudo-resource.
 pub const GROUP: &str = "certificates.k8s.io";
@@ -33,42 +33,8 @@ impl fmt::Display for Forbidden {
     }
 }
 
-/// Kubernetes' `IsAuthorizedForSignerName`: `verb` on `signers` named `signer_name`, or failing
-/// that on `<domain>/*`, where `<domain>` is the part of the name before the first `/`.
-///
-/// ```
-/// use kube_tls_bootstrap::csr::admission::is_authorized_for_signer_name;
-/// use kube_tls_bootstrap::identity::UserInfo;
-/// use kube_tls_bootstrap::rbac::{Attributes, Authorize, Decision};
-///
-/// struct DomainApprover;
-/// impl Authorize for DomainApprover {
-///     fn authorize(&self, a: &Attributes) -> Decision {
-///         if a.verb == "approve" && a.name == "example.com/*" {
-///             Decision::allow("")
-///         } else {
-///             Decision::no_opinion("")
-///         }
-///     }
-/// }
-/// let user = UserInfo::new("alice", ["system:authenticated"]);
-/// assert!(is_authorized_for_signer_name(&DomainApprover, &user, "approve", "example.com/x"));
-/// assert!(!is_authorized_for_signer_name(&DomainApprover, &user, "sign", "example.com/x"));
-/// ```
-pub fn is_authorized_for_signer_name(
-    authorizer: &dyn Authorize,
-    user: &UserInfo,
-    verb: &str,
-    signer_name: &str,
-) -> bool {
-    let exact = signer_attributes(user, verb, signer_name.to_owned());
-    if authorizer.authorize(&exact).is_allowed() {
-        return true;
-    }
-    let domain = signer_name.split('/').next().unwrap_or_default();
-    let wildcard = signer_attributes(user, verb, format!("{domain}/*"));
-    authorizer.authorize(&wildcard).is_allowed()
-}
+/// Kubernetes' `IsAuthorizedForSignerName`, shared with the RBAC layer.
+pub use crate::rbac::is_authorized_for_signer_name;
 
 /// **CertificateApproval**, for an UPDATE of `certificatesigningrequests/approval`: the
 /// requester needs `approve` on the *old* object's signer name.
@@ -143,12 +109,4 @@ pub fn subject_restriction(csr: &CertificateSigningRequest) -> Result<(), Forbid
         )));
     }
     Ok(())
-}
-
-/// The attributes Kubernetes' `buildAttributes` makes: `verb` on `signers/<name>` in
-/// `certificates.k8s.io`, any API version, cluster scope.
-fn signer_attributes(user: &UserInfo, verb: &str, name: String) -> Attributes {
-    Attributes::resource(user.clone(), verb, GROUP, SIGNERS_RESOURCE)
-        .with_name(name)
-        .with_api_version("*")
 }
