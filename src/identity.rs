@@ -35,7 +35,8 @@ pub use bootstrap_token::{
     BOOTSTRAP_TOKEN_USAGE_PREFIX, BOOTSTRAP_TOKEN_USAGE_SIGNING, BOOTSTRAP_USER_PREFIX,
     BootstrapToken, BootstrapTokenAuthenticator, BootstrapTokenError, BootstrapTokenRejection,
     InvalidBootstrapGroup, KNOWN_TOKEN_USAGES, SECRET_TYPE_BOOTSTRAP_TOKEN, Secret, SecretMetadata,
-    is_valid_bootstrap_token, is_valid_bootstrap_token_id, validate_bootstrap_group_name,
+    is_valid_bootstrap_token, is_valid_bootstrap_token_id, parse_bootstrap_token_secret_name,
+    validate_bootstrap_group_name,
 };
 pub use csv::{CsvError, CsvErrorKind};
 pub use token_file::{

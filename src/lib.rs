@@ -32,7 +32,7 @@
 //! |---|---|
 //! | [`time`] | instants as values; RFC 3339 as Go parses and prints it |
 //! | [`identity`] | 1 and 4, who is calling: `UserInfo`; `token.csv` as kube-apiserver loads it ([`identity::TokenFile`], constant-time lookup); bootstrap tokens and their Secrets; the `Authorization: Bearer` header; the authenticator chain |
-//! | [`pki`] | X.509 and PEM: key usages, signer names, PKCS#10 requests, the kubelet's CSR, the signer's certificate |
+//! | [`pki`] | X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, keys, the kubelet's CSR, the signer's certificate profile |
 //! | [`rbac`] | what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
 //! | [`csr`] | the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
 //!

@@ -7,29 +7,40 @@
 //!   verify (proof of possession). Errors are [`RequestError`]s whose text is Go's.
 //! - [`checks`]: the kubelet client, kubelet serving and kube-apiserver-client checks with
 //!   Kubernetes' messages, and the kubelet's deterministic `node-csr-…` name.
+//! - [`CertificateAuthority`]: the signer's certificate profile (kube-controller-manager's
+//!   `CertificateAuthority.Sign`), byte for byte as Go encodes it.
+//! - [`kubelet`]: the kubelet's certificate request and usages.
+//! - [`key`]: private keys as client-go loads them (PKCS#8, SEC 1, PKCS#1).
 //! - [`validate_certificate_pem`]: the API server's `status.certificate` rules.
 //! - [`name`]: subjects as encoded, and as Go re-encodes them.
 //! - [`usage`]: the 23 key-usage strings of `certificates.k8s.io/v1` as a typed enum.
 //! - [`signers`]: the well-known signer names.
 //!
-//! Signatures are verified with `ring` (P-521 with the RustCrypto `p521` crate, which ring
-//! lacks). Combinations Go verifies but neither backend offers (RSA keys under 1024 bits or
-//! over 8192, SHA-384 with RSA keys under 2048 bits, PSS with RSA keys under 2048 bits,
-//! P-224, ECDSA with SHA-1, SHA-512 with P-256/P-384) are refused as
-//! [`RequestError::UnsupportedAlgorithm`].
+//! Signatures are verified with `ring`; ECDSA pairs ring lacks (P-521, SHA-1 on any curve,
+//! SHA-512 on P-256/P-384, …) with the RustCrypto `p256`/`p384`/`p521` crates. What Go verifies
+//! but neither offers — RSA keys under 1024 or over 8192 bits, SHA-384 or PSS with RSA keys under
+//! 2048 bits, P-224 — is refused as [`RequestError::UnsupportedAlgorithm`].
 
 mod asn1;
+pub mod authority;
 pub mod certificate;
 pub mod checks;
 mod go;
+pub mod key;
+pub mod kubelet;
 pub mod name;
 pub mod pem;
 pub mod request;
 pub mod signers;
 pub mod usage;
 
+pub use authority::{
+    CaError, CertificateAuthority, IssuedCertificate, SignError, SignerFailure, SignerInput,
+    SigningPolicy,
+};
 pub use certificate::{Certificate, CertificateError, validate_certificate_pem};
 pub use checks::{CheckError, node_csr_name, node_csr_name_for};
+pub use key::{KeyError, PrivateKey};
 pub use name::{Name, Subject};
 pub use request::{
     CertificateRequest, KeyKind, PublicKey, RequestError, RequestErrorKind, SignatureAlgorithm,

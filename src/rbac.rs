@@ -1,14 +1,26 @@
 //! What a caller may do: Kubernetes RBAC (`rbac.authorization.k8s.io/v1`) and the authorizer
 //! chain kube-apiserver runs in front of it.
 //!
-//! A request is described by [`Attributes`] (who, which verb, which object or path); an
-//! authorizer answers with a [`Decision`] — Allow, Deny or NoOpinion — and the reason string
-//! Kubernetes would give. Every authorizer implements the one-method trait [`Authorize`], so
-//! callers such as CSR admission or the approving controller can take any of them:
+//! A request is described by [`Attributes`] (who, which verb, which object or path; built by
+//! hand or from an HTTP request with [`Attributes::from_http`]); an authorizer answers with a
+//! [`Decision`] — Allow, Deny or NoOpinion — and the reason string Kubernetes would give. Every
+//! authorizer implements the one-method trait [`Authorize`], so callers such as CSR admission or
+//! the approving controller can take any of them:
 //!
+//! - [`Policy`]: the RBAC objects, and RBAC's own walk over every binding (Kubernetes' order of
+//!   evaluation, exact reasons); [`Policy::explain`] keeps the evidence as an [`Explanation`];
+//! - [`IndexedAuthorizer`]: the same answers, bindings looked up by subject;
 //! - [`PrivilegedGroupAuthorizer`]: allows everything to `system:masters`;
+//! - [`NodeAuthorizer`]: the Node authorizer's CSR rules;
 //! - [`AuthorizerChain`]: kube-apiserver's `--authorization-mode` list, where the first Allow or
-//!   Deny decides.
+//!   Deny decides; [`forbidden_message`] is the 403 the API server returns otherwise.
+//!
+//! Around them: the objects with serde ([`PolicyRule`], [`ClusterRole`], [`RoleBinding`], …),
+//! [`parse_manifests`] for YAML streams, `List`s and JSON arrays, [`Object::validate`] with the
+//! API server's messages, aggregation ([`Policy::aggregate_cluster_roles`]), the escalation
+//! check ([`Policy::confirm_no_escalation`]), the signer checks of CSR admission
+//! ([`is_authorized_for_signer_name`]), and in [`bootstrap`] the default CSR roles, kubeadm's
+//! bindings and `kubectl create clusterrolebinding`.
 //!
 //! ```
 //! use kube_tls_bootstrap::identity::UserInfo;
@@ -32,10 +44,15 @@ mod matching;
 mod objects;
 mod policy;
 mod quote;
+mod request;
+mod validation;
 mod yaml;
 
 pub use aggregation::{AggregationError, SelectorError, aggregated_rules};
-pub use chain::{AuthorizerChain, NodeAuthorizer, PrivilegedGroupAuthorizer, forbidden_message};
+pub use chain::{
+    AuthorizerChain, NodeAuthorizer, PrivilegedGroupAuthorizer, forbidden_message,
+    is_authorized_for_signer_name, signer_attributes,
+};
 pub use escalation::{EscalationError, breakdown_rule, compact_rules, covers};
 pub use index::IndexedAuthorizer;
 pub use manifest::{ManifestError, Manifests, parse_manifests};
@@ -46,6 +63,8 @@ pub use objects::{
     WILDCARD,
 };
 pub use policy::{BindingKind, Explanation, Grant, MatchedBinding, Policy};
+pub use request::RequestError;
+pub use validation::{FieldError, FieldErrorKind, ValidationError, path_segment_name_errors};
 
 use crate::identity::UserInfo;
 
@@ -82,30 +101,6 @@ pub fn list_to_yaml(objects: &[Object]) -> String {
         "metadata": {},
     });
     yaml::to_yaml(&list)
-}
-
-pub(crate) fn to_yaml<T: Clone + Into<Object>>(object: &T) -> String {
-    object.clone().into().to_yaml()
-}
-
-pub(crate) fn to_json_pretty(object: &impl serde::Serialize) -> String {
-    let mut out = Vec::new();
-    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    // Writing these types into a Vec cannot fail (string keys, no floats).
-    if serde::Serialize::serialize(object, &mut serializer).is_err() {
-        return String::new();
-    }
-    let text = String::from_utf8_lossy(&out);
-    // Go's encoder escapes these inside strings; outside strings they never occur in JSON.
-    let mut text = text
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-        .replace('&', "\\u0026")
-        .replace('\u{2028}', "\\u2028")
-        .replace('\u{2029}', "\\u2029");
-    text.push('\n');
-    text
 }
 
 /// The attributes of one request an authorizer decides on (Kubernetes'
@@ -299,6 +294,26 @@ impl<T: Authorize + ?Sized> Authorize for std::sync::Arc<T> {
     fn authorize(&self, attributes: &Attributes) -> Decision {
         (**self).authorize(attributes)
     }
+}
+
+pub(crate) fn to_json_pretty(object: &impl serde::Serialize) -> String {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+    // Writing these types into a Vec cannot fail (string keys, no floats).
+    if serde::Serialize::serialize(object, &mut serializer).is_err() {
+        return String::new();
+    }
+    let text = String::from_utf8_lossy(&out);
+    // Go's encoder escapes these inside strings; outside strings they never occur in JSON.
+    let mut text = text
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029");
+    text.push('\n');
+    text
 }
 
 #[cfg(test)]

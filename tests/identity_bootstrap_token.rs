@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 
 use kube_tls_bootstrap::identity::{
     BootstrapToken, BootstrapTokenAuthenticator, BootstrapTokenRejection, Secret, SecretMetadata,
-    is_valid_bootstrap_token, is_valid_bootstrap_token_id, validate_bootstrap_group_name,
+    is_valid_bootstrap_token, is_valid_bootstrap_token_id, parse_bootstrap_token_secret_name,
+    validate_bootstrap_group_name,
 };
 use kube_tls_bootstrap::time::Timestamp;
 
@@ -37,6 +38,27 @@ fn helpers_test_token_regex() {
         "ABCDEF.abcdef0123456789",
     ] {
         assert!(!is_valid_bootstrap_token(invalid), "{invalid}");
+    }
+}
+
+#[test]
+fn secrets_test_parse_name() {
+    assert_eq!(
+        parse_bootstrap_token_secret_name("bootstrap-token-abcdef"),
+        Some("abcdef")
+    );
+    for bad in [
+        "",
+        "bootstrap-token-",
+        "bootstrap-token-abcde",
+        "bootstrap-token-abcdefg",
+        "bootstrap-token-ABCDEF",
+        "bootstrap-token-abcdef\n",
+        "Bootstrap-token-abcdef",
+        "xbootstrap-token-abcdef",
+        "bootstrap-token-abc_ef",
+    ] {
+        assert_eq!(parse_bootstrap_token_secret_name(bad), None, "{bad:?}");
     }
 }
 

@@ -169,6 +169,19 @@ pub fn is_valid_bootstrap_token(token: &str) -> bool {
     BootstrapToken::parse(token).is_ok()
 }
 
+/// The token ID in a bootstrap token Secret's name, as Kubernetes' `ParseName` (the regex
+/// `^bootstrap-token-([a-z0-9]{6})$`, where Go's `$` matches only at the very end).
+///
+/// ```
+/// use kube_tls_bootstrap::identity::parse_bootstrap_token_secret_name;
+/// assert_eq!(parse_bootstrap_token_secret_name("bootstrap-token-abcdef"), Some("abcdef"));
+/// assert_eq!(parse_bootstrap_token_secret_name("bootstrap-token-abcdef\n"), None);
+/// ```
+pub fn parse_bootstrap_token_secret_name(name: &str) -> Option<&str> {
+    name.strip_prefix(BOOTSTRAP_TOKEN_SECRET_PREFIX)
+        .filter(|id| is_valid_bootstrap_token_id(id))
+}
+
 /// Whether `id` matches [`BOOTSTRAP_TOKEN_ID_PATTERN`].
 pub fn is_valid_bootstrap_token_id(id: &str) -> bool {
     id.len() == ID_LEN && id.bytes().all(is_token_char)
@@ -215,9 +228,9 @@ pub struct InvalidBootstrapGroup {
 
 /// The part of a `v1` Secret that bootstrap token authentication reads.
 ///
-/// Serialises as the API object (`data` values base64, `metadata.deletionTimestamp` RFC 3339);
-/// `apiVersion`, `kind` and other fields are accepted and ignored when reading.
-#[derive(Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// Reads and writes the API object (`apiVersion: v1`, `kind: Secret`, `data` values base64,
+/// `metadata.deletionTimestamp` RFC 3339); other fields are ignored when reading.
+#[derive(Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct Secret {
     /// Name, namespace and deletion mark.
     pub metadata: SecretMetadata,
@@ -226,7 +239,7 @@ pub struct Secret {
     pub type_: String,
     /// The data map. `None` (no `data` at all) and an empty map differ: kube-apiserver refuses
     /// the former outright.
-    #[serde(default, with = "base64_data", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "base64_data")]
     pub data: Option<BTreeMap<String, Vec<u8>>>,
 }
 
@@ -390,6 +403,40 @@ impl Secret {
             }
         }
         Ok(groups.into_iter().collect())
+    }
+}
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            api_version: &'static str,
+            kind: &'static str,
+            metadata: &'a SecretMetadata,
+            #[serde(rename = "type")]
+            type_: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            data: Option<BTreeMap<&'a str, String>>,
+        }
+        use base64::Engine as _;
+        Wire {
+            api_version: "v1",
+            kind: "Secret",
+            metadata: &self.metadata,
+            type_: &self.type_,
+            data: self.data.as_ref().map(|data| {
+                data.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_str(),
+                            base64::engine::general_purpose::STANDARD.encode(v),
+                        )
+                    })
+                    .collect()
+            }),
+        }
+        .serialize(serializer)
     }
 }
 
@@ -633,46 +680,26 @@ fn is_go_printable(c: char) -> bool {
 }
 
 /// `data` as the API server writes it: each value base64 (standard alphabet, padded).
-mod base64_data {
-    use std::collections::BTreeMap;
-
+fn base64_data<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<BTreeMap<String, Vec<u8>>>, D::Error> {
     use base64::Engine as _;
-    use base64::engine::general_purpose::STANDARD;
-    use serde::{Deserialize as _, Deserializer, Serializer, ser::SerializeMap as _};
-
-    pub(super) fn serialize<S: Serializer>(
-        data: &Option<BTreeMap<String, Vec<u8>>>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error> {
-        match data {
-            None => serializer.serialize_none(),
-            Some(data) => {
-                let mut map = serializer.serialize_map(Some(data.len()))?;
-                for (k, v) in data {
-                    map.serialize_entry(k, &STANDARD.encode(v))?;
-                }
-                map.end()
-            }
-        }
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Option<BTreeMap<String, Vec<u8>>>, D::Error> {
-        let Some(encoded) = Option::<BTreeMap<String, String>>::deserialize(deserializer)? else {
-            return Ok(None);
-        };
-        encoded
-            .into_iter()
-            .map(|(k, v)| match STANDARD.decode(v.as_bytes()) {
+    use serde::Deserialize as _;
+    let Some(encoded) = Option::<BTreeMap<String, String>>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    encoded
+        .into_iter()
+        .map(
+            |(k, v)| match base64::engine::general_purpose::STANDARD.decode(v.as_bytes()) {
                 Ok(bytes) => Ok((k, bytes)),
                 Err(e) => Err(serde::de::Error::custom(format_args!(
                     "data.{k}: illegal base64 data: {e}"
                 ))),
-            })
-            .collect::<Result<_, _>>()
-            .map(Some)
-    }
+            },
+        )
+        .collect::<Result<_, _>>()
+        .map(Some)
 }
 
 #[cfg(test)]

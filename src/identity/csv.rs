@@ -9,7 +9,7 @@
 //! The reader works on bytes (Go accepts any bytes); the token-file layer above decides what to
 //! do with text that is not UTF-8.
 
-use memchr::{memchr, memchr2};
+use memchr::memchr;
 
 /// Why Go's CSV reader stopped: the `Err` of a Go `*csv.ParseError`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -73,25 +73,33 @@ impl std::fmt::Display for CsvError {
     }
 }
 
-/// Reads records one at a time; the fields of the current record live in one reused buffer,
-/// as in Go, so a record costs no allocation once the buffer has grown.
+/// Reads records one at a time. A field is a range of the input when it appears there verbatim
+/// (every unquoted field, and a quoted one without `""` that ends on its first line); only the
+/// others are rebuilt, into one reused buffer. A record therefore costs no allocation and, in the
+/// common case, no copy.
 pub(crate) struct Reader<'a> {
     input: &'a [u8],
+    /// Where the next line starts.
     offset: usize,
     /// Physical lines consumed so far (Go's `numLine`).
     line: u64,
-    /// The current record's fields, concatenated.
+    /// The current line: its first byte, the end of its content (before `\r\n` or `\n`), and
+    /// whether a `\n` ended it.
+    line_start: usize,
+    line_end: usize,
+    newline: bool,
+    /// Rebuilt fields of the current record.
     buf: Vec<u8>,
-    /// The end of each field in `buf`.
-    ends: Vec<usize>,
+    fields: Vec<Field>,
 }
 
-/// One physical line after Go's `readLine` normalisation: the content without its terminator,
-/// and whether a `\n` ended it.
-#[derive(Clone, Copy)]
-struct Line<'a> {
-    content: &'a [u8],
-    newline: bool,
+/// Where a field's bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Field {
+    /// `input[start..end]`.
+    Input(usize, usize),
+    /// The reader's buffer, `buf[start..end]`.
+    Rebuilt(usize, usize),
 }
 
 impl<'a> Reader<'a> {
@@ -100,8 +108,11 @@ impl<'a> Reader<'a> {
             input,
             offset: 0,
             line: 0,
+            line_start: 0,
+            line_end: 0,
+            newline: false,
             buf: Vec::new(),
-            ends: Vec::new(),
+            fields: Vec::new(),
         }
     }
 
@@ -109,99 +120,106 @@ impl<'a> Reader<'a> {
     /// of the input.
     pub(crate) fn read_record(&mut self) -> Result<Option<u64>, CsvError> {
         // Skip blank lines; a line that is only "\n" (or "\r\n") holds no record.
-        let mut line = loop {
-            let Some(line) = self.read_line() else {
+        loop {
+            if !self.read_line() {
                 return Ok(None);
-            };
-            if !line.content.is_empty() {
-                break line;
             }
-        };
+            if self.line_end > self.line_start {
+                break;
+            }
+        }
         let start_line = self.line;
         self.buf.clear();
-        self.ends.clear();
-        let mut rest = line.content;
-        let mut column: u64 = 1;
+        self.fields.clear();
+        let input = self.input;
+        let mut pos = self.line_start;
         loop {
-            if let Some((b'"', after_quote)) = rest.split_first() {
-                rest = after_quote;
-                column += 1;
+            if pos < self.line_end && input.get(pos) == Some(&b'"') {
+                pos += 1;
+                // `start` is where the bytes not yet copied begin; `rebuilt` says whether the field
+                // has had to move into `buf` (after `""` or a line end).
+                let mut start = pos;
+                let mut rebuilt: Option<usize> = None;
                 loop {
-                    if let Some(i) = memchr(b'"', rest) {
-                        let (data, from_quote) = rest.split_at(i);
-                        self.buf.extend_from_slice(data);
-                        rest = from_quote.get(1..).unwrap_or_default();
-                        column += as_u64(i) + 1;
-                        match rest.split_first() {
-                            Some((b'"', after)) => {
-                                // `""` is one literal quote.
-                                self.buf.push(b'"');
-                                rest = after;
-                                column += 1;
+                    let line = input.get(pos..self.line_end).unwrap_or_default();
+                    if let Some(i) = memchr(b'"', line) {
+                        let quote = pos + i;
+                        pos = quote + 1;
+                        let next = if pos < self.line_end {
+                            input.get(pos).copied()
+                        } else {
+                            None
+                        };
+                        match next {
+                            Some(b'"') => {
+                                // `""` is one literal quote: keep the first, skip the second.
+                                rebuilt.get_or_insert(self.buf.len());
+                                self.buf
+                                    .extend_from_slice(input.get(start..pos).unwrap_or_default());
+                                pos += 1;
+                                start = pos;
                             }
-                            Some((b',', after)) => {
-                                rest = after;
-                                column += 1;
-                                self.ends.push(self.buf.len());
+                            Some(b',') | None => {
+                                let field = match rebuilt {
+                                    Some(from) => {
+                                        self.buf.extend_from_slice(
+                                            input.get(start..quote).unwrap_or_default(),
+                                        );
+                                        Field::Rebuilt(from, self.buf.len())
+                                    }
+                                    None => Field::Input(start, quote),
+                                };
+                                self.fields.push(field);
+                                if next.is_none() {
+                                    return Ok(Some(start_line));
+                                }
+                                pos += 1;
                                 break;
-                            }
-                            None => {
-                                self.ends.push(self.buf.len());
-                                return Ok(Some(start_line));
                             }
                             Some(_) => {
                                 // Go points at the closing quote.
                                 return Err(self.error(
                                     start_line,
-                                    column - 1,
+                                    self.column(quote),
                                     CsvErrorKind::Quote,
                                 ));
                             }
                         }
-                    } else if !rest.is_empty() || line.newline {
-                        // The quoted field goes on past the end of this line.
-                        self.buf.extend_from_slice(rest);
-                        if line.newline {
+                    } else {
+                        // The quoted field goes on past the end of this line (or the input ends
+                        // inside it).
+                        rebuilt.get_or_insert(self.buf.len());
+                        self.buf
+                            .extend_from_slice(input.get(start..self.line_end).unwrap_or_default());
+                        if self.newline {
                             self.buf.push(b'\n');
                         }
-                        column += as_u64(rest.len()) + u64::from(line.newline);
-                        match self.read_line() {
-                            Some(next) => {
-                                line = next;
-                                column = 1;
-                            }
-                            None => {
-                                line = Line {
-                                    content: &[],
-                                    newline: false,
-                                };
-                            }
+                        // Go's column after the line's last byte, where it reports an input
+                        // that ends inside the quotes.
+                        let end_column = self.column(self.line_end) + u64::from(self.newline);
+                        if !self.read_line() {
+                            return Err(self.error(start_line, end_column, CsvErrorKind::Quote));
                         }
-                        rest = line.content;
-                    } else {
-                        // The input ended inside the quotes; Go points one past the last byte.
-                        return Err(self.error(start_line, column, CsvErrorKind::Quote));
+                        pos = self.line_start;
+                        start = pos;
                     }
                 }
             } else {
-                match memchr2(b',', b'"', rest) {
-                    Some(j) if rest.get(j) == Some(&b'"') => {
+                let line = input.get(pos..self.line_end).unwrap_or_default();
+                match line.iter().position(|&b| b == b',' || b == b'"') {
+                    Some(j) if line.get(j) == Some(&b'"') => {
                         return Err(self.error(
                             start_line,
-                            column + as_u64(j),
+                            self.column(pos + j),
                             CsvErrorKind::BareQuote,
                         ));
                     }
                     Some(j) => {
-                        let (field, from_comma) = rest.split_at(j);
-                        self.buf.extend_from_slice(field);
-                        self.ends.push(self.buf.len());
-                        rest = from_comma.get(1..).unwrap_or_default();
-                        column += as_u64(j) + 1;
+                        self.fields.push(Field::Input(pos, pos + j));
+                        pos += j + 1;
                     }
                     None => {
-                        self.buf.extend_from_slice(rest);
-                        self.ends.push(self.buf.len());
+                        self.fields.push(Field::Input(pos, self.line_end));
                         return Ok(Some(start_line));
                     }
                 }
@@ -211,38 +229,53 @@ impl<'a> Reader<'a> {
 
     /// The number of fields of the current record.
     pub(crate) fn field_count(&self) -> usize {
-        self.ends.len()
+        self.fields.len()
     }
 
-    /// Field `i` of the current record; empty when there is no such field.
-    pub(crate) fn field(&self, i: usize) -> &[u8] {
-        let start = match i.checked_sub(1) {
-            Some(prev) => self.ends.get(prev).copied().unwrap_or(0),
-            None => 0,
-        };
-        let end = self.ends.get(i).copied().unwrap_or(start);
-        self.buf.get(start..end).unwrap_or_default()
+    /// Where field `i` of the current record is, if there is such a field.
+    pub(crate) fn span(&self, i: usize) -> Option<Field> {
+        self.fields.get(i).copied()
     }
 
-    /// Go's `readLine`: one line up to and including `\n`, `\r\n` normalised to `\n`, and a lone
-    /// `\r` at the very end of the input dropped. `None` at the end of the input (a final lone
-    /// `\r` is the end of the input too: Go reads it as an empty line that ends the input).
-    fn read_line(&mut self) -> Option<Line<'a>> {
+    /// The bytes of a field.
+    pub(crate) fn bytes(&self, field: Field) -> &[u8] {
+        match field {
+            Field::Input(start, end) => self.input.get(start..end).unwrap_or_default(),
+            Field::Rebuilt(start, end) => self.buf.get(start..end).unwrap_or_default(),
+        }
+    }
+
+    /// Go's `readLine`: the next line up to `\n`, with `\r\n` normalised to `\n` and a lone `\r`
+    /// at the very end of the input dropped. `false` at the end of the input (a final lone `\r`
+    /// is the end of the input too: Go reads it as an empty line that ends the input).
+    fn read_line(&mut self) -> bool {
         let rest = self.input.get(self.offset..).unwrap_or_default();
         if rest.is_empty() {
-            return None;
+            return false;
         }
-        let (raw, newline) = match memchr(b'\n', rest) {
-            Some(i) => (rest.split_at(i).0, true),
-            None => (rest, false),
+        let (len, newline) = match memchr(b'\n', rest) {
+            Some(i) => (i, true),
+            None => (rest.len(), false),
         };
-        self.offset += raw.len() + usize::from(newline);
-        let content = raw.strip_suffix(b"\r").unwrap_or(raw);
-        if content.is_empty() && !newline {
-            return None;
+        let start = self.offset;
+        self.offset += len + usize::from(newline);
+        let mut end = start + len;
+        if end > start && self.input.get(end - 1) == Some(&b'\r') {
+            end -= 1;
+        }
+        if end == start && !newline {
+            return false;
         }
         self.line += 1;
-        Some(Line { content, newline })
+        self.line_start = start;
+        self.line_end = end;
+        self.newline = newline;
+        true
+    }
+
+    /// Go's 1-based column of input position `pos` on the current line.
+    fn column(&self, pos: usize) -> u64 {
+        as_u64(pos - self.line_start + 1)
     }
 
     fn error(&self, start_line: u64, column: u64, kind: CsvErrorKind) -> CsvError {
@@ -271,7 +304,7 @@ mod tests {
             match reader.read_record() {
                 Ok(Some(_)) => out.push(
                     (0..reader.field_count())
-                        .map(|i| reader.field(i).to_vec())
+                        .map(|i| reader.bytes(reader.span(i).unwrap()).to_vec())
                         .collect(),
                 ),
                 Ok(None) => return (out, None),
@@ -409,8 +442,10 @@ mod tests {
         let mut reader = Reader::new(b"\n\r\na,b\n\n\"x\ny\",z\n");
         assert_eq!(reader.read_record(), Ok(Some(3)));
         assert_eq!(reader.read_record(), Ok(Some(5)));
-        assert_eq!(reader.field(0), b"x\ny");
-        assert_eq!(reader.field(7), b"");
+        assert_eq!(reader.span(0), Some(Field::Rebuilt(0, 3)));
+        assert_eq!(reader.bytes(reader.span(0).unwrap()), b"x\ny");
+        assert_eq!(reader.span(1), Some(Field::Input(14, 15)));
+        assert_eq!(reader.span(7), None);
         assert_eq!(reader.read_record(), Ok(None));
     }
 }

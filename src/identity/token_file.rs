@@ -1,14 +1,14 @@
 //! kube-apiserver's static token file (`--token-auth-file`), loaded exactly as Kubernetes'
 //! `tokenfile.NewCSV` loads it, and looked up in constant time.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
-use sha2::{Digest as _, Sha256};
+use hashbrown::HashTable;
+
 use subtle::ConstantTimeEq as _;
 
 use super::UserInfo;
-use super::csv::{CsvError, Reader};
+use super::csv::{CsvError, Field, Reader};
 
 /// The SHA-256 digest of a token: how a [`TokenFile`] stores and finds tokens.
 ///
@@ -19,7 +19,7 @@ pub struct TokenDigest([u8; 32]);
 impl TokenDigest {
     /// The digest of `token`'s bytes.
     pub fn of(token: &[u8]) -> Self {
-        Self(Sha256::digest(token).into())
+        Self(sha256(token))
     }
 
     /// The 32 digest bytes.
@@ -56,10 +56,16 @@ impl Eq for TokenDigest {}
 
 impl Hash for TokenDigest {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        // The digest is already uniformly distributed: its first eight bytes are the hash.
+        state.write_u64(self.table_hash());
+    }
+}
+
+impl TokenDigest {
+    /// The digest is already uniformly distributed: its first eight bytes are the table hash.
+    fn table_hash(&self) -> u64 {
         let mut first = [0u8; 8];
         first.copy_from_slice(&self.0[..8]);
-        state.write_u64(u64::from_le_bytes(first));
+        u64::from_le_bytes(first)
     }
 }
 
@@ -71,16 +77,17 @@ impl std::fmt::Debug for TokenDigest {
 
 /// The tokens of a static token file and the user each one authenticates as.
 ///
-/// The file keeps no token: only SHA-256 digests of them. [`lookup`](Self::lookup) hashes the
-/// presented token and finds the digest in a table keyed by the digest itself, comparing
-/// digests in constant time.
+/// The file keeps no token, only SHA-256 digests of them. [`lookup`](Self::lookup) hashes the
+/// presented token and finds its digest through a table hashed by the digest's first bytes,
+/// comparing whole digests in constant time (`subtle`).
 ///
-/// What may leak through timing: the presented token's length (SHA-256 processes 64-byte
-/// blocks), whether it was found, and, through the table's probe sequence, a few bits of the
-/// *digest* of the presented token — which an attacker already knows. Neither the stored
-/// tokens' bytes nor how many leading bytes of a guess are right can be learnt: no comparison
-/// ever looks at token bytes, and digests are compared in constant time. The number of entries
-/// affects the cache behaviour of the table only as a whole.
+/// What may leak through timing: the presented token's length (SHA-256 works in 64-byte
+/// blocks); whether it was found; and, through the table's probe sequence, whether stored
+/// digests share the first bits of the presented token's digest. That is knowledge about SHA-256
+/// values only: turning it into a stored token still means inverting SHA-256, and a guess's
+/// digest cannot be steered toward a stored one. What cannot leak: the stored tokens, or how many
+/// leading bytes of a guess are right — no comparison ever looks at token bytes. The number of
+/// entries shows only through the table's size and cache behaviour.
 ///
 /// ```
 /// use kube_tls_bootstrap::identity::TokenFile;
@@ -97,8 +104,11 @@ pub struct TokenFile {
     path: String,
     /// Name, UID and groups column of every kept record, back to back.
     text: String,
+    /// The entries in order of first appearance.
     entries: Vec<StoredEntry>,
-    index: HashMap<TokenDigest, usize, BuildHasherDefault<DigestHasher>>,
+    /// Positions in `entries`, hashed by the token digest. Keeping the table this small (one
+    /// word a slot) keeps it in cache far longer than a table of whole entries would.
+    table: HashTable<usize>,
     warnings: Vec<TokenFileWarning>,
 }
 
@@ -166,8 +176,14 @@ impl TokenFile {
 
     /// The entry whose token has this digest.
     pub fn lookup_digest(&self, digest: &TokenDigest) -> Option<TokenFileEntry<'_>> {
-        let stored = self.entries.get(*self.index.get(digest)?)?;
-        Some(TokenFileEntry { file: self, stored })
+        let entries = &self.entries;
+        let i = *self.table.find(digest.table_hash(), |&i| {
+            entries.get(i).is_some_and(|e| e.digest == *digest)
+        })?;
+        Some(TokenFileEntry {
+            file: self,
+            stored: entries.get(i)?,
+        })
     }
 
     /// The user kube-apiserver passes on for `token`: the entry's name, UID and groups with
@@ -179,13 +195,17 @@ impl TokenFile {
     }
 
     fn load(input: &[u8], path: &str) -> Result<Self, TokenFileError> {
+        // Size the table for the likely number of rows up front (one row per line, and rarely
+        // fewer than 16 bytes a row) so that it never rehashes while loading.
+        let rows = (memchr::memchr_iter(b'\n', input).count() + 1).min(input.len() / 16);
         let mut file = Self {
             path: path.to_owned(),
             text: String::new(),
-            entries: Vec::new(),
-            index: HashMap::default(),
+            entries: Vec::with_capacity(rows),
+            table: HashTable::with_capacity(rows),
             warnings: Vec::new(),
         };
+        let mut text = Vec::with_capacity(input.len());
         let mut reader = Reader::new(input);
         let mut record: u64 = 0;
         while let Some(line) = reader.read_record()? {
@@ -198,47 +218,115 @@ impl TokenFile {
                 });
             }
             record += 1;
-            let token = reader.field(0);
+            let token = reader.span(0).map_or(&[][..], |f| reader.bytes(f));
             if token.is_empty() {
                 file.warn(TokenFileWarningKind::EmptyToken, record, line);
                 continue;
             }
-            let start = file.text.len();
-            push_text(&mut file.text, reader.field(1));
-            let name_end = file.text.len();
-            push_text(&mut file.text, reader.field(2));
-            let uid_end = file.text.len();
             let has_groups = found >= 4;
-            if has_groups {
-                push_text(&mut file.text, reader.field(3));
+            let kept = if has_groups { 3 } else { 2 };
+            let spans = [1, 2, 3].map(|i| reader.span(i).unwrap_or(Field::Input(0, 0)));
+            let mut ranges = [(0, 0); 3];
+            if let (Some(Field::Input(first, _)), Some(Field::Input(_, last)), true) = (
+                spans.first().copied(),
+                spans.get(kept - 1).copied(),
+                spans[..kept].iter().all(|f| matches!(f, Field::Input(..))),
+            ) {
+                // Name, UID and groups stand verbatim in the input, side by side: one copy of
+                // the stretch that holds them (separators and quotes included).
+                let base = text.len();
+                text.extend_from_slice(input.get(first..last).unwrap_or_default());
+                for (range, span) in ranges.iter_mut().zip(&spans[..kept]) {
+                    if let Field::Input(start, end) = *span {
+                        *range = (base + start - first, base + end - first);
+                    }
+                }
+            } else {
+                for (range, span) in ranges.iter_mut().zip(&spans[..kept]) {
+                    let start = text.len();
+                    text.extend_from_slice(reader.bytes(*span));
+                    *range = (start, text.len());
+                }
             }
+            let [name, uid, groups] = ranges;
             let digest = TokenDigest::of(token);
-            let mut stored = StoredEntry {
+            let stored = StoredEntry {
                 digest,
-                start,
-                name_end,
-                uid_end,
-                groups_end: file.text.len(),
+                name,
+                uid,
+                groups,
                 has_groups,
                 first_record: record,
                 last_record: record,
                 line,
             };
-            match file.index.get(&digest).copied() {
-                Some(i) => {
-                    file.warn(TokenFileWarningKind::DuplicateToken, record, line);
-                    if let Some(slot) = file.entries.get_mut(i) {
-                        stored.first_record = slot.first_record;
-                        *slot = stored;
-                    }
-                }
-                None => {
-                    file.index.insert(digest, file.entries.len());
-                    file.entries.push(stored);
+            file.entries.push(stored);
+        }
+        file.build_index();
+        // Fields are cut at ASCII bytes (`,`, `"`, line ends), so when the input is UTF-8 the
+        // text is too and this is a plain move. Otherwise `parse` refuses the file anyway.
+        file.text = String::from_utf8(text)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(file)
+    }
+
+    /// Indexes the records by token digest, after reading, in one tight loop: the table's cache
+    /// misses then overlap instead of each waiting behind a row's parsing. A later record with a
+    /// token seen before replaces the earlier one's values (keeping its place and first record
+    /// number) and is dropped, with kube-apiserver's duplicate warning.
+    fn build_index(&mut self) {
+        let entries = &self.entries;
+        let mut duplicates = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let digest = entry.digest;
+            match self.table.entry(
+                digest.table_hash(),
+                |&j| entries.get(j).is_some_and(|e| e.digest == digest),
+                |&j| entries.get(j).map_or(0, |e| e.digest.table_hash()),
+            ) {
+                hashbrown::hash_table::Entry::Occupied(slot) => duplicates.push((*slot.get(), i)),
+                hashbrown::hash_table::Entry::Vacant(slot) => {
+                    slot.insert(i);
                 }
             }
         }
-        Ok(file)
+        if duplicates.is_empty() {
+            return;
+        }
+        let mut dropped = vec![false; self.entries.len()];
+        for (kept, later) in duplicates {
+            let (Some(first_record), Some(replacement)) = (
+                self.entries.get(kept).map(|e| e.first_record),
+                self.entries.get(later).cloned(),
+            ) else {
+                continue;
+            };
+            self.warn(
+                TokenFileWarningKind::DuplicateToken,
+                replacement.last_record,
+                replacement.line,
+            );
+            if let Some(slot) = self.entries.get_mut(kept) {
+                *slot = StoredEntry {
+                    first_record,
+                    ..replacement
+                };
+            }
+            if let Some(flag) = dropped.get_mut(later) {
+                *flag = true;
+            }
+        }
+        let mut flags = dropped.into_iter();
+        self.entries.retain(|_| !flags.next().unwrap_or(false));
+        self.warnings.sort_by_key(|w| w.record);
+        self.table.clear();
+        let entries = &self.entries;
+        for (i, entry) in entries.iter().enumerate() {
+            self.table
+                .insert_unique(entry.digest.table_hash(), i, |&j| {
+                    entries.get(j).map_or(0, |e| e.digest.table_hash())
+                });
+        }
     }
 
     fn warn(&mut self, kind: TokenFileWarningKind, record: u64, line: u64) {
@@ -250,10 +338,10 @@ impl TokenFile {
         });
     }
 
-    /// A slice of the text arena. Every range was recorded by `load` at `String` lengths taken
-    /// between whole `push_str` calls, so it is in bounds and on character boundaries; the
-    /// empty fallback only keeps the library free of panics.
-    fn text(&self, start: usize, end: usize) -> &str {
+    /// A slice of the text arena. Every range was recorded by `load` at field boundaries, and
+    /// fields are cut at ASCII bytes, so it is in bounds and on character boundaries; the empty
+    /// fallback only keeps the library free of panics.
+    fn text(&self, (start, end): (usize, usize)) -> &str {
         self.text.get(start..end).unwrap_or_default()
     }
 }
@@ -289,19 +377,19 @@ impl<'a> TokenFileEntry<'a> {
 
     /// The user name (2nd column).
     pub fn name(&self) -> &'a str {
-        self.file.text(self.stored.start, self.stored.name_end)
+        self.file.text(self.stored.name)
     }
 
     /// The UID (3rd column).
     pub fn uid(&self) -> &'a str {
-        self.file.text(self.stored.name_end, self.stored.uid_end)
+        self.file.text(self.stored.uid)
     }
 
     /// The 4th column, when the record had one.
     pub fn groups_column(&self) -> Option<&'a str> {
         self.stored
             .has_groups
-            .then(|| self.file.text(self.stored.uid_end, self.stored.groups_end))
+            .then(|| self.file.text(self.stored.groups))
     }
 
     /// The groups: none without a 4th column, else the 4th column split on `,` as Go's
@@ -459,44 +547,14 @@ impl TokenFileError {
 #[derive(Clone)]
 struct StoredEntry {
     digest: TokenDigest,
-    start: usize,
-    name_end: usize,
-    uid_end: usize,
-    groups_end: usize,
+    /// Ranges of the text arena.
+    name: (usize, usize),
+    uid: (usize, usize),
+    groups: (usize, usize),
     has_groups: bool,
     first_record: u64,
     last_record: u64,
     line: u64,
-}
-
-/// Passes a [`TokenDigest`]'s own bits through as the table hash (see its `Hash`).
-#[derive(Default)]
-struct DigestHasher(u64);
-
-impl Hasher for DigestHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `write_u64` is used by `TokenDigest`; fold anything else in for completeness.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// Appends a field to the arena. Invalid UTF-8 is replaced: such a file is refused as a whole
-/// by [`TokenFile::parse`], which only keeps loading to report Go's own error first.
-fn push_text(text: &mut String, field: &[u8]) {
-    match std::str::from_utf8(field) {
-        Ok(s) => text.push_str(s),
-        Err(_) => text.push_str(&String::from_utf8_lossy(field)),
-    }
 }
 
 /// The 1-based line and byte column of `offset` in `input`.
@@ -504,7 +562,40 @@ fn line_and_column(input: &[u8], offset: usize) -> (u64, u64) {
     let before = input.get(..offset).unwrap_or(input);
     let line = memchr::memchr_iter(b'\n', before).count() + 1;
     let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-    (as_u64(line), as_u64(offset - line_start + 1))
+    (as_u64(line), as_u64(before.len() - line_start + 1))
+}
+
+/// SHA-256 (FIPS 180-4) over the `sha2` compression function directly: tokens are short, and
+/// the streaming API's buffering costs as much as the one block most tokens need.
+fn sha256(message: &[u8]) -> [u8; 32] {
+    let mut state: [u32; 8] = [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ];
+    let (blocks, tail) = message.as_chunks::<64>();
+    sha2::block_api::compress256(&mut state, blocks);
+    // The tail, the 0x80 marker and the 64-bit bit length, in one block or two.
+    let mut last = [[0u8; 64]; 2];
+    let count = if tail.len() < 56 { 1 } else { 2 };
+    {
+        let flat = last.as_flattened_mut();
+        flat[..tail.len()].copy_from_slice(tail);
+        flat[tail.len()] = 0x80;
+        let bits = (as_u64(message.len())).wrapping_mul(8).to_be_bytes();
+        flat[count * 64 - 8..count * 64].copy_from_slice(&bits);
+    }
+    sha2::block_api::compress256(&mut state, &last[..count]);
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
 }
 
 fn as_u64(n: usize) -> u64 {
@@ -579,6 +670,20 @@ mod tests {
         );
         let err = TokenFile::parse(b"t,\xff,i\nx\n", "f").unwrap_err();
         assert_eq!(err.kind(), "columns");
+    }
+
+    #[test]
+    fn direct_sha256_matches_the_sha2_crate() {
+        use sha2::Digest as _;
+        let message: Vec<u8> = (0..300u32).map(|i| (i * 131 % 251) as u8).collect();
+        for len in 0..message.len() {
+            let want: [u8; 32] = sha2::Sha256::digest(&message[..len]).into();
+            assert_eq!(sha256(&message[..len]), want, "length {len}");
+        }
+        assert_eq!(
+            TokenDigest::of(b"").fingerprint(),
+            "sha256:e3b0c44298fc1c14"
+        );
     }
 
     #[test]

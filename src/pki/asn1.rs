@@ -20,6 +20,8 @@ pub(crate) mod tag {
     pub(crate) const PRINTABLE_STRING: u8 = 0x13;
     pub(crate) const T61_STRING: u8 = 0x14;
     pub(crate) const IA5_STRING: u8 = 0x16;
+    pub(crate) const UTC_TIME: u8 = 0x17;
+    pub(crate) const GENERALIZED_TIME: u8 = 0x18;
     pub(crate) const BMP_STRING: u8 = 0x1e;
     pub(crate) const SEQUENCE: u8 = 0x30;
     pub(crate) const SET: u8 = 0x31;
@@ -211,6 +213,19 @@ pub(crate) fn encode_into(out: &mut Vec<u8>, tag: u8, value: &[u8]) {
         out.extend_from_slice(&bytes[skip..]);
     }
     out.extend_from_slice(value);
+}
+
+/// A minimal, positive INTEGER holding the big-endian magnitude `bytes` (Go's `big.Int`
+/// marshalling): leading zeros dropped, a zero byte added when the top bit is set.
+pub(crate) fn positive_integer(bytes: &[u8]) -> Vec<u8> {
+    let skip = bytes.iter().take_while(|&&b| b == 0).count();
+    let magnitude = &bytes[skip..];
+    let mut value = Vec::with_capacity(magnitude.len() + 1);
+    if magnitude.first().is_none_or(|b| b & 0x80 != 0) {
+        value.push(0);
+    }
+    value.extend_from_slice(magnitude);
+    encode(tag::INTEGER, &value)
 }
 
 #[cfg(test)]

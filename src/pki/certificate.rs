@@ -4,6 +4,7 @@
 use der::Decode as _;
 
 use super::asn1::{self, tag};
+use super::name::{Name, Subject};
 use super::pem;
 use super::request::{self, PublicKey};
 use crate::time::Timestamp;
@@ -16,6 +17,7 @@ pub const CERTIFICATE_BLOCK_TYPE: &str = "CERTIFICATE";
 pub struct Certificate {
     der: Vec<u8>,
     subject: (usize, usize),
+    name: Name,
     subject_key_id: Option<Vec<u8>>,
     not_before: Timestamp,
     not_after: Timestamp,
@@ -129,6 +131,7 @@ impl Certificate {
             return Err(parse("malformed tbs certificate".into()));
         };
         let start = offset_in(der, subject.full);
+        let name = Name::from_der(subject.full).map_err(|e| parse(e.to_string()))?;
         let public_key = PublicKey::from_spki_der(spki.full).map_err(|e| parse(e.to_string()))?;
 
         let mut subject_key_id = None;
@@ -148,6 +151,7 @@ impl Certificate {
         Ok(Self {
             der: der.to_vec(),
             subject: (start, start + subject.full.len()),
+            name,
             subject_key_id,
             not_before,
             not_after,
@@ -168,6 +172,17 @@ impl Certificate {
     /// The subject `Name` exactly as encoded.
     pub fn subject_der(&self) -> &[u8] {
         &self.der[self.subject.0..self.subject.1]
+    }
+
+    /// The subject as encoded (RDN order, string types).
+    pub fn name(&self) -> &Name {
+        &self.name
+    }
+
+    /// The subject as Go reads it: the API server's client-certificate authenticator takes
+    /// the user name from `common_name` and the groups from `organization`, in encoded order.
+    pub fn subject(&self) -> Subject {
+        self.name.subject()
     }
 
     /// The subject key identifier extension's value, if present.

@@ -46,7 +46,7 @@ pub enum CheckError {
     /// A kube-apiserver-client request asks for a usage other than digital signature, key
     /// encipherment and client auth.
     #[error("invalid usage for client certificate: {0}")]
-    InvalidClientUsage(KeyUsage),
+    InvalidClientUsage(String),
     /// A kube-apiserver-client request lacks `client auth`.
     #[error("missing required usage for client certificate: client auth")]
     MissingClientAuth,
@@ -82,6 +82,10 @@ pub fn validate_kubelet_client(
     request: &CertificateRequest,
     usages: &[KeyUsage],
 ) -> Result<(), CheckError> {
+    kubelet_client(request, &as_strs(usages))
+}
+
+fn kubelet_client(request: &CertificateRequest, usages: &[&str]) -> Result<(), CheckError> {
     let subject = request.subject();
     let sans = request.subject_alt_names();
     if subject.organization != [NODES_GROUP] {
@@ -114,6 +118,10 @@ pub fn validate_kubelet_serving(
     request: &CertificateRequest,
     usages: &[KeyUsage],
 ) -> Result<(), CheckError> {
+    kubelet_serving(request, &as_strs(usages))
+}
+
+fn kubelet_serving(request: &CertificateRequest, usages: &[&str]) -> Result<(), CheckError> {
     let subject = request.subject();
     let sans = request.subject_alt_names();
     if subject.organization != [NODES_GROUP] {
@@ -141,15 +149,19 @@ pub fn validate_kubelet_serving(
 /// Usages are checked in request order; the first one outside digital signature, key
 /// encipherment and client auth is reported.
 pub fn validate_kube_apiserver_client(
-    _request: &CertificateRequest,
+    request: &CertificateRequest,
     usages: &[KeyUsage],
 ) -> Result<(), CheckError> {
+    kube_apiserver_client(request, &as_strs(usages))
+}
+
+fn kube_apiserver_client(_request: &CertificateRequest, usages: &[&str]) -> Result<(), CheckError> {
     let mut has_client_auth = false;
     for &u in usages {
-        match u {
-            KeyUsage::DigitalSignature | KeyUsage::KeyEncipherment => {}
-            KeyUsage::ClientAuth => has_client_auth = true,
-            other => return Err(CheckError::InvalidClientUsage(other)),
+        match KeyUsage::parse(u) {
+            Some(KeyUsage::DigitalSignature | KeyUsage::KeyEncipherment) => {}
+            Some(KeyUsage::ClientAuth) => has_client_auth = true,
+            _ => return Err(CheckError::InvalidClientUsage(u.to_owned())),
         }
     }
     if has_client_auth {
@@ -167,15 +179,21 @@ pub fn validate_for_signer(
     usages: &[KeyUsage],
     signer_name: &str,
 ) -> Result<bool, CheckError> {
+    validate_for_signer_strs(request, &as_strs(usages), signer_name)
+}
+
+/// [`validate_for_signer`] over the usage strings of `spec.usages` as the signer sees them
+/// (strings Kubernetes does not know simply fail the usage checks).
+pub fn validate_for_signer_strs(
+    request: &CertificateRequest,
+    usages: &[&str],
+    signer_name: &str,
+) -> Result<bool, CheckError> {
     use super::signers;
     match signer_name {
-        signers::KUBELET_SERVING => validate_kubelet_serving(request, usages).map(|()| true),
-        signers::KUBE_APISERVER_CLIENT_KUBELET => {
-            validate_kubelet_client(request, usages).map(|()| true)
-        }
-        signers::KUBE_APISERVER_CLIENT => {
-            validate_kube_apiserver_client(request, usages).map(|()| true)
-        }
+        signers::KUBELET_SERVING => kubelet_serving(request, usages).map(|()| true),
+        signers::KUBE_APISERVER_CLIENT_KUBELET => kubelet_client(request, usages).map(|()| true),
+        signers::KUBE_APISERVER_CLIENT => kube_apiserver_client(request, usages).map(|()| true),
         signers::LEGACY_UNKNOWN => Ok(true),
         _ => Ok(false),
     }
@@ -236,12 +254,16 @@ pub fn node_csr_name_from_parts<'a>(
 
 /// Whether the usage set is `{digital signature, key encipherment, <auth>}` or
 /// `{digital signature, <auth>}` (duplicates collapse, order is irrelevant).
-fn usage_set_is(usages: &[KeyUsage], auth: KeyUsage) -> bool {
-    let set: BTreeSet<KeyUsage> = usages.iter().copied().collect();
-    let without: BTreeSet<KeyUsage> = [KeyUsage::DigitalSignature, auth].into();
-    let with: BTreeSet<KeyUsage> =
-        [KeyUsage::DigitalSignature, KeyUsage::KeyEncipherment, auth].into();
+fn usage_set_is(usages: &[&str], auth: KeyUsage) -> bool {
+    let set: BTreeSet<&str> = usages.iter().copied().collect();
+    let ds = KeyUsage::DigitalSignature.as_str();
+    let without: BTreeSet<&str> = [ds, auth.as_str()].into();
+    let with: BTreeSet<&str> = [ds, KeyUsage::KeyEncipherment.as_str(), auth.as_str()].into();
     set == without || set == with
+}
+
+fn as_strs(usages: &[KeyUsage]) -> Vec<&'static str> {
+    usages.iter().map(|u| u.as_str()).collect()
 }
 
 #[cfg(test)]
@@ -251,17 +273,18 @@ mod tests {
     #[test]
     fn usage_sets() {
         use KeyUsage as U;
+        let set = |u: &[KeyUsage]| as_strs(u);
         assert!(usage_set_is(
-            &[U::ClientAuth, U::DigitalSignature, U::ClientAuth],
+            &set(&[U::ClientAuth, U::DigitalSignature, U::ClientAuth]),
             U::ClientAuth
         ));
         assert!(usage_set_is(
-            &KUBELET_CLIENT_USAGES_WITH_KEY_ENCIPHERMENT,
+            &set(&KUBELET_CLIENT_USAGES_WITH_KEY_ENCIPHERMENT),
             U::ClientAuth
         ));
-        assert!(!usage_set_is(&[U::ClientAuth], U::ClientAuth));
+        assert!(!usage_set_is(&set(&[U::ClientAuth]), U::ClientAuth));
         assert!(!usage_set_is(
-            &[U::DigitalSignature, U::ClientAuth, U::ServerAuth],
+            &["digital signature", "client auth", "bogus"],
             U::ClientAuth
         ));
     }
@@ -269,7 +292,7 @@ mod tests {
     #[test]
     fn messages_are_kubernetes_text() {
         assert_eq!(
-            CheckError::InvalidClientUsage(KeyUsage::ServerAuth).to_string(),
+            CheckError::InvalidClientUsage("server auth".into()).to_string(),
             "invalid usage for client certificate: server auth"
         );
         assert_eq!(

@@ -1,5 +1,7 @@
 //! Go's formatting where Kubernetes' messages expose it.
 
+use crate::time::Timestamp;
+
 /// Go's `%q` / `strconv.Quote` for a string.
 pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -27,6 +29,12 @@ pub(crate) fn quote(s: &str) -> String {
     out
 }
 
+/// Go's `time.Time.String()` for a UTC instant: `2025-01-02 03:04:05 +0000 UTC`.
+pub(crate) fn time_string(t: Timestamp) -> String {
+    let (y, mo, d, h, mi, s) = t.to_civil();
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} +0000 UTC")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +44,13 @@ mod tests {
         assert_eq!(quote("KEY"), "\"KEY\"");
         assert_eq!(quote("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\x01\"");
         assert_eq!(quote("ü"), "\"ü\"");
+    }
+
+    #[test]
+    fn go_time_string() {
+        assert_eq!(
+            time_string(Timestamp::from_unix(1_735_787_045)),
+            "2025-01-02 03:04:05 +0000 UTC"
+        );
     }
 }

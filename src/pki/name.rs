@@ -179,7 +179,7 @@ impl Attribute {
             }
             tag::UTF8_STRING => {
                 let s = std::str::from_utf8(raw)
-                    .map_err(|_| asn1::structure("asn1: syntax error: invalid UTF-8 string"))?;
+                    .map_err(|_| asn1::structure("asn1: invalid UTF-8 string"))?;
                 (StringType::Utf8, Some(s.to_owned()))
             }
             tag::IA5_STRING => {
@@ -300,9 +300,7 @@ fn latin(raw: &[u8]) -> String {
 
 fn bmp(raw: &[u8]) -> Result<String, Asn1Error> {
     if !raw.len().is_multiple_of(2) {
-        return Err(asn1::structure(
-            "asn1: syntax error: invalid BMPString length",
-        ));
+        return Err(asn1::structure("pkcs12: odd-length BMP string"));
     }
     let units = raw
         .chunks_exact(2)

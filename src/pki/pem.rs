@@ -81,10 +81,11 @@ pub fn decode(data: &[u8]) -> Option<(Block, &[u8])> {
             let Some(colon) = line.iter().position(|&b| b == b':') else {
                 break;
             };
-            let key = trim_space(&line[..colon]);
-            let value = trim_space(&line[colon + 1..]);
-            let key = String::from_utf8_lossy(key).into_owned();
-            let value = String::from_utf8_lossy(value).into_owned();
+            // Go's bytes.TrimSpace trims Unicode white space, as `str::trim` does.
+            let key = String::from_utf8_lossy(&line[..colon]).trim().to_owned();
+            let value = String::from_utf8_lossy(&line[colon + 1..])
+                .trim()
+                .to_owned();
             // Go stores headers in a map: a repeated key does not add an entry.
             if !headers.iter().any(|(k, _)| *k == key) {
                 header_keys += 1;
@@ -226,29 +227,6 @@ fn get_line(data: &[u8]) -> (&[u8], &[u8]) {
         }
     }
     (line, &data[next..])
-}
-
-/// Go's `bytes.TrimSpace` for ASCII whitespace.
-fn trim_space(mut s: &[u8]) -> &[u8] {
-    while let Some((first, tail)) = s.split_first() {
-        if is_go_space(*first) {
-            s = tail;
-        } else {
-            break;
-        }
-    }
-    while let Some((last, init)) = s.split_last() {
-        if is_go_space(*last) {
-            s = init;
-        } else {
-            break;
-        }
-    }
-    s
-}
-
-fn is_go_space(b: u8) -> bool {
-    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' | 0x85 | 0xa0)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -10,6 +10,10 @@ use super::asn1::{self, Asn1Error, Tlv, tag};
 use super::name::Name;
 use super::pem;
 
+mod verify;
+
+use verify::{check_signature, point_on_curve};
+
 /// A parsed PKCS#10 request whose self-signature verified (proof of possession of the key).
 ///
 /// ```
@@ -218,12 +222,32 @@ impl CertificateRequest {
     /// What the API server does with `spec.request`: the first PEM block must be
     /// `CERTIFICATE REQUEST`, its DER must parse, and the self-signature must verify.
     pub fn from_pem(pem_bytes: &[u8]) -> Result<Self, RequestError> {
-        UnverifiedRequest::from_pem(pem_bytes)?.verify()
+        match pem::decode(pem_bytes) {
+            Some((block, _)) if block.label == CERTIFICATE_REQUEST_BLOCK_TYPE => {
+                Self::from_der(&block.contents)
+            }
+            _ => Err(RequestError::Pem),
+        }
     }
 
     /// Parses a DER PKCS#10 request and verifies its self-signature.
     pub fn from_der(der: &[u8]) -> Result<Self, RequestError> {
-        UnverifiedRequest::from_der(der)?.verify()
+        // The curve-point check Go does while parsing is deferred to the error path: a point
+        // off the curve never verifies, and a valid request then pays for one check only.
+        let request = parse(der, PointCheck::Deferred)?;
+        let verdict = check_signature(
+            request.signature_algorithm,
+            request.tbs_der(),
+            &request.signature,
+            &request.public_key,
+        );
+        match verdict {
+            Ok(()) => Ok(request),
+            Err(_) if !point_on_curve(&request.public_key.kind, &request.public_key.key) => {
+                Err(RequestError::Parse(OFF_CURVE.into()))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The request's DER encoding.
@@ -308,7 +332,7 @@ impl UnverifiedRequest {
 
     /// Go's `x509.ParseCertificateRequest`.
     pub fn from_der(der: &[u8]) -> Result<Self, RequestError> {
-        parse(der).map(Self)
+        parse(der, PointCheck::Eager).map(Self)
     }
 
     /// Go's `CheckSignature` (SHA-1 allowed, MD5 refused).
@@ -354,7 +378,7 @@ impl PublicKey {
     /// Parses a DER `SubjectPublicKeyInfo` as Go's `x509.ParsePKIXPublicKey` classifies it.
     pub fn from_spki_der(spki: &[u8]) -> Result<Self, RequestError> {
         let tlv = asn1::read_all(spki)?;
-        parse_public_key(&tlv)
+        parse_public_key(&tlv, PointCheck::Eager)
     }
 }
 
@@ -382,6 +406,14 @@ impl KeyKind {
             Self::Other(oid) if *oid == OID_RSASSA_PSS => "rsa-pss".into(),
             Self::Other(oid) => oid.to_string(),
         }
+    }
+
+    /// Whether this is an ECDSA key (any curve).
+    pub fn is_ecdsa(&self) -> bool {
+        matches!(
+            self,
+            Self::EcdsaP224 | Self::EcdsaP256 | Self::EcdsaP384 | Self::EcdsaP521
+        )
     }
 
     /// Whether this is an RSA key (the kubelet then also requests `key encipherment`).
@@ -462,7 +494,16 @@ const SIGNATURE_OIDS: [(&str, SignatureAlgorithm); 16] = [
     ("1.2.840.113549.1.1.14", SignatureAlgorithm::Unknown),
 ];
 
-fn parse(der: &[u8]) -> Result<CertificateRequest, RequestError> {
+/// When Go's on-curve check of an ECDSA public key runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PointCheck {
+    Eager,
+    Deferred,
+}
+
+const OFF_CURVE: &str = "x509: failed to unmarshal elliptic curve point";
+
+fn parse(der: &[u8], point_check: PointCheck) -> Result<CertificateRequest, RequestError> {
     // certificateRequest ::= SEQUENCE { tbs, signatureAlgorithm, signatureValue }
     let outer = asn1::read_all(der)?;
     if outer.tag != tag::SEQUENCE {
@@ -485,7 +526,7 @@ fn parse(der: &[u8]) -> Result<CertificateRequest, RequestError> {
     let (attributes, _) = asn1::expect(rest, tag::CONTEXT_0, "attributes")?;
 
     let name = Name::from_der(subject_tlv.full)?;
-    let public_key = parse_public_key(&spki_tlv)?;
+    let public_key = parse_public_key(&spki_tlv, point_check)?;
     let extensions = parse_extension_request(attributes.value)?;
     let mut sans = SubjectAltNames::default();
     for ext in &extensions {
@@ -590,7 +631,7 @@ fn pss_algorithm(params: &Tlv<'_>) -> SignatureAlgorithm {
 }
 
 /// Go's `parsePublicKey` (errors worded as Go words them).
-fn parse_public_key(spki: &Tlv<'_>) -> Result<PublicKey, RequestError> {
+fn parse_public_key(spki: &Tlv<'_>, point_check: PointCheck) -> Result<PublicKey, RequestError> {
     let (alg, rest) = asn1::expect(spki.value, tag::SEQUENCE, "AlgorithmIdentifier")?;
     let (key_tlv, _) = asn1::read(rest)?;
     let key = asn1::bit_string(&key_tlv)?;
@@ -620,8 +661,11 @@ fn parse_public_key(spki: &Tlv<'_>) -> Result<PublicKey, RequestError> {
             }
         };
         // Go's elliptic.Unmarshal takes only the uncompressed form.
-        if key.len() != 1 + 2 * coordinate_len || key[0] != 4 {
-            return Err(parse_err("x509: failed to unmarshal elliptic curve point"));
+        if key.len() != 1 + 2 * coordinate_len
+            || key[0] != 4
+            || (point_check == PointCheck::Eager && !point_on_curve(&kind, key))
+        {
+            return Err(parse_err(OFF_CURVE));
         }
         kind
     } else if oid == OID_ED25519 {
@@ -797,150 +841,4 @@ pub(crate) fn parse_san(value: &[u8]) -> Result<SubjectAltNames, RequestError> {
         }
     }
     Ok(sans)
-}
-
-/// Go's `checkSignature(algo, signed, signature, publicKey, allowSHA1 = true)`.
-pub(crate) fn check_signature(
-    algorithm: SignatureAlgorithm,
-    signed: &[u8],
-    signature: &[u8],
-    key: &PublicKey,
-) -> Result<(), RequestError> {
-    use SignatureAlgorithm as A;
-    use ring::signature as rs;
-
-    let unimplemented = || {
-        RequestError::UnsupportedAlgorithm(
-            "x509: cannot verify signature: algorithm unimplemented".into(),
-        )
-    };
-    match algorithm {
-        A::Md5WithRsa => {
-            return Err(RequestError::UnsupportedAlgorithm(
-                "x509: cannot verify signature: insecure algorithm MD5-RSA".into(),
-            ));
-        }
-        A::Unknown | A::Md2WithRsa => return Err(unimplemented()),
-        _ => {}
-    }
-    let expected_key = match algorithm {
-        A::EcdsaWithSha1 | A::EcdsaWithSha256 | A::EcdsaWithSha384 | A::EcdsaWithSha512 => "ECDSA",
-        A::Ed25519 => "Ed25519",
-        A::DsaWithSha1 | A::DsaWithSha256 => "DSA",
-        _ => "RSA",
-    };
-    let (actual_key, go_type) = match key.kind {
-        KeyKind::Rsa { .. } => ("RSA", "*rsa.PublicKey"),
-        KeyKind::EcdsaP224 | KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::EcdsaP521 => {
-            ("ECDSA", "*ecdsa.PublicKey")
-        }
-        KeyKind::Ed25519 => ("Ed25519", "ed25519.PublicKey"),
-        // Go never verifies DSA, and has no key object for unknown algorithms.
-        KeyKind::Dsa | KeyKind::Other(_) => return Err(unimplemented()),
-    };
-    if expected_key != actual_key {
-        let article = if expected_key == "ECDSA" { "an" } else { "a" };
-        return Err(RequestError::Signature(format!(
-            "x509: signature algorithm specifies {article} {expected_key} public key, but have public key of type {go_type}"
-        )));
-    }
-
-    let ring_alg: &dyn rs::VerificationAlgorithm = match (&key.kind, algorithm) {
-        (KeyKind::Rsa { .. }, A::Sha1WithRsa) => &rs::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
-        (KeyKind::Rsa { .. }, A::Sha256WithRsa) => {
-            &rs::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
-        }
-        (KeyKind::Rsa { .. }, A::Sha384WithRsa) => &rs::RSA_PKCS1_2048_8192_SHA384,
-        (KeyKind::Rsa { .. }, A::Sha512WithRsa) => {
-            &rs::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY
-        }
-        (KeyKind::Rsa { .. }, A::Sha256WithRsaPss) => &rs::RSA_PSS_2048_8192_SHA256,
-        (KeyKind::Rsa { .. }, A::Sha384WithRsaPss) => &rs::RSA_PSS_2048_8192_SHA384,
-        (KeyKind::Rsa { .. }, A::Sha512WithRsaPss) => &rs::RSA_PSS_2048_8192_SHA512,
-        (KeyKind::EcdsaP256, A::EcdsaWithSha256) => &rs::ECDSA_P256_SHA256_ASN1,
-        (KeyKind::EcdsaP256, A::EcdsaWithSha384) => &rs::ECDSA_P256_SHA384_ASN1,
-        (KeyKind::EcdsaP384, A::EcdsaWithSha256) => &rs::ECDSA_P384_SHA256_ASN1,
-        (KeyKind::EcdsaP384, A::EcdsaWithSha384) => &rs::ECDSA_P384_SHA384_ASN1,
-        (KeyKind::EcdsaP521, _) => return verify_p521(algorithm, signed, signature, &key.key),
-        (KeyKind::Ed25519, A::Ed25519) => &rs::ED25519,
-        // Combinations Go verifies but ring cannot (RSA below 1024 bits, P-224, ECDSA with
-        // SHA-1 or with SHA-512 on P-256/P-384).
-        _ => return Err(unimplemented()),
-    };
-    let failure = match actual_key {
-        "RSA" => "crypto/rsa: verification error",
-        "ECDSA" => "x509: ECDSA verification failure",
-        _ => "x509: Ed25519 verification failure",
-    };
-    rs::UnparsedPublicKey::new(ring_alg, &key.key)
-        .verify(signed, signature)
-        .map_err(|_| {
-            // ring refuses RSA moduli outside its range with the same error as a bad
-            // signature; Go would verify them, so call that what it is.
-            match key.kind {
-                KeyKind::Rsa { bits } if !(1024..=8192).contains(&bits) => unimplemented(),
-                KeyKind::Rsa { bits } if bits < 2048 && matches!(algorithm, A::Sha384WithRsa) => {
-                    unimplemented()
-                }
-                _ => RequestError::Signature(failure.into()),
-            }
-        })
-}
-
-fn verify_p521(
-    algorithm: SignatureAlgorithm,
-    signed: &[u8],
-    signature: &[u8],
-    point: &[u8],
-) -> Result<(), RequestError> {
-    use p521::ecdsa::signature::hazmat::PrehashVerifier as _;
-    use sha2::Digest as _;
-
-    let failure = || RequestError::Signature("x509: ECDSA verification failure".into());
-    let digest: Vec<u8> = match algorithm {
-        SignatureAlgorithm::EcdsaWithSha256 => sha2::Sha256::digest(signed).to_vec(),
-        SignatureAlgorithm::EcdsaWithSha384 => sha2::Sha384::digest(signed).to_vec(),
-        SignatureAlgorithm::EcdsaWithSha512 => sha2::Sha512::digest(signed).to_vec(),
-        _ => {
-            return Err(RequestError::UnsupportedAlgorithm(
-                "x509: cannot verify signature: algorithm unimplemented".into(),
-            ));
-        }
-    };
-    let key = p521::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| {
-        RequestError::Parse("x509: failed to unmarshal elliptic curve point".into())
-    })?;
-    let (r, s) = ecdsa_scalars(signature, 66).ok_or_else(failure)?;
-    let sig = p521::ecdsa::Signature::from_slice(&[r, s].concat()).map_err(|_| failure())?;
-    key.verify_prehash(&digest, &sig).map_err(|_| failure())
-}
-
-/// ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, each left-padded to `width` bytes.
-fn ecdsa_scalars(der: &[u8], width: usize) -> Option<(Vec<u8>, Vec<u8>)> {
-    let seq = asn1::read_all(der).ok()?;
-    if seq.tag != tag::SEQUENCE {
-        return None;
-    }
-    let (r, rest) = asn1::read(seq.value).ok()?;
-    let (s, rest) = asn1::read(rest).ok()?;
-    if !rest.is_empty() {
-        return None;
-    }
-    let pad = |t: &Tlv<'_>| -> Option<Vec<u8>> {
-        if t.tag != tag::INTEGER || asn1::check_integer(t.value).is_err() || t.value[0] & 0x80 != 0
-        {
-            return None;
-        }
-        let magnitude: &[u8] = match t.value {
-            [0, rest @ ..] => rest,
-            all => all,
-        };
-        if magnitude.len() > width {
-            return None;
-        }
-        let mut out = vec![0u8; width - magnitude.len()];
-        out.extend_from_slice(magnitude);
-        Some(out)
-    };
-    Some((pad(&r)?, pad(&s)?))
 }

@@ -268,15 +268,53 @@ impl CreateClusterRoleBinding {
         })
     }
 
-    /// What `--dry-run=client -o yaml` prints.
+    /// What kubectl v1.32 prints with `--dry-run=client -o yaml` (with
+    /// `creationTimestamp: null`, which kubectl of that generation writes).
     pub fn dry_run_yaml(&self) -> Result<String, CreateBindingError> {
-        Ok(super::to_yaml(&self.build()?))
+        let binding = self.build()?;
+        let value = serde_json::to_value(KubectlOutput::new(&binding)).unwrap_or_default();
+        Ok(super::yaml::to_yaml(&value))
     }
 
-    /// What `--dry-run=client -o json` prints (four-space indent, Go's field order, a final
-    /// newline).
+    /// What kubectl v1.32 prints with `--dry-run=client -o json` (four-space indent, Go's
+    /// field order, `creationTimestamp: null`, a final newline).
     pub fn dry_run_json(&self) -> Result<String, CreateBindingError> {
-        Ok(super::to_json_pretty(&self.build()?))
+        Ok(super::to_json_pretty(&KubectlOutput::new(&self.build()?)))
+    }
+}
+
+/// The binding as kubectl v1.32 serializes it: `metadata` with a `null` creation timestamp.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KubectlOutput<'a> {
+    kind: &'static str,
+    api_version: &'static str,
+    metadata: KubectlMeta<'a>,
+    #[serde(skip_serializing_if = "<[Subject]>::is_empty")]
+    subjects: &'a [Subject],
+    role_ref: &'a RoleRef,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KubectlMeta<'a> {
+    #[serde(skip_serializing_if = "str::is_empty")]
+    name: &'a str,
+    creation_timestamp: (),
+}
+
+impl<'a> KubectlOutput<'a> {
+    fn new(binding: &'a ClusterRoleBinding) -> Self {
+        Self {
+            kind: "ClusterRoleBinding",
+            api_version: super::objects::API_VERSION,
+            metadata: KubectlMeta {
+                name: &binding.metadata.name,
+                creation_timestamp: (),
+            },
+            subjects: &binding.subjects,
+            role_ref: &binding.role_ref,
+        }
     }
 }
 

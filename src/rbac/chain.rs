@@ -3,7 +3,7 @@
 
 use super::quote::{go_quote, push_go_quoted};
 use super::{Attributes, Authorize, Decision};
-use crate::identity::{NODE_USER_PREFIX, NODES_GROUP, SYSTEM_PRIVILEGED_GROUP};
+use crate::identity::{NODE_USER_PREFIX, NODES_GROUP, SYSTEM_PRIVILEGED_GROUP, UserInfo};
 
 /// kube-apiserver's `--authorization-mode` list (Kubernetes' union authorizer): authorizers are
 /// asked in order and the first Allow or Deny decides, with that authorizer's reason.
@@ -151,6 +151,51 @@ impl Authorize for NodeAuthorizer {
     }
 }
 
+/// Whether `user` may `verb` (`approve` or `sign`) CSRs of `signer_name`, as the
+/// CertificateApproval and CertificateSigning admission plugins ask
+/// (`certificates.IsAuthorizedForSignerName`): first `verb` on resource `signers` named
+/// `signer_name`, then on `<domain>/*` where `<domain>` is the part before the first `/`. Both
+/// requests are in `certificates.k8s.io`, API version `*`, cluster scope. Deny and NoOpinion are
+/// alike here.
+///
+/// ```
+/// use kube_tls_bootstrap::identity::UserInfo;
+/// use kube_tls_bootstrap::rbac::{Policy, bootstrap, is_authorized_for_signer_name};
+/// let policy = Policy::from_objects([bootstrap::certificate_controller_role().into(),
+///     bootstrap::certificate_controller_binding().into()]);
+/// let controller = UserInfo::new("system:serviceaccount:kube-system:certificate-controller",
+///     ["system:serviceaccounts"]);
+/// assert!(is_authorized_for_signer_name(&policy, &controller, "approve",
+///     "kubernetes.io/kube-apiserver-client-kubelet"));
+/// assert!(!is_authorized_for_signer_name(&policy, &controller, "approve",
+///     "kubernetes.io/kubelet-serving"));
+/// ```
+pub fn is_authorized_for_signer_name(
+    authorizer: &dyn Authorize,
+    user: &UserInfo,
+    verb: &str,
+    signer_name: &str,
+) -> bool {
+    signer_attributes(user, verb, signer_name)
+        .iter()
+        .any(|a| authorizer.authorize(a).is_allowed())
+}
+
+/// The two requests of [`is_authorized_for_signer_name`], in the order they are asked: the
+/// exact signer name, then `<domain>/*`.
+pub fn signer_attributes(user: &UserInfo, verb: &str, signer_name: &str) -> [Attributes; 2] {
+    let attributes = |name: String| {
+        Attributes::resource(user.clone(), verb, "certificates.k8s.io", "signers")
+            .with_name(name)
+            .with_api_version("*")
+    };
+    let domain = signer_name.split('/').next().unwrap_or_default();
+    [
+        attributes(signer_name.to_owned()),
+        attributes(format!("{domain}/*")),
+    ]
+}
+
 /// The message of the 403 Forbidden status kube-apiserver returns when no authorizer allowed
 /// `attributes`, with the chain's `reason` appended after `: ` when it is not empty.
 ///
@@ -296,6 +341,46 @@ mod tests {
         );
         let path = Attributes::non_resource(node, "get", "/healthz");
         assert_eq!(NodeAuthorizer.authorize(&path), Decision::no_opinion(""));
+    }
+
+    #[test]
+    fn signer_checks_try_the_domain_wildcard() {
+        let user = UserInfo::new("u", ["g"]);
+        let [exact, wildcard] = signer_attributes(&user, "sign", "example.com/a/b");
+        assert_eq!(exact.name, "example.com/a/b");
+        assert_eq!(wildcard.name, "example.com/*");
+        assert_eq!(
+            (
+                wildcard.api_group.as_str(),
+                wildcard.resource.as_str(),
+                wildcard.api_version.as_str()
+            ),
+            ("certificates.k8s.io", "signers", "*")
+        );
+        struct OnlyWildcard;
+        impl Authorize for OnlyWildcard {
+            fn authorize(&self, a: &Attributes) -> Decision {
+                if a.name == "example.com/*" {
+                    Decision::allow("")
+                } else {
+                    Decision::deny("no")
+                }
+            }
+        }
+        assert!(is_authorized_for_signer_name(
+            &OnlyWildcard,
+            &user,
+            "sign",
+            "example.com/x"
+        ));
+        assert!(!is_authorized_for_signer_name(
+            &OnlyWildcard,
+            &user,
+            "sign",
+            "example.org/x"
+        ));
+        let [_, no_slash] = signer_attributes(&user, "approve", "nodomain");
+        assert_eq!(no_slash.name, "nodomain/*");
     }
 
     #[test]

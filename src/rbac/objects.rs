@@ -235,8 +235,10 @@ pub struct ObjectMeta {
     /// The resource version the API server assigned.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub resource_version: String,
-    /// When the object was created; Go writes `null` when unset, and so does this crate.
-    #[serde(default)]
+    /// When the object was created; omitted when unset, as current Kubernetes writes it
+    /// (kubectl v1.32 and older wrote `null`; see
+    /// [`CreateClusterRoleBinding`](super::bootstrap::CreateClusterRoleBinding)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creation_timestamp: Option<Timestamp>,
     /// Labels (aggregation selects ClusterRoles by them).
     #[serde(
@@ -564,7 +566,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&b).unwrap(),
-            r#"{"kind":"ClusterRoleBinding","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"kubeadm:kubelet-bootstrap","creationTimestamp":null},"subjects":[{"kind":"Group","apiGroup":"rbac.authorization.k8s.io","name":"system:bootstrappers:kubeadm:default-node-token"},{"kind":"ServiceAccount","name":"default","namespace":"kube-system"}],"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"system:node-bootstrapper"}}"#
+            r#"{"kind":"ClusterRoleBinding","apiVersion":"rbac.authorization.k8s.io/v1","metadata":{"name":"kubeadm:kubelet-bootstrap"},"subjects":[{"kind":"Group","apiGroup":"rbac.authorization.k8s.io","name":"system:bootstrappers:kubeadm:default-node-token"},{"kind":"ServiceAccount","name":"default","namespace":"kube-system"}],"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"system:node-bootstrapper"}}"#
         );
         b.subjects.clear();
         let json = serde_json::to_string(&b).unwrap();

@@ -4,7 +4,8 @@
 //!
 //! Not reproduced: go-yaml folds plain scalars longer than 80 columns at spaces and writes
 //! strings containing a newline as literal blocks; this writer keeps such strings on one line
-//! (double-quoted when they contain a newline). RBAC names never need either.
+//! (double-quoted when they contain a newline). RBAC names never need either. Strings with
+//! other line breaks are double-quoted too, where go-yaml's single quotes would lose them.
 
 use serde_json::Value;
 
@@ -85,7 +86,11 @@ fn scalar(value: &Value) -> String {
 /// A string as go-yaml v2 writes it: plain when it would read back as the same string and
 /// nothing in it is an indicator, else single-quoted, else double-quoted.
 pub(crate) fn string_scalar(s: &str) -> String {
-    if s.contains('\n') || !resolves_to_string(s) || is_base60_float(s) {
+    // go-yaml writes a string with `\n` as a literal block, and one with another line break
+    // (`\r`, U+0085, U+2028, U+2029) single-quoted, where a reader folds the break into a
+    // space; double quotes keep both intact.
+    let has_break = s.contains(['\n', '\r', '\u{85}', '\u{2028}', '\u{2029}']);
+    if has_break || !resolves_to_string(s) || is_base60_float(s) {
         return double_quoted(s);
     }
     let analysis = analyze(s);
@@ -208,13 +213,13 @@ fn double_quoted(s: &str) -> String {
 }
 
 /// Whether go-yaml v2's `resolve` reads the plain scalar `s` back as a string (not null, a
-/// boolean, a number, a timestamp or the merge key).
+/// boolean, a number or a timestamp). kubectl writes the merge key `<<` plain.
 fn resolves_to_string(s: &str) -> bool {
     const NON_STRINGS: &[&str] = &[
         "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
         "true", "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
         ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf",
-        "-.Inf", "-.INF", "<<",
+        "-.Inf", "-.INF",
     ];
     if NON_STRINGS.contains(&s) {
         return false;
@@ -408,6 +413,8 @@ mod tests {
             ("/apis/*", "/apis/*"),
             ("é", "é"),
             ("\u{feff}", "\"\\uFEFF\""),
+            ("\u{85}", "\"\\N\""),
+            ("a\u{2028}b", "\"a\\Lb\""),
         ] {
             assert_eq!(string_scalar(s), want, "{s:?}");
         }

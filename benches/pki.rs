@@ -1,0 +1,76 @@
+// The benchmark reads its fixed inputs (the corpus CSR and CA) from tests/data/pki.
+#![allow(clippy::disallowed_methods)]
+// Setup outside the timed closures unwraps: a panic there is a broken fixture.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
+//! PKI paths side by side with the Go peer (`signer verify N csr.pem`, `signer bench N csr.pem`):
+//!
+//! - `csr/pem_parse_verify_p256`: PEM decode, PKCS#10 parse, self-signature check.
+//! - `csr/raw_ring_verify_p256`: only ring's ECDSA P-256 verify of the same signature (the floor).
+//! - `sign/csr_pem_to_certificate_pem_p256_ca`: the signer's per-request work — PEM, parse,
+//!   verify, certificate, ECDSA P-256 signature, PEM — with a fixed `now` and serial.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use kube_tls_bootstrap::pki::{CertificateAuthority, CertificateRequest, KeyUsage};
+use kube_tls_bootstrap::time::Timestamp;
+
+fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/data/pki/corpus/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+fn benches(c: &mut Criterion) {
+    let csr_pem = read("kubelet-client-p256.csr.pem");
+    let csr = CertificateRequest::from_pem(&csr_pem).unwrap();
+    let (tbs, sig, point) = (
+        csr.tbs_der().to_vec(),
+        csr.signature().to_vec(),
+        csr.public_key().key_bytes().to_vec(),
+    );
+
+    let mut group = c.benchmark_group("csr");
+    group.bench_function("pem_parse_verify_p256", |b| {
+        b.iter(|| CertificateRequest::from_pem(std::hint::black_box(&csr_pem)).unwrap())
+    });
+    group.bench_function("raw_ring_verify_p256", |b| {
+        b.iter(|| {
+            ring::signature::UnparsedPublicKey::new(
+                &ring::signature::ECDSA_P256_SHA256_ASN1,
+                &point,
+            )
+            .verify(std::hint::black_box(&tbs), &sig)
+            .unwrap()
+        })
+    });
+    group.finish();
+
+    let ca = CertificateAuthority::from_pem(&read("ca/ca.crt"), &read("ca/ca.key")).unwrap();
+    let now = Timestamp::parse_rfc3339("2027-01-01T00:00:00Z").unwrap();
+    let usages = [
+        KeyUsage::DigitalSignature,
+        KeyUsage::KeyEncipherment,
+        KeyUsage::ClientAuth,
+    ];
+    let mut group = c.benchmark_group("sign");
+    group.bench_function("csr_pem_to_certificate_pem_p256_ca", |b| {
+        b.iter(|| {
+            let request = CertificateRequest::from_pem(std::hint::black_box(&csr_pem)).unwrap();
+            ca.sign(&request, &usages, None, 31_536_000, now, &[0x42; 16])
+                .unwrap()
+                .to_pem()
+        })
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = pki;
+    config = Criterion::default();
+    targets = benches
+}
+criterion_main!(pki);

@@ -1,0 +1,504 @@
+//! Object validation as the API server does it on create and update
+//! (`pkg/apis/rbac/validation`), with Kubernetes' field paths and messages.
+//!
+//! Checked: names (valid path segments), namespaces (present and an RFC 1123 label for Roles
+//! and RoleBindings, absent otherwise), rules, aggregation selectors, role references, subjects,
+//! and the immutable `roleRef` on update. Label and annotation syntax is not checked.
+
+use std::fmt;
+
+use super::GROUP_NAME;
+use super::objects::{
+    ClusterRole, ClusterRoleBinding, GROUP_KIND, Object, ObjectMeta, PolicyRule, Role, RoleBinding,
+    RoleRef, SERVICE_ACCOUNT_KIND, Subject, USER_KIND,
+};
+use super::quote::go_quote;
+
+/// One problem with one field, printed as Kubernetes' `field.Error` prints it
+/// (`rules[0].verbs: Required value: verbs must contain at least one value`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct FieldError {
+    /// The field path, e.g. `subjects[1].namespace`.
+    pub field: String,
+    /// The kind of problem.
+    pub kind: FieldErrorKind,
+    /// The offending value as Go prints it (`"x"`, `[]string{"/a"}`); empty when not shown.
+    pub value: String,
+    /// Kubernetes' explanation; may be empty.
+    pub detail: String,
+}
+
+/// The kinds of field errors RBAC validation produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FieldErrorKind {
+    /// `Required value`.
+    Required,
+    /// `Invalid value`.
+    Invalid,
+    /// `Unsupported value`.
+    NotSupported,
+    /// `Forbidden`.
+    Forbidden,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.field)?;
+        match self.kind {
+            FieldErrorKind::Required => f.write_str("Required value")?,
+            FieldErrorKind::Forbidden => f.write_str("Forbidden")?,
+            FieldErrorKind::Invalid => write!(f, "Invalid value: {}", self.value)?,
+            FieldErrorKind::NotSupported => write!(f, "Unsupported value: {}", self.value)?,
+        }
+        if !self.detail.is_empty() {
+            write!(f, ": {}", self.detail)?;
+        }
+        Ok(())
+    }
+}
+
+/// An object the API server would refuse: `<Kind>.rbac.authorization.k8s.io "<name>" is
+/// invalid: <errors>` (one error alone, several in `[a, b]`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{kind}.rbac.authorization.k8s.io {} is invalid: {}",
+    go_quote(name),
+    aggregate(errors)
+)]
+#[non_exhaustive]
+pub struct ValidationError {
+    /// `Role`, `ClusterRole`, `RoleBinding` or `ClusterRoleBinding`.
+    pub kind: &'static str,
+    /// The object's name.
+    pub name: String,
+    /// Every problem found, in Kubernetes' order.
+    pub errors: Vec<FieldError>,
+}
+
+impl Object {
+    /// Validates the object as the API server does on create.
+    ///
+    /// ```
+    /// use kube_tls_bootstrap::rbac::{ClusterRoleBinding, Object, ObjectMeta, RoleRef, Subject};
+    /// let b = ClusterRoleBinding { metadata: ObjectMeta::named("b"),
+    ///     subjects: vec![Subject::service_account("", "default")],
+    ///     role_ref: RoleRef::cluster_role("r") };
+    /// assert_eq!(Object::from(b).validate().unwrap_err().to_string(),
+    ///     "ClusterRoleBinding.rbac.authorization.k8s.io \"b\" is invalid: \
+    ///      subjects[0].namespace: Required value");
+    /// ```
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        let errors = match self {
+            Self::Role(o) => validate_role(o),
+            Self::ClusterRole(o) => validate_cluster_role(o),
+            Self::RoleBinding(o) => validate_role_binding(o),
+            Self::ClusterRoleBinding(o) => validate_cluster_role_binding(o),
+        };
+        self.result(errors)
+    }
+
+    /// Validates the object as the API server does on update from `old`: everything
+    /// [`validate`](Self::validate) checks, plus `roleRef` must not change
+    /// (`roleRef: Invalid value: ...: cannot change roleRef`). Objects of different kinds are
+    /// compared only by the create checks.
+    pub fn validate_update(&self, old: &Self) -> Result<(), ValidationError> {
+        let mut errors = match self {
+            Self::Role(o) => validate_role(o),
+            Self::ClusterRole(o) => validate_cluster_role(o),
+            Self::RoleBinding(o) => validate_role_binding(o),
+            Self::ClusterRoleBinding(o) => validate_cluster_role_binding(o),
+        };
+        let refs = match (self, old) {
+            (Self::RoleBinding(n), Self::RoleBinding(o)) => Some((&n.role_ref, &o.role_ref)),
+            (Self::ClusterRoleBinding(n), Self::ClusterRoleBinding(o)) => {
+                Some((&n.role_ref, &o.role_ref))
+            }
+            _ => None,
+        };
+        if let Some((new, _)) = refs.filter(|(new, old)| new != old) {
+            errors.push(invalid(
+                "roleRef",
+                go_role_ref(new),
+                "cannot change roleRef",
+            ));
+        }
+        self.result(errors)
+    }
+
+    fn result(&self, errors: Vec<FieldError>) -> Result<(), ValidationError> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationError {
+                kind: self.kind(),
+                name: self.metadata().name.clone(),
+                errors,
+            })
+        }
+    }
+}
+
+/// Kubernetes' `path.IsValidPathSegmentName`: the messages for a name that cannot be a URL
+/// path segment.
+pub fn path_segment_name_errors(name: &str) -> Vec<String> {
+    if name == "." || name == ".." {
+        return vec![format!("may not be '{name}'")];
+    }
+    ["/", "%"]
+        .iter()
+        .filter(|bad| name.contains(**bad))
+        .map(|bad| format!("may not contain '{bad}'"))
+        .collect()
+}
+
+fn validate_role(role: &Role) -> Vec<FieldError> {
+    let mut errors = validate_meta(&role.metadata, true);
+    for (i, rule) in role.rules.iter().enumerate() {
+        validate_rule(rule, true, &format!("rules[{i}]"), &mut errors);
+    }
+    errors
+}
+
+fn validate_cluster_role(role: &ClusterRole) -> Vec<FieldError> {
+    let mut errors = validate_meta(&role.metadata, false);
+    for (i, rule) in role.rules.iter().enumerate() {
+        validate_rule(rule, false, &format!("rules[{i}]"), &mut errors);
+    }
+    if let Some(aggregation) = &role.aggregation_rule {
+        if aggregation.cluster_role_selectors.is_empty() {
+            errors.push(required(
+                "aggregationRule.clusterRoleSelectors",
+                "at least one clusterRoleSelector required if aggregationRule is non-nil",
+            ));
+        }
+        for (i, selector) in aggregation.cluster_role_selectors.iter().enumerate() {
+            let path = format!("aggregationRule.clusterRoleSelectors[{i}]");
+            for (j, requirement) in selector.match_expressions.iter().enumerate() {
+                let at = format!("{path}.matchExpressions[{j}]");
+                match requirement.operator.as_str() {
+                    "In" | "NotIn" if requirement.values.is_empty() => errors.push(required(
+                        &format!("{at}.values"),
+                        "must be specified when `operator` is 'In' or 'NotIn'",
+                    )),
+                    "Exists" | "DoesNotExist" if !requirement.values.is_empty() => {
+                        errors.push(FieldError {
+                            field: format!("{at}.values"),
+                            kind: FieldErrorKind::Forbidden,
+                            value: String::new(),
+                            detail: "may not be specified when `operator` is 'Exists' or \
+                                     'DoesNotExist'"
+                                .to_owned(),
+                        });
+                    }
+                    "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
+                    other => errors.push(invalid(
+                        &format!("{at}.operator"),
+                        go_quote(other),
+                        "not a valid selector operator",
+                    )),
+                }
+            }
+            if selector.matches(&Default::default()).is_err() {
+                // The selector Kubernetes failed to build is a nil interface: printed `null`.
+                errors.push(invalid(&path, "null".to_owned(), "invalid label selector."));
+            }
+        }
+    }
+    errors
+}
+
+fn validate_rule(rule: &PolicyRule, namespaced: bool, path: &str, errors: &mut Vec<FieldError>) {
+    if rule.verbs.is_empty() {
+        errors.push(required(
+            &format!("{path}.verbs"),
+            "verbs must contain at least one value",
+        ));
+    }
+    if !rule.non_resource_urls.is_empty() {
+        let field = format!("{path}.nonResourceURLs");
+        let value = go_string_slice(&rule.non_resource_urls);
+        if namespaced {
+            errors.push(invalid(
+                &field,
+                value.clone(),
+                "namespaced rules cannot apply to non-resource URLs",
+            ));
+        }
+        if !rule.api_groups.is_empty()
+            || !rule.resources.is_empty()
+            || !rule.resource_names.is_empty()
+        {
+            errors.push(invalid(
+                &field,
+                value,
+                "rules cannot apply to both regular resources and non-resource URLs",
+            ));
+        }
+        return;
+    }
+    if rule.api_groups.is_empty() {
+        errors.push(required(
+            &format!("{path}.apiGroups"),
+            "resource rules must supply at least one api group",
+        ));
+    }
+    if rule.resources.is_empty() {
+        errors.push(required(
+            &format!("{path}.resources"),
+            "resource rules must supply at least one resource",
+        ));
+    }
+}
+
+fn validate_role_binding(binding: &RoleBinding) -> Vec<FieldError> {
+    let mut errors = validate_meta(&binding.metadata, true);
+    validate_role_ref(&binding.role_ref, &["Role", "ClusterRole"], &mut errors);
+    for (i, subject) in binding.subjects.iter().enumerate() {
+        validate_subject(subject, true, &format!("subjects[{i}]"), &mut errors);
+    }
+    errors
+}
+
+fn validate_cluster_role_binding(binding: &ClusterRoleBinding) -> Vec<FieldError> {
+    let mut errors = validate_meta(&binding.metadata, false);
+    validate_role_ref(&binding.role_ref, &["ClusterRole"], &mut errors);
+    for (i, subject) in binding.subjects.iter().enumerate() {
+        validate_subject(subject, false, &format!("subjects[{i}]"), &mut errors);
+    }
+    errors
+}
+
+fn validate_role_ref(role_ref: &RoleRef, kinds: &[&str], errors: &mut Vec<FieldError>) {
+    if role_ref.api_group != GROUP_NAME {
+        errors.push(not_supported(
+            "roleRef.apiGroup",
+            &role_ref.api_group,
+            &[GROUP_NAME],
+        ));
+    }
+    if !kinds.contains(&role_ref.kind.as_str()) {
+        errors.push(not_supported("roleRef.kind", &role_ref.kind, kinds));
+    }
+    if role_ref.name.is_empty() {
+        errors.push(required("roleRef.name", ""));
+    } else {
+        for message in path_segment_name_errors(&role_ref.name) {
+            errors.push(invalid("roleRef.name", go_quote(&role_ref.name), &message));
+        }
+    }
+}
+
+fn validate_subject(subject: &Subject, namespaced: bool, path: &str, errors: &mut Vec<FieldError>) {
+    if subject.name.is_empty() {
+        errors.push(required(&format!("{path}.name"), ""));
+    }
+    match subject.kind.as_str() {
+        SERVICE_ACCOUNT_KIND => {
+            if !subject.name.is_empty() {
+                for message in dns1123_subdomain_errors(&subject.name) {
+                    errors.push(invalid(
+                        &format!("{path}.name"),
+                        go_quote(&subject.name),
+                        &message,
+                    ));
+                }
+            }
+            if !subject.api_group.is_empty() {
+                errors.push(not_supported(
+                    &format!("{path}.apiGroup"),
+                    &subject.api_group,
+                    &[""],
+                ));
+            }
+            if !namespaced && subject.namespace.is_empty() {
+                errors.push(required(&format!("{path}.namespace"), ""));
+            }
+        }
+        USER_KIND | GROUP_KIND => {
+            if subject.api_group != GROUP_NAME {
+                errors.push(not_supported(
+                    &format!("{path}.apiGroup"),
+                    &subject.api_group,
+                    &[GROUP_NAME],
+                ));
+            }
+        }
+        _ => errors.push(not_supported(
+            &format!("{path}.kind"),
+            &subject.kind,
+            &[SERVICE_ACCOUNT_KIND, USER_KIND, GROUP_KIND],
+        )),
+    }
+}
+
+fn validate_meta(meta: &ObjectMeta, namespaced: bool) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if meta.name.is_empty() {
+        errors.push(required(
+            "metadata.name",
+            "name or generateName is required",
+        ));
+    } else {
+        for message in path_segment_name_errors(&meta.name) {
+            errors.push(invalid("metadata.name", go_quote(&meta.name), &message));
+        }
+    }
+    if namespaced {
+        if meta.namespace.is_empty() {
+            errors.push(required("metadata.namespace", ""));
+        } else {
+            for message in dns1123_label_errors(&meta.namespace) {
+                errors.push(invalid(
+                    "metadata.namespace",
+                    go_quote(&meta.namespace),
+                    &message,
+                ));
+            }
+        }
+    } else if !meta.namespace.is_empty() {
+        errors.push(FieldError {
+            field: "metadata.namespace".to_owned(),
+            kind: FieldErrorKind::Forbidden,
+            value: String::new(),
+            detail: "not allowed on this type".to_owned(),
+        });
+    }
+    errors
+}
+
+/// apimachinery's `IsDNS1123Label` messages.
+fn dns1123_label_errors(value: &str) -> Vec<String> {
+    let mut errors = Vec::new();
+    if value.len() > 63 {
+        errors.push("must be no more than 63 characters".to_owned());
+    }
+    if !is_dns1123_label(value) {
+        errors.push(
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \
+             '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or \
+             '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+                .to_owned(),
+        );
+    }
+    errors
+}
+
+/// apimachinery's `IsDNS1123Subdomain` messages.
+fn dns1123_subdomain_errors(value: &str) -> Vec<String> {
+    let mut errors = Vec::new();
+    if value.len() > 253 {
+        errors.push("must be no more than 253 characters".to_owned());
+    }
+    if !value.split('.').all(is_dns1123_label) {
+        errors.push(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \
+             '-' or '.', and must start and end with an alphanumeric character (e.g. \
+             'example.com', regex used for validation is \
+             '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+                .to_owned(),
+        );
+    }
+    errors
+}
+
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, any length.
+fn is_dns1123_label(s: &str) -> bool {
+    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(&first), Some(&last)) => {
+            alnum(first) && alnum(last) && b.iter().all(|&c| alnum(c) || c == b'-')
+        }
+        _ => false,
+    }
+}
+
+fn required(field: &str, detail: &str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        kind: FieldErrorKind::Required,
+        value: String::new(),
+        detail: detail.to_owned(),
+    }
+}
+
+fn invalid(field: &str, value: String, detail: &str) -> FieldError {
+    FieldError {
+        field: field.to_owned(),
+        kind: FieldErrorKind::Invalid,
+        value,
+        detail: detail.to_owned(),
+    }
+}
+
+fn not_supported(field: &str, value: &str, supported: &[&str]) -> FieldError {
+    let quoted: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
+    FieldError {
+        field: field.to_owned(),
+        kind: FieldErrorKind::NotSupported,
+        value: go_quote(value),
+        detail: format!("supported values: {}", quoted.join(", ")),
+    }
+}
+
+/// Go's `%#v` of a `[]string`.
+fn go_string_slice(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| go_quote(s)).collect();
+    format!("[]string{{{}}}", quoted.join(", "))
+}
+
+/// Go's `%#v` of the internal `rbac.RoleRef`.
+fn go_role_ref(r: &RoleRef) -> String {
+    format!(
+        "rbac.RoleRef{{APIGroup:{}, Kind:{}, Name:{}}}",
+        go_quote(&r.api_group),
+        go_quote(&r.kind),
+        go_quote(&r.name)
+    )
+}
+
+/// apimachinery's aggregate text: identical messages collapsed, one alone, several bracketed.
+fn aggregate(errors: &[FieldError]) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for e in errors {
+        let text = e.to_string();
+        if !seen.contains(&text) {
+            seen.push(text);
+        }
+    }
+    match seen.as_slice() {
+        [one] => one.clone(),
+        many => format!("[{}]", many.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_and_subdomain() {
+        assert!(is_dns1123_label("kube-system"));
+        assert!(!is_dns1123_label("-a"));
+        assert!(!is_dns1123_label("A"));
+        assert!(!is_dns1123_label(""));
+        assert_eq!(dns1123_subdomain_errors("a.b-c"), Vec::<String>::new());
+        assert_eq!(dns1123_subdomain_errors("a..b").len(), 1);
+        assert_eq!(
+            dns1123_label_errors(&"a".repeat(64)),
+            ["must be no more than 63 characters"]
+        );
+    }
+
+    #[test]
+    fn path_segments() {
+        assert_eq!(path_segment_name_errors(".."), ["may not be '..'"]);
+        assert_eq!(
+            path_segment_name_errors("a/b%"),
+            ["may not contain '/'", "may not contain '%'"]
+        );
+        assert!(path_segment_name_errors("system:node").is_empty());
+    }
+}
