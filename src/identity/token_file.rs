@@ -193,9 +193,11 @@ impl TokenFile {
     }
 
     fn load(input: &[u8], path: &str) -> Result<Self, TokenFileError> {
-        // Size the table for the likely number of rows up front (one row per line, and rarely
-        // fewer than 16 bytes a row) so that it never rehashes while loading.
-        let rows = (memchr::memchr_iter(b'\n', input).count() + 1).min(input.len() / 16);
+        // Reserve the entries for the likely number of rows up front (one a line), so loading
+        // does not keep regrowing them; the cap (a row of a real file — a token, a name, a UID —
+        // is rarely under 32 bytes) keeps a file of blank lines from reserving memory for
+        // nothing.
+        let rows = (memchr::memchr_iter(b'\n', input).count() + 1).min(input.len() / 32);
         let mut file = Self {
             path: path.to_owned(),
             text: String::new(),
