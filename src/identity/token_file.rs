@@ -3,12 +3,14 @@
 
 use std::hash::{Hash, Hasher};
 
-use hashbrown::HashTable;
+use digest_index::{DigestIndex, Inserted};
 
 use subtle::ConstantTimeEq as _;
 
 use super::UserInfo;
 use super::csv::{CsvError, Field, Reader};
+
+mod digest_index;
 
 /// The SHA-256 digest of a token: how a [`TokenFile`] stores and finds tokens.
 ///
@@ -48,7 +50,14 @@ impl TokenDigest {
 
 impl PartialEq for TokenDigest {
     fn eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0).into()
+        // OR the XOR of the two digests, word by word, into one word without branching, then
+        // compare that word with zero in constant time (`subtle` hides it from the optimiser).
+        let (ours, _) = self.0.as_chunks::<8>();
+        let (theirs, _) = other.0.as_chunks::<8>();
+        let diff = ours.iter().zip(theirs).fold(0u64, |acc, (a, b)| {
+            acc | (u64::from_le_bytes(*a) ^ u64::from_le_bytes(*b))
+        });
+        diff.ct_eq(&0).into()
     }
 }
 
@@ -56,16 +65,7 @@ impl Eq for TokenDigest {}
 
 impl Hash for TokenDigest {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.table_hash());
-    }
-}
-
-impl TokenDigest {
-    /// The digest is already uniformly distributed: its first eight bytes are the table hash.
-    fn table_hash(&self) -> u64 {
-        let mut first = [0u8; 8];
-        first.copy_from_slice(&self.0[..8]);
-        u64::from_le_bytes(first)
+        self.0.hash(state);
     }
 }
 
@@ -106,9 +106,8 @@ pub struct TokenFile {
     text: String,
     /// The entries in order of first appearance.
     entries: Vec<StoredEntry>,
-    /// Positions in `entries`, hashed by the token digest. Keeping the table this small (one
-    /// word a slot) keeps it in cache far longer than a table of whole entries would.
-    table: HashTable<usize>,
+    /// Positions in `entries`, by token digest.
+    index: DigestIndex,
     warnings: Vec<TokenFileWarning>,
 }
 
@@ -176,13 +175,12 @@ impl TokenFile {
 
     /// The entry whose token has this digest.
     pub fn lookup_digest(&self, digest: &TokenDigest) -> Option<TokenFileEntry<'_>> {
-        let entries = &self.entries;
-        let i = *self.table.find(digest.table_hash(), |&i| {
-            entries.get(i).is_some_and(|e| e.digest == *digest)
-        })?;
+        let i = self
+            .index
+            .find(digest, |i| self.entries.get(i).map(|e| e.digest))?;
         Some(TokenFileEntry {
             file: self,
-            stored: entries.get(i)?,
+            stored: self.entries.get(i)?,
         })
     }
 
@@ -195,14 +193,16 @@ impl TokenFile {
     }
 
     fn load(input: &[u8], path: &str) -> Result<Self, TokenFileError> {
-        // Size the table for the likely number of rows up front (one row per line, and rarely
-        // fewer than 16 bytes a row) so that it never rehashes while loading.
-        let rows = (memchr::memchr_iter(b'\n', input).count() + 1).min(input.len() / 16);
+        // Reserve the entries for the likely number of rows up front (one a line), so loading
+        // does not keep regrowing them; the cap (a row of a real file — a token, a name, a UID —
+        // is rarely under 32 bytes) keeps a file of blank lines from reserving memory for
+        // nothing.
+        let rows = (memchr::memchr_iter(b'\n', input).count() + 1).min(input.len() / 32);
         let mut file = Self {
             path: path.to_owned(),
             text: String::new(),
             entries: Vec::with_capacity(rows),
-            table: HashTable::with_capacity(rows),
+            index: DigestIndex::with_capacity(0),
             warnings: Vec::new(),
         };
         let mut text = Vec::with_capacity(input.len());
@@ -270,27 +270,26 @@ impl TokenFile {
         Ok(file)
     }
 
-    /// Indexes the records by token digest, after reading, in one tight loop: the table's cache
-    /// misses then overlap instead of each waiting behind a row's parsing. A later record with a
-    /// token seen before replaces the earlier one's values (keeping its place and first record
-    /// number) and is dropped, with kube-apiserver's duplicate warning.
+    /// Indexes the records by token digest, after reading, in one tight loop: the index's
+    /// cache misses then overlap instead of each waiting behind a row's parsing. A later record
+    /// with a token seen before replaces the earlier one's values (keeping its place and first
+    /// record number) and is dropped, with kube-apiserver's duplicate warning.
     fn build_index(&mut self) {
+        self.index = DigestIndex::with_capacity(self.entries.len());
         let entries = &self.entries;
         let mut duplicates = Vec::new();
+        let mut unindexed = false;
         for (i, entry) in entries.iter().enumerate() {
-            let digest = entry.digest;
-            match self.table.entry(
-                digest.table_hash(),
-                |&j| entries.get(j).is_some_and(|e| e.digest == digest),
-                |&j| entries.get(j).map_or(0, |e| e.digest.table_hash()),
-            ) {
-                hashbrown::hash_table::Entry::Occupied(slot) => duplicates.push((*slot.get(), i)),
-                hashbrown::hash_table::Entry::Vacant(slot) => {
-                    slot.insert(i);
-                }
+            match self
+                .index
+                .insert(&entry.digest, i, |j| entries.get(j).map(|e| e.digest))
+            {
+                Inserted::New => {}
+                Inserted::Existing(kept) => duplicates.push((kept, i)),
+                Inserted::Full => unindexed = true,
             }
         }
-        if duplicates.is_empty() {
+        if duplicates.is_empty() && !unindexed {
             return;
         }
         let mut dropped = vec![false; self.entries.len()];
@@ -319,13 +318,14 @@ impl TokenFile {
         let mut flags = dropped.into_iter();
         self.entries.retain(|_| !flags.next().unwrap_or(false));
         self.warnings.sort_by_key(|w| w.record);
-        self.table.clear();
+        // Re-index without the dropped records. An entry the index cannot hold (past 2^40 − 2
+        // of them, far beyond any memory) is left out: it fails closed, never authenticating.
+        self.index = DigestIndex::with_capacity(self.entries.len());
         let entries = &self.entries;
         for (i, entry) in entries.iter().enumerate() {
-            self.table
-                .insert_unique(entry.digest.table_hash(), i, |&j| {
-                    entries.get(j).map_or(0, |e| e.digest.table_hash())
-                });
+            let _ = self
+                .index
+                .insert(&entry.digest, i, |j| entries.get(j).map(|e| e.digest));
         }
     }
 
@@ -543,18 +543,20 @@ impl TokenFileError {
     }
 }
 
-/// A kept record: ranges into the text arena and where the record came from.
+/// A kept record: the digest and where the record came from in the first cache line (what a
+/// lookup touches), the text ranges in the second.
 #[derive(Clone)]
+#[repr(C, align(64))]
 struct StoredEntry {
     digest: TokenDigest,
+    first_record: u64,
+    last_record: u64,
+    line: u64,
+    has_groups: bool,
     /// Ranges of the text arena.
     name: (usize, usize),
     uid: (usize, usize),
     groups: (usize, usize),
-    has_groups: bool,
-    first_record: u64,
-    last_record: u64,
-    line: u64,
 }
 
 /// The 1-based line and byte column of `offset` in `input`.
