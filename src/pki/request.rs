@@ -525,15 +525,27 @@ fn parse(der: &[u8], point_check: PointCheck) -> Result<CertificateRequest, Requ
     let (spki_tlv, rest) = asn1::expect(rest, tag::SEQUENCE, "publicKeyInfo")?;
     let (attributes, _) = asn1::expect(rest, tag::CONTEXT_0, "attributes")?;
 
-    let name = Name::from_der(subject_tlv.full)?;
+    // Go's order: public key, subject, extensions. A deferred curve check still wins over any
+    // later parse error, as it would in Go.
     let public_key = parse_public_key(&spki_tlv, point_check)?;
-    let extensions = parse_extension_request(attributes.value)?;
-    let mut sans = SubjectAltNames::default();
-    for ext in &extensions {
-        if ext.oid == OID_SAN {
-            sans = parse_san(&ext.value)?;
+    let rest_of_parse = || -> Result<_, RequestError> {
+        let name = Name::from_der(subject_tlv.full)?;
+        let extensions = parse_extension_request(attributes.value)?;
+        let mut sans = SubjectAltNames::default();
+        for ext in &extensions {
+            if ext.oid == OID_SAN {
+                sans = parse_san(&ext.value)?;
+            }
         }
-    }
+        Ok((name, extensions, sans))
+    };
+    let (name, extensions, sans) = match rest_of_parse() {
+        Ok(parts) => parts,
+        Err(_) if !point_on_curve(&public_key.kind, &public_key.key) => {
+            return Err(RequestError::Parse(OFF_CURVE.into()));
+        }
+        Err(e) => return Err(e),
+    };
 
     let tbs_start = offset_in(der, tbs.full);
     Ok(CertificateRequest {
