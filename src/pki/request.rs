@@ -475,23 +475,71 @@ const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.10
 const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 
 /// Go's `signatureAlgorithmDetails` table (OID → algorithm), PSS handled separately.
-const SIGNATURE_OIDS: [(&str, SignatureAlgorithm); 16] = [
-    ("1.2.840.113549.1.1.2", SignatureAlgorithm::Md2WithRsa),
-    ("1.2.840.113549.1.1.4", SignatureAlgorithm::Md5WithRsa),
-    ("1.2.840.113549.1.1.5", SignatureAlgorithm::Sha1WithRsa),
-    ("1.3.14.3.2.29", SignatureAlgorithm::Sha1WithRsa),
-    ("1.2.840.113549.1.1.11", SignatureAlgorithm::Sha256WithRsa),
-    ("1.2.840.113549.1.1.12", SignatureAlgorithm::Sha384WithRsa),
-    ("1.2.840.113549.1.1.13", SignatureAlgorithm::Sha512WithRsa),
-    ("1.2.840.10040.4.3", SignatureAlgorithm::DsaWithSha1),
-    ("2.16.840.1.101.3.4.3.2", SignatureAlgorithm::DsaWithSha256),
-    ("1.2.840.10045.4.1", SignatureAlgorithm::EcdsaWithSha1),
-    ("1.2.840.10045.4.3.2", SignatureAlgorithm::EcdsaWithSha256),
-    ("1.2.840.10045.4.3.3", SignatureAlgorithm::EcdsaWithSha384),
-    ("1.2.840.10045.4.3.4", SignatureAlgorithm::EcdsaWithSha512),
-    ("1.3.101.112", SignatureAlgorithm::Ed25519),
-    ("1.2.840.113549.1.1.10", SignatureAlgorithm::Unknown),
-    ("1.2.840.113549.1.1.14", SignatureAlgorithm::Unknown),
+const SIGNATURE_OIDS: [(ObjectIdentifier, SignatureAlgorithm); 16] = [
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.2"),
+        SignatureAlgorithm::Md2WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.4"),
+        SignatureAlgorithm::Md5WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5"),
+        SignatureAlgorithm::Sha1WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.3.14.3.2.29"),
+        SignatureAlgorithm::Sha1WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"),
+        SignatureAlgorithm::Sha256WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12"),
+        SignatureAlgorithm::Sha384WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13"),
+        SignatureAlgorithm::Sha512WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10040.4.3"),
+        SignatureAlgorithm::DsaWithSha1,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.2"),
+        SignatureAlgorithm::DsaWithSha256,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10045.4.1"),
+        SignatureAlgorithm::EcdsaWithSha1,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
+        SignatureAlgorithm::EcdsaWithSha256,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3"),
+        SignatureAlgorithm::EcdsaWithSha384,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4"),
+        SignatureAlgorithm::EcdsaWithSha512,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.3.101.112"),
+        SignatureAlgorithm::Ed25519,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10"),
+        SignatureAlgorithm::Unknown,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.14"),
+        SignatureAlgorithm::Unknown,
+    ),
 ];
 
 /// When Go's on-curve check of an ECDSA public key runs.
@@ -592,7 +640,7 @@ fn signature_algorithm(tlv: &Tlv<'_>) -> Result<SignatureAlgorithm, Asn1Error> {
     }
     Ok(SIGNATURE_OIDS
         .iter()
-        .find(|(s, _)| ObjectIdentifier::new(s).is_ok_and(|o| o == oid))
+        .find(|(known, _)| *known == oid)
         .map_or(SignatureAlgorithm::Unknown, |(_, a)| *a))
 }
 
