@@ -57,3 +57,24 @@ fn agrees_with_go_csrcheck() {
     }
     assert_eq!(n, 16);
 }
+
+/// Found by the `csr_pem` fuzz target: an off-curve P-256 point and a malformed SAN. Go parses
+/// the public key before the extensions, so the point is what it reports — on both entry points.
+#[test]
+fn off_curve_point_wins_over_a_later_parse_error() {
+    use kube_tls_bootstrap::pki::UnverifiedRequest;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/pki/fuzz/off-curve-point-and-bad-san.csr.pem"
+    );
+    let data = std::fs::read(path).unwrap();
+    let expected = "x509: failed to unmarshal elliptic curve point";
+    assert_eq!(
+        CertificateRequest::from_pem(&data).unwrap_err().to_string(),
+        expected
+    );
+    assert_eq!(
+        UnverifiedRequest::from_pem(&data).unwrap_err().to_string(),
+        expected
+    );
+}

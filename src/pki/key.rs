@@ -270,15 +270,21 @@ impl CertificateSignatureAlgorithm {
     /// The DER `AlgorithmIdentifier` Go writes (RSA with NULL parameters, ECDSA and Ed25519
     /// without).
     pub(crate) fn algorithm_identifier(self) -> Vec<u8> {
+        use const_oid::ObjectIdentifier as Oid;
+        const ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+        const ECDSA_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+        const RSA_SHA256: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+        const RSA_SHA384: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
+        const RSA_SHA512: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
+        const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
         let (oid, null) = match self {
-            Self::EcdsaWithSha256 => ("1.2.840.10045.4.3.2", false),
-            Self::EcdsaWithSha384 => ("1.2.840.10045.4.3.3", false),
-            Self::Sha256WithRsa => ("1.2.840.113549.1.1.11", true),
-            Self::Sha384WithRsa => ("1.2.840.113549.1.1.12", true),
-            Self::Sha512WithRsa => ("1.2.840.113549.1.1.13", true),
-            Self::Ed25519 => ("1.3.101.112", false),
+            Self::EcdsaWithSha256 => (ECDSA_SHA256, false),
+            Self::EcdsaWithSha384 => (ECDSA_SHA384, false),
+            Self::Sha256WithRsa => (RSA_SHA256, true),
+            Self::Sha384WithRsa => (RSA_SHA384, true),
+            Self::Sha512WithRsa => (RSA_SHA512, true),
+            Self::Ed25519 => (ED25519, false),
         };
-        let oid = const_oid::ObjectIdentifier::new_unwrap(oid);
         let mut body = asn1::encode(tag::OID, oid.as_bytes());
         if null {
             body.extend_from_slice(&[0x05, 0x00]);

@@ -475,23 +475,71 @@ const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.10
 const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 
 /// Go's `signatureAlgorithmDetails` table (OID → algorithm), PSS handled separately.
-const SIGNATURE_OIDS: [(&str, SignatureAlgorithm); 16] = [
-    ("1.2.840.113549.1.1.2", SignatureAlgorithm::Md2WithRsa),
-    ("1.2.840.113549.1.1.4", SignatureAlgorithm::Md5WithRsa),
-    ("1.2.840.113549.1.1.5", SignatureAlgorithm::Sha1WithRsa),
-    ("1.3.14.3.2.29", SignatureAlgorithm::Sha1WithRsa),
-    ("1.2.840.113549.1.1.11", SignatureAlgorithm::Sha256WithRsa),
-    ("1.2.840.113549.1.1.12", SignatureAlgorithm::Sha384WithRsa),
-    ("1.2.840.113549.1.1.13", SignatureAlgorithm::Sha512WithRsa),
-    ("1.2.840.10040.4.3", SignatureAlgorithm::DsaWithSha1),
-    ("2.16.840.1.101.3.4.3.2", SignatureAlgorithm::DsaWithSha256),
-    ("1.2.840.10045.4.1", SignatureAlgorithm::EcdsaWithSha1),
-    ("1.2.840.10045.4.3.2", SignatureAlgorithm::EcdsaWithSha256),
-    ("1.2.840.10045.4.3.3", SignatureAlgorithm::EcdsaWithSha384),
-    ("1.2.840.10045.4.3.4", SignatureAlgorithm::EcdsaWithSha512),
-    ("1.3.101.112", SignatureAlgorithm::Ed25519),
-    ("1.2.840.113549.1.1.10", SignatureAlgorithm::Unknown),
-    ("1.2.840.113549.1.1.14", SignatureAlgorithm::Unknown),
+const SIGNATURE_OIDS: [(ObjectIdentifier, SignatureAlgorithm); 16] = [
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.2"),
+        SignatureAlgorithm::Md2WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.4"),
+        SignatureAlgorithm::Md5WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5"),
+        SignatureAlgorithm::Sha1WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.3.14.3.2.29"),
+        SignatureAlgorithm::Sha1WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"),
+        SignatureAlgorithm::Sha256WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12"),
+        SignatureAlgorithm::Sha384WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13"),
+        SignatureAlgorithm::Sha512WithRsa,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10040.4.3"),
+        SignatureAlgorithm::DsaWithSha1,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.2"),
+        SignatureAlgorithm::DsaWithSha256,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10045.4.1"),
+        SignatureAlgorithm::EcdsaWithSha1,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
+        SignatureAlgorithm::EcdsaWithSha256,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3"),
+        SignatureAlgorithm::EcdsaWithSha384,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4"),
+        SignatureAlgorithm::EcdsaWithSha512,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.3.101.112"),
+        SignatureAlgorithm::Ed25519,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10"),
+        SignatureAlgorithm::Unknown,
+    ),
+    (
+        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.14"),
+        SignatureAlgorithm::Unknown,
+    ),
 ];
 
 /// When Go's on-curve check of an ECDSA public key runs.
@@ -525,15 +573,27 @@ fn parse(der: &[u8], point_check: PointCheck) -> Result<CertificateRequest, Requ
     let (spki_tlv, rest) = asn1::expect(rest, tag::SEQUENCE, "publicKeyInfo")?;
     let (attributes, _) = asn1::expect(rest, tag::CONTEXT_0, "attributes")?;
 
-    let name = Name::from_der(subject_tlv.full)?;
+    // Go's order: public key, subject, extensions. A deferred curve check still wins over any
+    // later parse error, as it would in Go.
     let public_key = parse_public_key(&spki_tlv, point_check)?;
-    let extensions = parse_extension_request(attributes.value)?;
-    let mut sans = SubjectAltNames::default();
-    for ext in &extensions {
-        if ext.oid == OID_SAN {
-            sans = parse_san(&ext.value)?;
+    let rest_of_parse = || -> Result<_, RequestError> {
+        let name = Name::from_der(subject_tlv.full)?;
+        let extensions = parse_extension_request(attributes.value)?;
+        let mut sans = SubjectAltNames::default();
+        for ext in &extensions {
+            if ext.oid == OID_SAN {
+                sans = parse_san(&ext.value)?;
+            }
         }
-    }
+        Ok((name, extensions, sans))
+    };
+    let (name, extensions, sans) = match rest_of_parse() {
+        Ok(parts) => parts,
+        Err(_) if !point_on_curve(&public_key.kind, &public_key.key) => {
+            return Err(RequestError::Parse(OFF_CURVE.into()));
+        }
+        Err(e) => return Err(e),
+    };
 
     let tbs_start = offset_in(der, tbs.full);
     Ok(CertificateRequest {
@@ -580,7 +640,7 @@ fn signature_algorithm(tlv: &Tlv<'_>) -> Result<SignatureAlgorithm, Asn1Error> {
     }
     Ok(SIGNATURE_OIDS
         .iter()
-        .find(|(s, _)| ObjectIdentifier::new(s).is_ok_and(|o| o == oid))
+        .find(|(known, _)| *known == oid)
         .map_or(SignatureAlgorithm::Unknown, |(_, a)| *a))
 }
 

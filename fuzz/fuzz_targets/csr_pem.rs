@@ -1,0 +1,28 @@
+//! `spec.request` as the API server reads it (PEM, PKCS#10 parse, self-signature) never
+//! panics; both entry points agree; what parses re-reads identically from its own PEM, and the
+//! checks and the CSR name run on it.
+#![no_main]
+
+use kube_tls_bootstrap::pki::{CertificateRequest, UnverifiedRequest, checks, pem};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = pem::Blocks::new(data).count();
+    // The one-step path (point check deferred) and the two-step path agree on every input.
+    let one_step = CertificateRequest::from_pem(data);
+    let two_step = UnverifiedRequest::from_pem(data).and_then(UnverifiedRequest::verify);
+    assert_eq!(one_step, two_step);
+    let Ok(parsed) = UnverifiedRequest::from_pem(data) else {
+        return;
+    };
+    let request = parsed.unverified();
+    let again = UnverifiedRequest::from_pem(request.to_pem().as_bytes()).expect("re-read own PEM");
+    assert_eq!(again.unverified(), request);
+    let _ = checks::node_csr_name_for(request, &checks::KUBELET_CLIENT_USAGES);
+    let _ = request.public_key().kind().name();
+    if let Ok(verified) = parsed.verify() {
+        let _ = checks::validate_kubelet_client(&verified, &checks::KUBELET_CLIENT_USAGES);
+        let _ = checks::validate_kubelet_serving(&verified, &checks::KUBELET_CLIENT_USAGES);
+        let _ = verified.name().subject();
+    }
+});
