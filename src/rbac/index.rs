@@ -2,9 +2,10 @@
 //! decisions and the same reason strings as [`Policy`]'s walk over every binding.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use super::matching::{first_applying_subject, is_combined};
+use super::matching::is_combined;
 use super::objects::{GROUP_KIND, PolicyRule, SERVICE_ACCOUNT_KIND, Subject, USER_KIND, WILDCARD};
 use super::policy::{Policy, cluster_allow_reason, namespaced_allow_reason, no_opinion_reason};
 use super::{Attributes, Authorize, Decision};
@@ -35,8 +36,13 @@ use super::{Attributes, Authorize, Decision};
 #[derive(Clone, Debug)]
 pub struct IndexedAuthorizer {
     cluster: ScopeIndex,
-    namespaces: HashMap<String, ScopeIndex>,
+    namespaces: FastMap<String, ScopeIndex>,
 }
+
+/// The subject index's map. Its keys come from the policy, so a fixed, fast hash is enough:
+/// it draws no randomness (the crate is sans-IO) and colliding names can only slow lookups
+/// down to the walk's cost.
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 impl IndexedAuthorizer {
     /// Indexes `policy`.
@@ -51,13 +57,9 @@ impl IndexedAuthorizer {
                 .iter()
                 .map(|s| cluster_allow_reason(binding, s))
                 .collect();
-            cluster.push(IndexedBinding {
-                subjects: binding.subjects.clone(),
-                rules,
-                reasons,
-            });
+            cluster.push(&binding.subjects, IndexedBinding { rules, reasons });
         }
-        let mut namespaces: HashMap<String, ScopeIndex> = HashMap::new();
+        let mut namespaces: FastMap<String, ScopeIndex> = FastMap::default();
         for binding in policy.all_role_bindings() {
             let namespace = binding.metadata.namespace.clone();
             let rules = compiled.resolve(
@@ -73,11 +75,7 @@ impl IndexedAuthorizer {
                 .collect();
             let scope = namespaces.entry(namespace.clone()).or_default();
             scope.namespace = namespace;
-            scope.push(IndexedBinding {
-                subjects: binding.subjects.clone(),
-                rules,
-                reasons,
-            });
+            scope.push(&binding.subjects, IndexedBinding { rules, reasons });
         }
         Self {
             cluster,
@@ -107,24 +105,32 @@ impl Authorize for IndexedAuthorizer {
 struct ScopeIndex {
     namespace: String,
     bindings: Vec<IndexedBinding>,
-    by_user: HashMap<String, Vec<u32>>,
-    by_group: HashMap<String, Vec<u32>>,
-    by_service_account_user: HashMap<String, Vec<u32>>,
+    by_user: FastMap<String, Vec<Hit>>,
+    by_group: FastMap<String, Vec<Hit>>,
+    by_service_account_user: FastMap<String, Vec<Hit>>,
+}
+
+/// A binding naming a key (user, group or service-account user): the binding's index and the
+/// index of its first subject with that key. The first subject that applies to a user is the
+/// smallest such index over the user's keys, so the subjects need not be looked at again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit {
+    binding: u32,
+    subject: u32,
 }
 
 #[derive(Clone, Debug)]
 struct IndexedBinding {
-    subjects: Vec<Subject>,
     rules: ResolvedRules,
     /// The Allow reason naming each subject, precomputed.
     reasons: Vec<String>,
 }
 
 impl ScopeIndex {
-    fn push(&mut self, binding: IndexedBinding) {
+    fn push(&mut self, subjects: &[Subject], binding: IndexedBinding) {
         // More than u32::MAX bindings cannot be held in memory alongside their strings.
         let index = u32::try_from(self.bindings.len()).unwrap_or(u32::MAX);
-        for subject in &binding.subjects {
+        for (position, subject) in subjects.iter().enumerate() {
             let (map, key) = match subject.kind.as_str() {
                 USER_KIND => (&mut self.by_user, subject.name.clone()),
                 GROUP_KIND => (&mut self.by_group, subject.name.clone()),
@@ -147,8 +153,13 @@ impl ScopeIndex {
                 _ => continue,
             };
             let list = map.entry(key).or_default();
-            if list.last() != Some(&index) {
-                list.push(index);
+            // Only the binding's first subject with this key can be the one named.
+            if list.last().is_none_or(|hit| hit.binding != index) {
+                let subject = u32::try_from(position).unwrap_or(u32::MAX);
+                list.push(Hit {
+                    binding: index,
+                    subject,
+                });
             }
         }
         self.bindings.push(binding);
@@ -162,35 +173,24 @@ impl ScopeIndex {
         errors: &mut Vec<&'a str>,
     ) -> Option<Decision> {
         let user = &attributes.user;
-        let mut candidates: Vec<u32> = Vec::new();
-        if let Some(list) = self.by_user.get(user.name.as_str()) {
-            candidates.extend_from_slice(list);
-        }
+        let mut candidates = Candidates::default();
+        candidates.add(self.by_user.get(user.name.as_str()));
         for group in &user.groups {
-            if let Some(list) = self.by_group.get(group.as_str()) {
-                candidates.extend_from_slice(list);
-            }
+            candidates.add(self.by_group.get(group.as_str()));
         }
-        if let Some(list) = self.by_service_account_user.get(user.name.as_str()) {
-            candidates.extend_from_slice(list);
-        }
-        if candidates.is_empty() {
-            return None;
-        }
-        candidates.sort_unstable();
-        candidates.dedup();
-        for index in candidates {
-            let Some(binding) = self.bindings.get(index as usize) else {
-                continue;
-            };
-            let Some(subject) = first_applying_subject(&binding.subjects, user, &self.namespace)
-            else {
+        candidates.add(self.by_service_account_user.get(user.name.as_str()));
+        for hit in candidates.in_order() {
+            let Some(binding) = self.bindings.get(hit.binding as usize) else {
                 continue;
             };
             match &binding.rules {
                 Ok(rules) => {
                     if rules.iter().any(|r| r.allows(attributes)) {
-                        let reason = binding.reasons.get(subject).cloned().unwrap_or_default();
+                        let reason = binding
+                            .reasons
+                            .get(hit.subject as usize)
+                            .cloned()
+                            .unwrap_or_default();
                         return Some(Decision::allow(reason));
                     }
                 }
@@ -203,6 +203,82 @@ impl ScopeIndex {
 
 /// A role's compiled rules, or why the role reference does not resolve.
 type ResolvedRules = Result<Arc<[CompiledRule]>, String>;
+
+/// The bindings naming the user, in binding order. Usually one list matches (the user's, or
+/// one group's), which is used as it is; several are merged.
+#[derive(Default)]
+struct Candidates<'a> {
+    first: Option<&'a [Hit]>,
+    merged: Vec<Hit>,
+}
+
+impl<'a> Candidates<'a> {
+    fn add(&mut self, list: Option<&'a Vec<Hit>>) {
+        let Some(list) = list else {
+            return;
+        };
+        match self.first {
+            None => self.first = Some(list),
+            Some(first) => {
+                if self.merged.is_empty() {
+                    self.merged.extend_from_slice(first);
+                }
+                self.merged.extend_from_slice(list);
+            }
+        }
+    }
+
+    fn in_order(&mut self) -> &[Hit] {
+        if self.merged.is_empty() {
+            // One list: built in binding order, each binding once.
+            return self.first.unwrap_or_default();
+        }
+        // By binding, then subject: the first hit of each binding names the first subject
+        // that applies.
+        self.merged.sort_unstable();
+        self.merged.dedup_by_key(|hit| hit.binding);
+        &self.merged
+    }
+}
+
+/// The Fx hash (as in rustc): a multiply-rotate over 8-byte words.
+#[derive(Default, Clone, Copy)]
+struct FxHasher {
+    hash: u64,
+}
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
 
 #[derive(Default)]
 struct RoleCache {
