@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use super::matching::is_combined;
 use super::objects::{GROUP_KIND, PolicyRule, SERVICE_ACCOUNT_KIND, Subject, USER_KIND, WILDCARD};
 use super::policy::{Policy, cluster_allow_reason, namespaced_allow_reason, no_opinion_reason};
 use super::{Attributes, Authorize, Decision};
@@ -37,6 +36,7 @@ use super::{Attributes, Authorize, Decision};
 pub struct IndexedAuthorizer {
     cluster: ScopeIndex,
     namespaces: FastMap<String, ScopeIndex>,
+    interner: Interner,
 }
 
 /// The subject index's map. Its keys come from the policy, so a fixed, fast hash is enough:
@@ -80,20 +80,22 @@ impl IndexedAuthorizer {
         Self {
             cluster,
             namespaces,
+            interner: compiled.interner,
         }
     }
 }
 
 impl Authorize for IndexedAuthorizer {
     fn authorize(&self, attributes: &Attributes) -> Decision {
+        let request = RequestIds::new(&self.interner, attributes);
         let mut errors: Vec<&str> = Vec::new();
-        if let Some(allow) = self.cluster.decide(attributes, &mut errors) {
+        if let Some(allow) = self.cluster.decide(attributes, &request, &mut errors) {
             return allow;
         }
         let scope = (!attributes.namespace.is_empty())
             .then(|| self.namespaces.get(&attributes.namespace))
             .flatten();
-        if let Some(allow) = scope.and_then(|s| s.decide(attributes, &mut errors)) {
+        if let Some(allow) = scope.and_then(|s| s.decide(attributes, &request, &mut errors)) {
             return allow;
         }
         Decision::no_opinion(no_opinion_reason(&errors))
@@ -170,6 +172,7 @@ impl ScopeIndex {
     fn decide<'a>(
         &'a self,
         attributes: &Attributes,
+        request: &RequestIds,
         errors: &mut Vec<&'a str>,
     ) -> Option<Decision> {
         let user = &attributes.user;
@@ -185,7 +188,7 @@ impl ScopeIndex {
             };
             match &binding.rules {
                 Ok(rules) => {
-                    if rules.iter().any(|r| r.allows(attributes)) {
+                    if rules.iter().any(|r| r.allows(attributes, request)) {
                         let reason = binding
                             .reasons
                             .get(hit.subject as usize)
@@ -283,6 +286,7 @@ impl Hasher for FxHasher {
 #[derive(Default)]
 struct RoleCache {
     compiled: HashMap<(String, String, String), ResolvedRules>,
+    interner: Interner,
 }
 
 impl RoleCache {
@@ -296,34 +300,112 @@ impl RoleCache {
         // A ClusterRole is the same whichever namespace refers to it.
         let scope = if kind == "Role" { namespace } else { "" };
         let key = (kind.to_owned(), scope.to_owned(), name.to_owned());
+        let interner = &mut self.interner;
         self.compiled
             .entry(key)
             .or_insert_with(|| {
                 policy
                     .role_reference_rules(kind, name, namespace)
-                    .map(|rules| rules.iter().map(CompiledRule::new).collect())
+                    .map(|rules| {
+                        rules
+                            .iter()
+                            .map(|r| CompiledRule::new(r, interner))
+                            .collect()
+                    })
             })
             .clone()
     }
 }
 
-/// A set of words where `*` matches everything.
+/// Numbers for the verbs, API groups and resource entries of the compiled rules, so that
+/// matching compares numbers. A request's word that was never interned matches only `*`.
+#[derive(Clone, Debug, Default)]
+struct Interner {
+    ids: FastMap<Box<str>, u32>,
+}
+
+impl Interner {
+    fn intern(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        // Fewer than u32::MAX distinct words fit in memory alongside their strings.
+        let id = u32::try_from(self.ids.len()).unwrap_or(u32::MAX);
+        self.ids.insert(word.into(), id);
+        id
+    }
+
+    fn get(&self, word: &str) -> Option<u32> {
+        self.ids.get(word).copied()
+    }
+
+    /// The id of `resource` or `resource/subresource`, without allocating for short names.
+    fn combined(&self, resource: &str, subresource: &str) -> Option<u32> {
+        if subresource.is_empty() {
+            return self.get(resource);
+        }
+        let mut buffer = [0u8; 128];
+        let length = resource.len() + 1 + subresource.len();
+        let Some(slot) = buffer.get_mut(..length) else {
+            return self.get(&format!("{resource}/{subresource}"));
+        };
+        slot[..resource.len()].copy_from_slice(resource.as_bytes());
+        slot[resource.len()] = b'/';
+        slot[resource.len() + 1..].copy_from_slice(subresource.as_bytes());
+        // Two strings joined by '/' are UTF-8, so this always succeeds.
+        std::str::from_utf8(slot).ok().and_then(|s| self.get(s))
+    }
+}
+
+/// A request's words as interned numbers, looked up once per decision.
+struct RequestIds {
+    verb: Option<u32>,
+    group: Option<u32>,
+    combined: Option<u32>,
+    subresource: Option<u32>,
+}
+
+impl RequestIds {
+    fn new(interner: &Interner, a: &Attributes) -> Self {
+        let resource = a.resource_request;
+        Self {
+            verb: interner.get(&a.verb),
+            group: if resource {
+                interner.get(&a.api_group)
+            } else {
+                None
+            },
+            combined: if resource {
+                interner.combined(&a.resource, &a.subresource)
+            } else {
+                None
+            },
+            subresource: if resource && !a.subresource.is_empty() {
+                interner.get(&a.subresource)
+            } else {
+                None
+            },
+        }
+    }
+}
+
+/// A set of interned words where `*` matches everything.
 #[derive(Clone, Debug, Default)]
 struct Words {
     any: bool,
-    words: Box<[Box<str>]>,
+    ids: Box<[u32]>,
 }
 
 impl Words {
-    fn new(list: &[String]) -> Self {
+    fn new(list: &[String], interner: &mut Interner) -> Self {
         Self {
             any: list.iter().any(|w| w == WILDCARD),
-            words: list.iter().map(|w| w.as_str().into()).collect(),
+            ids: list.iter().map(|w| interner.intern(w)).collect(),
         }
     }
 
-    fn contains(&self, word: &str) -> bool {
-        self.any || self.words.iter().any(|w| &**w == word)
+    fn contains(&self, id: Option<u32>) -> bool {
+        self.any || id.is_some_and(|id| self.ids.contains(&id))
     }
 }
 
@@ -332,10 +414,10 @@ impl Words {
 struct CompiledRule {
     verbs: Words,
     groups: Words,
-    any_resource: bool,
-    resources: Box<[Box<str>]>,
+    /// Every entry of `resources` (`*` included).
+    resources: Words,
     /// `sub` of every `*/sub` entry.
-    any_resource_subresources: Box<[Box<str>]>,
+    any_resource_subresources: Box<[u32]>,
     /// `None`: any name.
     names: Option<Box<[Box<str>]>>,
     any_url: bool,
@@ -345,18 +427,20 @@ struct CompiledRule {
 }
 
 impl CompiledRule {
-    fn new(rule: &PolicyRule) -> Self {
+    fn new(rule: &PolicyRule, interner: &mut Interner) -> Self {
         let boxed = |it: &mut dyn Iterator<Item = &str>| -> Box<[Box<str>]> {
             it.map(Into::into).collect()
         };
         Self {
-            verbs: Words::new(&rule.verbs),
-            groups: Words::new(&rule.api_groups),
-            any_resource: rule.resources.iter().any(|r| r == WILDCARD),
-            resources: boxed(&mut rule.resources.iter().map(String::as_str)),
-            any_resource_subresources: boxed(
-                &mut rule.resources.iter().filter_map(|r| r.strip_prefix("*/")),
-            ),
+            verbs: Words::new(&rule.verbs, interner),
+            groups: Words::new(&rule.api_groups, interner),
+            resources: Words::new(&rule.resources, interner),
+            any_resource_subresources: rule
+                .resources
+                .iter()
+                .filter_map(|r| r.strip_prefix("*/"))
+                .map(|sub| interner.intern(sub))
+                .collect(),
             names: (!rule.resource_names.is_empty())
                 .then(|| boxed(&mut rule.resource_names.iter().map(String::as_str))),
             any_url: rule.non_resource_urls.iter().any(|u| u == WILDCARD),
@@ -377,22 +461,16 @@ impl CompiledRule {
         }
     }
 
-    fn allows(&self, a: &Attributes) -> bool {
-        if !self.verbs.contains(&a.verb) {
+    fn allows(&self, a: &Attributes, ids: &RequestIds) -> bool {
+        if !self.verbs.contains(ids.verb) {
             return false;
         }
         if a.resource_request {
-            self.groups.contains(&a.api_group)
-                && (self.any_resource
-                    || self
-                        .resources
-                        .iter()
-                        .any(|r| is_combined(r, &a.resource, &a.subresource))
-                    || (!a.subresource.is_empty()
-                        && self
-                            .any_resource_subresources
-                            .iter()
-                            .any(|s| **s == *a.subresource)))
+            self.groups.contains(ids.group)
+                && (self.resources.contains(ids.combined)
+                    || ids
+                        .subresource
+                        .is_some_and(|s| self.any_resource_subresources.contains(&s)))
                 && self
                     .names
                     .as_ref()
@@ -402,5 +480,39 @@ impl CompiledRule {
                 || self.exact_urls.iter().any(|u| **u == *a.path)
                 || self.url_prefixes.iter().any(|p| a.path.starts_with(&**p))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn combined_ids_for_short_and_long_names() {
+        let mut interner = Interner::default();
+        let long = format!("{}/{}", "r".repeat(100), "s".repeat(100));
+        let short = interner.intern("pods/status");
+        let long_id = interner.intern(&long);
+        let pods = interner.intern("pods");
+        assert_eq!(interner.combined("pods", "status"), Some(short));
+        assert_eq!(interner.combined("pods", ""), Some(pods));
+        assert_eq!(
+            interner.combined(&"r".repeat(100), &"s".repeat(100)),
+            Some(long_id)
+        );
+        assert_eq!(interner.combined("pods", "log"), None);
+        assert_eq!(interner.intern("pods"), pods);
+    }
+
+    #[test]
+    fn fx_hash_covers_every_byte() {
+        let hash = |s: &str| {
+            let mut h = FxHasher::default();
+            h.write(s.as_bytes());
+            h.finish()
+        };
+        assert_ne!(hash("abcdefgh1"), hash("abcdefgh2"));
+        assert_ne!(hash("a"), hash("a\0"));
+        assert_eq!(hash("system:authenticated"), hash("system:authenticated"));
     }
 }
