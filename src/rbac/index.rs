@@ -244,7 +244,7 @@ impl<'a> Candidates<'a> {
     }
 }
 
-/// The Fx hash (as in rustc): a multiply-rotate over 8-byte words.
+/// The Fx hash (as in rustc): a multiply-rotate over 8-byte words, with a final mix.
 #[derive(Default, Clone, Copy)]
 struct FxHasher {
     hash: u64,
@@ -279,7 +279,16 @@ impl Hasher for FxHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.hash
+        // The multiply leaves the low bits, which pick the bucket, depending only on the low
+        // bytes of the words: names that differ in their last bytes ("bench-user-1",
+        // "bench-user-2") would crowd one bucket. A final mix (MurmurHash3's fmix64) spreads
+        // every bit.
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
@@ -404,6 +413,7 @@ impl Words {
         }
     }
 
+    #[inline]
     fn contains(&self, id: Option<u32>) -> bool {
         self.any || id.is_some_and(|id| self.ids.contains(&id))
     }
