@@ -1,4 +1,5 @@
-// The benchmark reads its fixed inputs (the corpus CSR and CA) from tests/data/pki.
+// The benchmark reads its fixed inputs (the corpus CSR and CA) from tests/data/pki, and the
+// interleaved group times its halves itself.
 #![allow(clippy::disallowed_methods)]
 // Setup outside the timed closures unwraps: a panic there is a broken fixture.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -11,6 +12,8 @@
 //! - `csr/pem_parse_only_p256`: the same without the signature check (the overhead above ring;
 //!   it includes Go's on-curve check of the public point, which the verifying path defers).
 //! - `csr/raw_ring_verify_p256`: only ring's ECDSA P-256 verify of the same signature (the floor).
+//! - `csr_interleaved/*`: the first and third measured alternately within each sample (the
+//!   ratio to trust on a busy machine).
 //! - `sign/csr_pem_to_certificate_pem_p256_ca`: the signer's per-request work — PEM, parse,
 //!   verify, certificate, ECDSA P-256 signature, PEM — with a fixed `now` and serial.
 //! - `sign/verified_request_to_certificate_pem_p256_ca`: the same from an already verified
@@ -21,6 +24,7 @@ use kube_tls_bootstrap::pki::{
     CertificateAuthority, CertificateRequest, KeyUsage, UnverifiedRequest,
 };
 use kube_tls_bootstrap::time::Timestamp;
+use std::time::{Duration, Instant};
 
 fn read(rel: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -56,6 +60,37 @@ fn benches(c: &mut Criterion) {
             .unwrap()
         })
     });
+    group.finish();
+
+    // The same two paths measured interleaved: each sample runs both, in alternating chunks,
+    // and reports one of them, so both see the same load on a shared machine and the ratio
+    // between them holds even when absolute times drift.
+    let mut group = c.benchmark_group("csr_interleaved");
+    let from_pem = || CertificateRequest::from_pem(std::hint::black_box(&csr_pem)).unwrap();
+    let raw = || {
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, &point)
+            .verify(std::hint::black_box(&tbs), &sig)
+            .unwrap()
+    };
+    for (name, report_first) in [
+        ("pem_parse_verify_p256", true),
+        ("raw_ring_verify_p256", false),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let (mut first, mut second) = (Duration::ZERO, Duration::ZERO);
+                for _ in 0..iters {
+                    let t = Instant::now();
+                    std::hint::black_box(from_pem());
+                    first += t.elapsed();
+                    let t = Instant::now();
+                    raw();
+                    second += t.elapsed();
+                }
+                if report_first { first } else { second }
+            })
+        });
+    }
     group.finish();
 
     let ca = CertificateAuthority::from_pem(&read("ca/ca.crt"), &read("ca/ca.key")).unwrap();
