@@ -36,7 +36,7 @@
 
 pub mod admission;
 pub mod cleaner;
-pub mod field;
+mod invalid;
 pub mod kubectl;
 #[cfg(feature = "k8s-openapi")]
 mod openapi;
@@ -48,7 +48,8 @@ pub mod strategy;
 mod types;
 pub mod validation;
 
-pub use field::{BadValue, FieldError, FieldErrorType, Invalid};
+pub use crate::field::{BadValue, FieldError, FieldErrorType};
+pub use invalid::Invalid;
 pub use signer_name::{MAX_SIGNER_NAME_LENGTH, SignerName, validate_signer_name};
 pub use strategy::{
     CreateContext, NameSuffix, create, generate_name, prepare_for_create, prepare_for_update,

@@ -63,7 +63,7 @@ pub use objects::{
 };
 pub use policy::{BindingKind, Explanation, Grant, MatchedBinding, Policy};
 pub use request::RequestError;
-pub use validation::{FieldError, FieldErrorKind, ValidationError, path_segment_name_errors};
+pub use validation::{ValidationError, path_segment_name_errors};
 
 use crate::identity::UserInfo;
 

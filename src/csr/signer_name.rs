@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use super::field::{BadValue, FieldError};
+use crate::field::{BadValue, FieldError};
 use crate::pki::signers;
 
 /// A syntactically valid signer name (`<domain>/<path>`), as Kubernetes' `ValidateSignerName`

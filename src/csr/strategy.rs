@@ -2,7 +2,7 @@
 //! (k/k `pkg/registry/certificates/certificates/strategy.go` and the generic registry's
 //! `BeforeCreate`/`BeforeUpdate`).
 
-use super::field::Invalid;
+use super::invalid::Invalid;
 use super::types::{CertificateSigningRequest, CertificateSigningRequestStatus};
 use super::validation::{Endpoint, validate_create, validate_update};
 use crate::identity::UserInfo;
@@ -262,7 +262,7 @@ fn populate_condition_timestamps(
 /// The generic `ValidatePathSegmentName` pass that runs after the strategy's validation: a name
 /// may not be `.` or `..` and may not contain `/` or `%`; a `generateName` may not contain them.
 fn path_segment_errors(csr: &CertificateSigningRequest) -> Vec<super::FieldError> {
-    use super::field::{BadValue, FieldError};
+    use crate::field::{BadValue, FieldError};
     let mut errors = Vec::new();
     let meta = &csr.metadata;
     let contains = |s: &str| {

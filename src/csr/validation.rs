@@ -1,9 +1,9 @@
 //! Create and update validation, in Kubernetes' order, with its field paths and messages
 //! (k/k `pkg/apis/certificates/validation/validation.go`).
 
-use super::field::{BadValue, FieldError};
 use super::signer_name::validate_signer_name;
 use super::types::{CertificateSigningRequest, ConditionType, Usage};
+use crate::field::{BadValue, FieldError};
 use crate::pki::KeyUsage;
 use crate::pki::signers::LEGACY_UNKNOWN;
 

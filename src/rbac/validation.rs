@@ -5,59 +5,13 @@
 //! and RoleBindings, absent otherwise), rules, aggregation selectors, role references, subjects,
 //! and the immutable `roleRef` on update. Label and annotation syntax is not checked.
 
-use std::fmt;
-
 use super::GROUP_NAME;
 use super::objects::{
     ClusterRole, ClusterRoleBinding, GROUP_KIND, Object, ObjectMeta, PolicyRule, Role, RoleBinding,
     RoleRef, SERVICE_ACCOUNT_KIND, Subject, USER_KIND,
 };
+use crate::field::{BadValue, FieldError, aggregate};
 use crate::go;
-
-/// One problem with one field, printed as Kubernetes' `field.Error` prints it
-/// (`rules[0].verbs: Required value: verbs must contain at least one value`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct FieldError {
-    /// The field path, e.g. `subjects[1].namespace`.
-    pub field: String,
-    /// The kind of problem.
-    pub kind: FieldErrorKind,
-    /// The offending value as Go prints it (`"x"`, `[]string{"/a"}`); empty when not shown.
-    pub value: String,
-    /// Kubernetes' explanation; may be empty.
-    pub detail: String,
-}
-
-/// The kinds of field errors RBAC validation produces.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FieldErrorKind {
-    /// `Required value`.
-    Required,
-    /// `Invalid value`.
-    Invalid,
-    /// `Unsupported value`.
-    NotSupported,
-    /// `Forbidden`.
-    Forbidden,
-}
-
-impl fmt::Display for FieldError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: ", self.field)?;
-        match self.kind {
-            FieldErrorKind::Required => f.write_str("Required value")?,
-            FieldErrorKind::Forbidden => f.write_str("Forbidden")?,
-            FieldErrorKind::Invalid => write!(f, "Invalid value: {}", self.value)?,
-            FieldErrorKind::NotSupported => write!(f, "Unsupported value: {}", self.value)?,
-        }
-        if !self.detail.is_empty() {
-            write!(f, ": {}", self.detail)?;
-        }
-        Ok(())
-    }
-}
 
 /// An object the API server would refuse: `<Kind>.rbac.authorization.k8s.io "<name>" is
 /// invalid: <errors>` (one error alone, several in `[a, b]`).
@@ -168,7 +122,7 @@ fn validate_cluster_role(role: &ClusterRole) -> Vec<FieldError> {
     }
     if let Some(aggregation) = &role.aggregation_rule {
         if aggregation.cluster_role_selectors.is_empty() {
-            errors.push(required(
+            errors.push(FieldError::required(
                 "aggregationRule.clusterRoleSelectors",
                 "at least one clusterRoleSelector required if aggregationRule is non-nil",
             ));
@@ -178,19 +132,18 @@ fn validate_cluster_role(role: &ClusterRole) -> Vec<FieldError> {
             for (j, requirement) in selector.match_expressions.iter().enumerate() {
                 let at = format!("{path}.matchExpressions[{j}]");
                 match requirement.operator.as_str() {
-                    "In" | "NotIn" if requirement.values.is_empty() => errors.push(required(
-                        &format!("{at}.values"),
-                        "must be specified when `operator` is 'In' or 'NotIn'",
-                    )),
+                    "In" | "NotIn" if requirement.values.is_empty() => {
+                        errors.push(FieldError::required(
+                            format!("{at}.values"),
+                            "must be specified when `operator` is 'In' or 'NotIn'",
+                        ))
+                    }
                     "Exists" | "DoesNotExist" if !requirement.values.is_empty() => {
-                        errors.push(FieldError {
-                            field: format!("{at}.values"),
-                            kind: FieldErrorKind::Forbidden,
-                            value: String::new(),
-                            detail: "may not be specified when `operator` is 'Exists' or \
-                                     'DoesNotExist'"
-                                .to_owned(),
-                        });
+                        errors.push(FieldError::forbidden(
+                            format!("{at}.values"),
+                            "may not be specified when `operator` is 'Exists' or \
+                                     'DoesNotExist'",
+                        ));
                     }
                     "In" | "NotIn" | "Exists" | "DoesNotExist" => {}
                     other => errors.push(invalid(
@@ -211,8 +164,8 @@ fn validate_cluster_role(role: &ClusterRole) -> Vec<FieldError> {
 
 fn validate_rule(rule: &PolicyRule, namespaced: bool, path: &str, errors: &mut Vec<FieldError>) {
     if rule.verbs.is_empty() {
-        errors.push(required(
-            &format!("{path}.verbs"),
+        errors.push(FieldError::required(
+            format!("{path}.verbs"),
             "verbs must contain at least one value",
         ));
     }
@@ -239,14 +192,14 @@ fn validate_rule(rule: &PolicyRule, namespaced: bool, path: &str, errors: &mut V
         return;
     }
     if rule.api_groups.is_empty() {
-        errors.push(required(
-            &format!("{path}.apiGroups"),
+        errors.push(FieldError::required(
+            format!("{path}.apiGroups"),
             "resource rules must supply at least one api group",
         ));
     }
     if rule.resources.is_empty() {
-        errors.push(required(
-            &format!("{path}.resources"),
+        errors.push(FieldError::required(
+            format!("{path}.resources"),
             "resource rules must supply at least one resource",
         ));
     }
@@ -282,7 +235,7 @@ fn validate_role_ref(role_ref: &RoleRef, kinds: &[&str], errors: &mut Vec<FieldE
         errors.push(not_supported("roleRef.kind", &role_ref.kind, kinds));
     }
     if role_ref.name.is_empty() {
-        errors.push(required("roleRef.name", ""));
+        errors.push(FieldError::required("roleRef.name", ""));
     } else {
         for message in path_segment_name_errors(&role_ref.name) {
             errors.push(invalid("roleRef.name", go::quote(&role_ref.name), &message));
@@ -292,7 +245,7 @@ fn validate_role_ref(role_ref: &RoleRef, kinds: &[&str], errors: &mut Vec<FieldE
 
 fn validate_subject(subject: &Subject, namespaced: bool, path: &str, errors: &mut Vec<FieldError>) {
     if subject.name.is_empty() {
-        errors.push(required(&format!("{path}.name"), ""));
+        errors.push(FieldError::required(format!("{path}.name"), ""));
     }
     match subject.kind.as_str() {
         SERVICE_ACCOUNT_KIND => {
@@ -313,7 +266,7 @@ fn validate_subject(subject: &Subject, namespaced: bool, path: &str, errors: &mu
                 ));
             }
             if !namespaced && subject.namespace.is_empty() {
-                errors.push(required(&format!("{path}.namespace"), ""));
+                errors.push(FieldError::required(format!("{path}.namespace"), ""));
             }
         }
         USER_KIND | GROUP_KIND => {
@@ -336,7 +289,7 @@ fn validate_subject(subject: &Subject, namespaced: bool, path: &str, errors: &mu
 fn validate_meta(meta: &ObjectMeta, namespaced: bool) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if meta.name.is_empty() {
-        errors.push(required(
+        errors.push(FieldError::required(
             "metadata.name",
             "name or generateName is required",
         ));
@@ -347,7 +300,7 @@ fn validate_meta(meta: &ObjectMeta, namespaced: bool) -> Vec<FieldError> {
     }
     if namespaced {
         if meta.namespace.is_empty() {
-            errors.push(required("metadata.namespace", ""));
+            errors.push(FieldError::required("metadata.namespace", ""));
         } else {
             for message in dns1123_label_errors(&meta.namespace) {
                 errors.push(invalid(
@@ -358,12 +311,10 @@ fn validate_meta(meta: &ObjectMeta, namespaced: bool) -> Vec<FieldError> {
             }
         }
     } else if !meta.namespace.is_empty() {
-        errors.push(FieldError {
-            field: "metadata.namespace".to_owned(),
-            kind: FieldErrorKind::Forbidden,
-            value: String::new(),
-            detail: "not allowed on this type".to_owned(),
-        });
+        errors.push(FieldError::forbidden(
+            "metadata.namespace".to_owned(),
+            "not allowed on this type",
+        ));
     }
     errors
 }
@@ -415,32 +366,13 @@ fn is_dns1123_label(s: &str) -> bool {
     }
 }
 
-fn required(field: &str, detail: &str) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        kind: FieldErrorKind::Required,
-        value: String::new(),
-        detail: detail.to_owned(),
-    }
-}
-
+/// `Invalid value` with the value already printed as Go prints it.
 fn invalid(field: &str, value: String, detail: &str) -> FieldError {
-    FieldError {
-        field: field.to_owned(),
-        kind: FieldErrorKind::Invalid,
-        value,
-        detail: detail.to_owned(),
-    }
+    FieldError::invalid(field, BadValue::Printed(value), detail)
 }
 
 fn not_supported(field: &str, value: &str, supported: &[&str]) -> FieldError {
-    let quoted: Vec<String> = supported.iter().map(|s| go::quote(s)).collect();
-    FieldError {
-        field: field.to_owned(),
-        kind: FieldErrorKind::NotSupported,
-        value: go::quote(value),
-        detail: format!("supported values: {}", quoted.join(", ")),
-    }
+    FieldError::not_supported(field, value, supported.iter().copied())
 }
 
 /// Go's `%#v` of a `[]string`.
@@ -457,21 +389,6 @@ fn go_role_ref(r: &RoleRef) -> String {
         go::quote(&r.kind),
         go::quote(&r.name)
     )
-}
-
-/// apimachinery's aggregate text: identical messages collapsed, one alone, several bracketed.
-fn aggregate(errors: &[FieldError]) -> String {
-    let mut seen: Vec<String> = Vec::new();
-    for e in errors {
-        let text = e.to_string();
-        if !seen.contains(&text) {
-            seen.push(text);
-        }
-    }
-    match seen.as_slice() {
-        [one] => one.clone(),
-        many => format!("[{}]", many.join(", ")),
-    }
 }
 
 #[cfg(test)]

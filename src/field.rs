@@ -1,4 +1,8 @@
-//! Field-level validation errors, printed as Kubernetes' `field.Error` prints them.
+//! Validation failures at a field path, printed as Kubernetes' `field.Error` prints them
+//! (k8s.io/apimachinery/pkg/util/validation/field).
+//!
+//! Every layer that validates an API object reports through these types, so an RBAC object and
+//! a CertificateSigningRequest word their errors the same way the API server does.
 
 use std::fmt::{self, Write as _};
 
@@ -50,6 +54,9 @@ pub enum BadValue {
     Literal(&'static str),
     /// A Go `[]byte`, printed as `%#v` does: `[]byte{0x2d, 0x2d}`; empty prints `[]byte(nil)`.
     Bytes(Vec<u8>),
+    /// A value already printed as Go's `%#v` prints it (`[]string{"/a"}`,
+    /// `rbac.RoleRef{APIGroup:"", Kind:"Role", Name:"r"}`) or as `%q` prints a string.
+    Printed(String),
 }
 
 /// One validation failure at a field path, as Kubernetes' `field.Error`.
@@ -125,7 +132,8 @@ impl FieldError {
         )
     }
 
-    fn new(
+    /// An error of any type with the value and detail given.
+    pub fn new(
         error_type: FieldErrorType,
         field: impl Into<String>,
         bad_value: BadValue,
@@ -164,6 +172,10 @@ impl FieldError {
                     s.push_str(": ");
                     s.push_str(&go_bytes_literal(b));
                 }
+                BadValue::Printed(p) => {
+                    s.push_str(": ");
+                    s.push_str(p);
+                }
             }
         }
         if !self.detail.is_empty() {
@@ -177,29 +189,6 @@ impl FieldError {
 impl fmt::Display for FieldError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.field, self.body())
-    }
-}
-
-/// The API server's rejection of an object: `<Kind>.<group> "<name>" is invalid: <errors>`.
-///
-/// The errors are listed as Go's `ToAggregate` does: duplicates (by message) dropped, one error
-/// printed alone, several in `[…]` separated by `, `.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub struct Invalid {
-    /// The object's name (possibly generated).
-    pub name: String,
-    /// Every failure, in Kubernetes' order.
-    pub errors: Vec<FieldError>,
-}
-
-impl fmt::Display for Invalid {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "CertificateSigningRequest.certificates.k8s.io {} is invalid: {}",
-            go::quote(&self.name),
-            aggregate(&self.errors)
-        )
     }
 }
 
@@ -269,16 +258,8 @@ mod tests {
         let b = FieldError::required("b", "");
         assert_eq!(aggregate(std::slice::from_ref(&a)), "a: Required value");
         assert_eq!(
-            aggregate(&[a.clone(), b, a.clone()]),
+            aggregate(&[a.clone(), b, a]),
             "[a: Required value, b: Required value]"
-        );
-        let inv = Invalid {
-            name: "csr-1".into(),
-            errors: vec![a],
-        };
-        assert_eq!(
-            inv.to_string(),
-            r#"CertificateSigningRequest.certificates.k8s.io "csr-1" is invalid: a: Required value"#
         );
     }
 }
