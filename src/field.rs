@@ -224,6 +224,79 @@ fn go_bytes_literal(b: &[u8]) -> String {
     s
 }
 
+// Name checks of apimachinery's `validation` and `path` packages, shared by every object kind.
+
+/// Kubernetes' `path.IsValidPathSegmentName`: the messages for a name that cannot be a URL
+/// path segment.
+pub fn path_segment_name_errors(name: &str) -> Vec<String> {
+    if name == "." || name == ".." {
+        return vec![format!("may not be '{name}'")];
+    }
+    path_segment_prefix_errors(name)
+}
+
+/// Kubernetes' `path.IsValidPathSegmentPrefix` (what a `generateName` must satisfy): the
+/// messages for a prefix containing `/` or `%`.
+pub fn path_segment_prefix_errors(prefix: &str) -> Vec<String> {
+    ["/", "%"]
+        .iter()
+        .filter(|bad| prefix.contains(**bad))
+        .map(|bad| format!("may not contain '{bad}'"))
+        .collect()
+}
+
+const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
+
+/// Whether `s` matches `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`.
+pub fn is_dns1123_label(s: &str) -> bool {
+    let b = s.as_bytes();
+    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+    match (b.first(), b.last()) {
+        (Some(first), Some(last)) => {
+            alnum(first) && alnum(last) && b.iter().all(|c| alnum(c) || *c == b'-')
+        }
+        _ => false,
+    }
+}
+
+/// Whether `s` matches the DNS-1123 subdomain expression (labels joined by single dots).
+fn is_dns1123_subdomain_shape(s: &str) -> bool {
+    s.split('.').all(is_dns1123_label)
+}
+
+/// apimachinery's `IsDNS1123Label`: the messages for a value that is not an RFC 1123 label.
+pub fn dns1123_label_errors(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 63 {
+        errs.push("must be no more than 63 characters".to_owned());
+    }
+    if !is_dns1123_label(value) {
+        if is_dns1123_subdomain_shape(value) {
+            errs.push("must not contain dots".to_owned());
+        } else {
+            errs.push(format!(
+                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '{DNS1123_LABEL_FMT}')"
+            ));
+        }
+    }
+    errs
+}
+
+/// apimachinery's `IsDNS1123Subdomain`: the messages for a value that is not an RFC 1123
+/// subdomain.
+pub fn dns1123_subdomain_errors(value: &str) -> Vec<String> {
+    let mut errs = Vec::new();
+    if value.len() > 253 {
+        errs.push("must be no more than 253 characters".to_owned());
+    }
+    if !is_dns1123_subdomain_shape(value) {
+        errs.push(format!(
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '{DNS1123_LABEL_FMT}(\\.{DNS1123_LABEL_FMT})*')"
+        ));
+    }
+    errs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +334,30 @@ mod tests {
             aggregate(&[a.clone(), b, a]),
             "[a: Required value, b: Required value]"
         );
+    }
+
+    #[test]
+    fn label_and_subdomain() {
+        assert!(is_dns1123_label("kube-system"));
+        assert!(!is_dns1123_label("-a"));
+        assert!(!is_dns1123_label("A"));
+        assert!(!is_dns1123_label(""));
+        assert_eq!(dns1123_subdomain_errors("a.b-c"), Vec::<String>::new());
+        assert_eq!(dns1123_subdomain_errors("a..b").len(), 1);
+        assert_eq!(
+            dns1123_label_errors(&"a".repeat(64)),
+            ["must be no more than 63 characters"]
+        );
+        assert_eq!(dns1123_label_errors("a.b"), ["must not contain dots"]);
+    }
+
+    #[test]
+    fn path_segments() {
+        assert_eq!(path_segment_name_errors(".."), ["may not be '..'"]);
+        assert_eq!(
+            path_segment_name_errors("a/b%"),
+            ["may not contain '/'", "may not contain '%'"]
+        );
+        assert!(path_segment_name_errors("system:node").is_empty());
     }
 }

@@ -47,6 +47,7 @@ mod request;
 mod validation;
 mod yaml;
 
+pub use crate::field::path_segment_name_errors;
 pub use aggregation::{AggregationError, SelectorError, aggregated_rules};
 pub use chain::{
     AuthorizerChain, NodeAuthorizer, PrivilegedGroupAuthorizer, forbidden_message,
@@ -63,7 +64,7 @@ pub use objects::{
 };
 pub use policy::{BindingKind, Explanation, Grant, MatchedBinding, Policy};
 pub use request::RequestError;
-pub use validation::{ValidationError, path_segment_name_errors};
+pub use validation::ValidationError;
 
 use crate::identity::UserInfo;
 

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::field::{BadValue, FieldError};
+use crate::field::{BadValue, FieldError, dns1123_label_errors, dns1123_subdomain_errors};
 use crate::pki::signers;
 
 /// A syntactically valid signer name (`<domain>/<path>`), as Kubernetes' `ValidateSignerName`
@@ -78,8 +78,6 @@ const MAX_DOMAIN_LENGTH: usize = 253;
 /// The longest signer name: domain, `/`, then a namespace (63), `.` and a resource name (253).
 pub const MAX_SIGNER_NAME_LENGTH: usize = MAX_DOMAIN_LENGTH + 1 + (253 + 63 + 1);
 
-const DNS1123_LABEL_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?";
-
 /// Kubernetes' `ValidateSignerName(fldPath, signerName)`: every error, in its order, at `path`.
 pub fn validate_signer_name(path: &str, signer_name: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -137,55 +135,6 @@ pub fn validate_signer_name(path: &str, signer_name: &str) -> Vec<FieldError> {
         errors.push(FieldError::too_long(path, MAX_SIGNER_NAME_LENGTH));
     }
     errors
-}
-
-/// Whether `s` matches `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`.
-fn is_dns1123_label_shape(s: &str) -> bool {
-    let b = s.as_bytes();
-    let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    match (b.first(), b.last()) {
-        (Some(first), Some(last)) => {
-            alnum(first) && alnum(last) && b.iter().all(|c| alnum(c) || *c == b'-')
-        }
-        _ => false,
-    }
-}
-
-/// Whether `s` matches the DNS-1123 subdomain expression (labels joined by single dots).
-fn is_dns1123_subdomain_shape(s: &str) -> bool {
-    s.split('.').all(is_dns1123_label_shape)
-}
-
-/// Kubernetes' `IsDNS1123Label`.
-fn dns1123_label_errors(value: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if value.len() > 63 {
-        errs.push("must be no more than 63 characters".to_owned());
-    }
-    if !is_dns1123_label_shape(value) {
-        if is_dns1123_subdomain_shape(value) {
-            errs.push("must not contain dots".to_owned());
-        } else {
-            errs.push(format!(
-                "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '{DNS1123_LABEL_FMT}')"
-            ));
-        }
-    }
-    errs
-}
-
-/// Kubernetes' `IsDNS1123Subdomain`.
-pub(super) fn dns1123_subdomain_errors(value: &str) -> Vec<String> {
-    let mut errs = Vec::new();
-    if value.len() > 253 {
-        errs.push("must be no more than 253 characters".to_owned());
-    }
-    if !is_dns1123_subdomain_shape(value) {
-        errs.push(format!(
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '{DNS1123_LABEL_FMT}(\\.{DNS1123_LABEL_FMT})*')"
-        ));
-    }
-    errs
 }
 
 #[cfg(test)]

@@ -262,18 +262,13 @@ fn populate_condition_timestamps(
 /// The generic `ValidatePathSegmentName` pass that runs after the strategy's validation: a name
 /// may not be `.` or `..` and may not contain `/` or `%`; a `generateName` may not contain them.
 fn path_segment_errors(csr: &CertificateSigningRequest) -> Vec<super::FieldError> {
-    use crate::field::{BadValue, FieldError};
+    use crate::field::{
+        BadValue, FieldError, path_segment_name_errors, path_segment_prefix_errors,
+    };
     let mut errors = Vec::new();
     let meta = &csr.metadata;
-    let contains = |s: &str| {
-        ["/", "%"]
-            .into_iter()
-            .filter(|bad| s.contains(bad))
-            .map(|bad| format!("may not contain '{bad}'"))
-            .collect::<Vec<_>>()
-    };
     if !meta.generate_name.is_empty() {
-        for msg in contains(&meta.generate_name) {
+        for msg in path_segment_prefix_errors(&meta.generate_name) {
             errors.push(FieldError::invalid(
                 "metadata.generateName",
                 BadValue::String(meta.generate_name.clone()),
@@ -281,12 +276,7 @@ fn path_segment_errors(csr: &CertificateSigningRequest) -> Vec<super::FieldError
             ));
         }
     }
-    let name_msgs = match meta.name.as_str() {
-        "." => vec!["may not be '.'".to_owned()],
-        ".." => vec!["may not be '..'".to_owned()],
-        other => contains(other),
-    };
-    for msg in name_msgs {
+    for msg in path_segment_name_errors(&meta.name) {
         errors.push(FieldError::invalid(
             "metadata.name",
             BadValue::String(meta.name.clone()),

@@ -384,7 +384,7 @@ fn qualified_name_errors(value: &str) -> Vec<String> {
                 errs.push("prefix part must be non-empty".to_owned());
             } else {
                 errs.extend(
-                    super::signer_name::dns1123_subdomain_errors(prefix)
+                    crate::field::dns1123_subdomain_errors(prefix)
                         .into_iter()
                         .map(|m| format!("prefix part {m}")),
                 );

@@ -2,7 +2,7 @@
 //! them from the method, the URL path and the query.
 
 use super::Attributes;
-use super::validation::path_segment_name_errors;
+use crate::field::path_segment_name_errors;
 use crate::identity::UserInfo;
 
 /// A URL the API server cannot turn into request attributes.

@@ -10,7 +10,10 @@ use super::objects::{
     ClusterRole, ClusterRoleBinding, GROUP_KIND, Object, ObjectMeta, PolicyRule, Role, RoleBinding,
     RoleRef, SERVICE_ACCOUNT_KIND, Subject, USER_KIND,
 };
-use crate::field::{BadValue, FieldError, aggregate};
+use crate::field::{
+    BadValue, FieldError, aggregate, dns1123_label_errors, dns1123_subdomain_errors,
+    path_segment_name_errors,
+};
 use crate::go;
 
 /// An object the API server would refuse: `<Kind>.rbac.authorization.k8s.io "<name>" is
@@ -92,19 +95,6 @@ impl Object {
             })
         }
     }
-}
-
-/// Kubernetes' `path.IsValidPathSegmentName`: the messages for a name that cannot be a URL
-/// path segment.
-pub fn path_segment_name_errors(name: &str) -> Vec<String> {
-    if name == "." || name == ".." {
-        return vec![format!("may not be '{name}'")];
-    }
-    ["/", "%"]
-        .iter()
-        .filter(|bad| name.contains(**bad))
-        .map(|bad| format!("may not contain '{bad}'"))
-        .collect()
 }
 
 fn validate_role(role: &Role) -> Vec<FieldError> {
@@ -319,53 +309,6 @@ fn validate_meta(meta: &ObjectMeta, namespaced: bool) -> Vec<FieldError> {
     errors
 }
 
-/// apimachinery's `IsDNS1123Label` messages.
-fn dns1123_label_errors(value: &str) -> Vec<String> {
-    let mut errors = Vec::new();
-    if value.len() > 63 {
-        errors.push("must be no more than 63 characters".to_owned());
-    }
-    if !is_dns1123_label(value) {
-        errors.push(
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \
-             '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or \
-             '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-                .to_owned(),
-        );
-    }
-    errors
-}
-
-/// apimachinery's `IsDNS1123Subdomain` messages.
-fn dns1123_subdomain_errors(value: &str) -> Vec<String> {
-    let mut errors = Vec::new();
-    if value.len() > 253 {
-        errors.push("must be no more than 253 characters".to_owned());
-    }
-    if !value.split('.').all(is_dns1123_label) {
-        errors.push(
-            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, \
-             '-' or '.', and must start and end with an alphanumeric character (e.g. \
-             'example.com', regex used for validation is \
-             '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-                .to_owned(),
-        );
-    }
-    errors
-}
-
-/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, any length.
-fn is_dns1123_label(s: &str) -> bool {
-    let alnum = |c: u8| c.is_ascii_lowercase() || c.is_ascii_digit();
-    let b = s.as_bytes();
-    match (b.first(), b.last()) {
-        (Some(&first), Some(&last)) => {
-            alnum(first) && alnum(last) && b.iter().all(|&c| alnum(c) || c == b'-')
-        }
-        _ => false,
-    }
-}
-
 /// `Invalid value` with the value already printed as Go prints it.
 fn invalid(field: &str, value: String, detail: &str) -> FieldError {
     FieldError::invalid(field, BadValue::Printed(value), detail)
@@ -389,33 +332,4 @@ fn go_role_ref(r: &RoleRef) -> String {
         go::quote(&r.kind),
         go::quote(&r.name)
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn label_and_subdomain() {
-        assert!(is_dns1123_label("kube-system"));
-        assert!(!is_dns1123_label("-a"));
-        assert!(!is_dns1123_label("A"));
-        assert!(!is_dns1123_label(""));
-        assert_eq!(dns1123_subdomain_errors("a.b-c"), Vec::<String>::new());
-        assert_eq!(dns1123_subdomain_errors("a..b").len(), 1);
-        assert_eq!(
-            dns1123_label_errors(&"a".repeat(64)),
-            ["must be no more than 63 characters"]
-        );
-    }
-
-    #[test]
-    fn path_segments() {
-        assert_eq!(path_segment_name_errors(".."), ["may not be '..'"]);
-        assert_eq!(
-            path_segment_name_errors("a/b%"),
-            ["may not contain '/'", "may not contain '%'"]
-        );
-        assert!(path_segment_name_errors("system:node").is_empty());
-    }
 }
