@@ -32,6 +32,7 @@
 //! |---|---|
 //! | [`time`] | instants as values; RFC 3339 as Go parses and prints it |
 //! | [`field`] | validation failures at a field path, worded as the API server words them (shared by `rbac` and `csr`) |
+//! | [`meta`] | object metadata (`metav1.ObjectMeta`) shared by RBAC objects and CSRs |
 //! | [`identity`] | 1 and 4, who is calling: `UserInfo`; `token.csv` as kube-apiserver loads it ([`identity::TokenFile`], constant-time lookup); bootstrap tokens and their Secrets; the `Authorization: Bearer` header; the authenticator chain |
 //! | [`pki`] | X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, keys, the kubelet's CSR, the signer's certificate profile |
 //! | [`rbac`] | what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
@@ -53,6 +54,7 @@ pub mod csr;
 pub mod field;
 mod go;
 pub mod identity;
+pub mod meta;
 pub mod pki;
 pub mod rbac;
 pub mod time;

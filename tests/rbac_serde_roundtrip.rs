@@ -95,6 +95,7 @@ fn meta() -> impl Strategy<Value = ObjectMeta> {
                 creation_timestamp: ts.map(Timestamp::from_unix),
                 labels,
                 annotations,
+                ..ObjectMeta::default()
             },
         )
 }

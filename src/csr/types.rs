@@ -5,6 +5,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::meta::ObjectMeta;
 use crate::pki::KeyUsage;
 use crate::time::Timestamp;
 
@@ -21,7 +22,7 @@ pub const LIST_KIND: &str = "CertificateSigningRequestList";
 /// Serde follows the API server: camelCase names, empty fields omitted (except `spec.request`,
 /// `spec.signerName` and `status`, which Go always writes), byte fields as standard base64,
 /// times as RFC 3339 seconds. Unknown top-level fields are ignored; unknown `metadata` fields are
-/// kept in [`ObjectMeta::other`] so nothing a user sees is lost.
+/// kept in [`ObjectMeta::other`](crate::meta::ObjectMeta::other) so nothing a user sees is lost.
 ///
 /// ```
 /// use kube_tls_bootstrap::csr::CertificateSigningRequest;
@@ -101,42 +102,6 @@ impl CertificateSigningRequest {
             .iter()
             .filter(move |c| &c.type_ == condition_type)
     }
-}
-
-/// The part of `metav1.ObjectMeta` a CSR user sees.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ObjectMeta {
-    /// The object name (cluster-scoped, so unique in the cluster).
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub name: String,
-    /// The prefix the server completes with five random characters when `name` is empty.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub generate_name: String,
-    /// Must stay empty: CSRs are cluster-scoped.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub namespace: String,
-    /// The server-assigned unique id.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub uid: String,
-    /// The storage version, opaque to clients.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub resource_version: String,
-    /// When the server stored the object (`null` in JSON reads as absent).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creation_timestamp: Option<Timestamp>,
-    /// Labels.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-    /// Annotations.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
-    /// Finalizers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub finalizers: Vec<String>,
-    /// Every other metadata field (`managedFields`, `ownerReferences`, …), kept as JSON.
-    #[serde(flatten)]
-    pub other: BTreeMap<String, serde_json::Value>,
 }
 
 /// `spec`: the request, its signer and usages, and the requester the server recorded.

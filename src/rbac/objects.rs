@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::GROUP_NAME;
-use crate::time::Timestamp;
+pub use crate::meta::ObjectMeta;
 
 /// The API version of every object here.
 pub const API_VERSION: &str = "rbac.authorization.k8s.io/v1";
@@ -215,62 +215,6 @@ impl RoleRef {
     pub fn apply_defaults(&mut self) {
         if self.api_group.is_empty() {
             self.api_group = GROUP_NAME.to_owned();
-        }
-    }
-}
-
-/// The metadata this crate keeps of an object (a subset of Kubernetes' `ObjectMeta`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ObjectMeta {
-    /// The object's name.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub name: String,
-    /// The namespace of a Role or RoleBinding; empty for cluster-scoped objects.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub namespace: String,
-    /// The UID the API server assigned.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub uid: String,
-    /// The resource version the API server assigned.
-    #[serde(default, skip_serializing_if = "String::is_empty")]
-    pub resource_version: String,
-    /// When the object was created; omitted when unset, as current Kubernetes writes it
-    /// (kubectl v1.32 and older wrote `null`; see
-    /// [`CreateClusterRoleBinding`](super::bootstrap::CreateClusterRoleBinding)).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub creation_timestamp: Option<Timestamp>,
-    /// Labels (aggregation selects ClusterRoles by them).
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
-    pub labels: BTreeMap<String, String>,
-    /// Annotations.
-    #[serde(
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
-    pub annotations: BTreeMap<String, String>,
-}
-
-impl ObjectMeta {
-    /// Metadata with just a name.
-    pub fn named(name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            ..Self::default()
-        }
-    }
-
-    /// Metadata with a namespace and a name.
-    pub fn namespaced(namespace: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            namespace: namespace.into(),
-            ..Self::default()
         }
     }
 }
