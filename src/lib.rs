@@ -28,15 +28,21 @@
 //!
 //! ## Which module does which step
 //!
-//! | module | step |
+//! | module | steps above, and what it holds |
 //! |---|---|
 //! | [`time`] | instants as values; RFC 3339 as Go parses and prints it |
 //! | [`field`] | validation failures at a field path, worded as the API server words them (shared by `rbac` and `csr`) |
 //! | [`meta`] | object metadata (`metav1.ObjectMeta`) shared by RBAC objects and CSRs |
-//! | [`identity`] | 1 and 4, who is calling: `UserInfo`; `token.csv` as kube-apiserver loads it ([`identity::TokenFile`], constant-time lookup); bootstrap tokens and their Secrets; the `Authorization: Bearer` header; the authenticator chain |
-//! | [`pki`] | X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, keys, the kubelet's CSR, the signer's certificate profile |
-//! | [`rbac`] | what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
-//! | [`csr`] | the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
+//! | [`identity`] | steps 1 and 4, who is calling: `UserInfo`; `token.csv` as kube-apiserver loads it ([`identity::TokenFile`], constant-time lookup); bootstrap tokens and their Secrets; the `Authorization: Bearer` header; the authenticator chain |
+//! | [`pki`] | steps 3, 4 and 6, X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, keys, the kubelet's CSR, the signer's certificate profile |
+//! | [`rbac`] | steps 2, 4 and 5, what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
+//! | [`csr`] | steps 3 to 6, the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
+//!
+//! `examples/bootstrap.rs` (`cargo run --example bootstrap`) drives these modules through the
+//! whole flow — token file, RBAC, the kubelet's request, create, SubjectAccessReview approval,
+//! signing — and prints it as a kubectl transcript; read it as the tour of the public API.
+//! Layers point down only: `csr` builds on `identity`, `rbac` and `pki`, which know nothing of
+//! each other; `time`, `meta` and `field` sit beneath them all.
 //!
 //! ## Sans-IO
 //!
