@@ -77,17 +77,20 @@ impl std::fmt::Debug for TokenDigest {
 
 /// The tokens of a static token file and the user each one authenticates as.
 ///
-/// The file keeps no token, only SHA-256 digests of them. [`lookup`](Self::lookup) hashes the
-/// presented token and finds its digest through a table hashed by the digest's first bytes,
-/// comparing whole digests in constant time (`subtle`).
+/// The file keeps no token, only SHA-256 digests of them. [`lookup`](Self::lookup) finds the
+/// presented token's slot in a table through SipHash-2-4 of the token under a 128-bit key
+/// derived from the digests of all the file's tokens, then compares the SHA-256 digest of the
+/// presented token with the stored one in constant time (`subtle`).
 ///
-/// What may leak through timing: the presented token's length (SHA-256 works in 64-byte
-/// blocks); whether it was found; and, through the table's probe sequence, whether stored
-/// digests share the first bits of the presented token's digest. That is knowledge about SHA-256
-/// values only: turning it into a stored token still means inverting SHA-256, and a guess's
-/// digest cannot be steered toward a stored one. What cannot leak: the stored tokens, or how many
-/// leading bytes of a guess are right — no comparison ever looks at token bytes. The number of
-/// entries shows only through the table's size and cache behaviour.
+/// What may leak through timing: the number of entries (the table's size and cache behaviour);
+/// the presented token's length (both hashes work in 8- or 64-byte blocks); whether it was
+/// found; and the probe sequence: the slot the keyed hash picks, whether the slots from there to
+/// the next empty one carry the same 24-bit tag (also from the keyed hash; SHA-256 is only
+/// computed when one does) and the place of the matching entry. These are values of a keyed
+/// pseudo-random function whose key is as secret as the least known token of the file: without
+/// it they cannot be related to any token, and a guess cannot be steered toward a stored token's
+/// slot. What cannot leak: the stored tokens, or how many leading bytes of a guess are right —
+/// no comparison ever looks at token bytes.
 ///
 /// ```
 /// use kube_tls_bootstrap::identity::TokenFile;
@@ -170,17 +173,30 @@ impl TokenFile {
     /// The entry for `token`, found in constant time with respect to the token's bytes (see the
     /// type's documentation for what may leak).
     pub fn lookup(&self, token: &str) -> Option<TokenFileEntry<'_>> {
-        self.lookup_digest(&TokenDigest::of(token.as_bytes()))
-    }
-
-    /// The entry whose token has this digest.
-    pub fn lookup_digest(&self, digest: &TokenDigest) -> Option<TokenFileEntry<'_>> {
         let i = self
             .index
-            .find(digest, |i| self.entries.get(i).map(|e| e.digest))?;
+            .find(token.as_bytes(), |i| self.entries.get(i).map(|e| e.digest))?;
         Some(TokenFileEntry {
             file: self,
             stored: self.entries.get(i)?,
+        })
+    }
+
+    /// The entry whose token has this digest.
+    ///
+    /// The index is keyed by the token itself (see the type's documentation), so this compares
+    /// `digest` with every entry's, in constant time and without stopping at a match: it takes
+    /// time linear in the number of entries. Use [`lookup`](Self::lookup) to authenticate.
+    pub fn lookup_digest(&self, digest: &TokenDigest) -> Option<TokenFileEntry<'_>> {
+        let mut found = None;
+        for stored in &self.entries {
+            if stored.digest == *digest && found.is_none() {
+                found = Some(stored);
+            }
+        }
+        Some(TokenFileEntry {
+            file: self,
+            stored: found?,
         })
     }
 
@@ -202,9 +218,18 @@ impl TokenFile {
             path: path.to_owned(),
             text: String::new(),
             entries: Vec::with_capacity(rows),
-            index: DigestIndex::with_capacity(0),
+            index: DigestIndex::with_capacity(0, &[0; 32]),
             warnings: Vec::new(),
         };
+        // Where each entry's token is, only while loading (the file keeps no token): a range of
+        // the input, or past `input.len()`, of `rebuilt_tokens` (tokens the reader had to
+        // rebuild, i.e. quoted ones with `""` or a line break).
+        let mut tokens: Vec<(usize, usize)> = Vec::with_capacity(rows);
+        let mut rebuilt_tokens = Vec::new();
+        // The index key's material: every token's digest, folded two ways (a later duplicate
+        // cancels out of the XOR but not out of the sum).
+        let mut xor = [0u64; 4];
+        let mut sum = [0u64; 4];
         let mut text = Vec::with_capacity(input.len());
         let mut reader = Reader::new(input);
         let mut record: u64 = 0;
@@ -218,11 +243,20 @@ impl TokenFile {
                 });
             }
             record += 1;
-            let token = reader.span(0).map_or(&[][..], |f| reader.bytes(f));
+            let token_span = reader.span(0).unwrap_or(Field::Input(0, 0));
+            let token = reader.bytes(token_span);
             if token.is_empty() {
                 file.warn(TokenFileWarningKind::EmptyToken, record, line);
                 continue;
             }
+            tokens.push(match token_span {
+                Field::Input(start, end) => (start, end),
+                Field::Rebuilt(..) => {
+                    let start = input.len() + rebuilt_tokens.len();
+                    rebuilt_tokens.extend_from_slice(token);
+                    (start, input.len() + rebuilt_tokens.len())
+                }
+            });
             let has_groups = found >= 4;
             let kept = if has_groups { 3 } else { 2 };
             let spans = [1, 2, 3].map(|i| reader.span(i).unwrap_or(Field::Input(0, 0)));
@@ -250,6 +284,12 @@ impl TokenFile {
             }
             let [name, uid, groups] = ranges;
             let digest = TokenDigest::of(token);
+            let (words, _) = digest.0.as_chunks::<8>();
+            for ((x, s), w) in xor.iter_mut().zip(&mut sum).zip(words) {
+                let w = u64::from_le_bytes(*w);
+                *x ^= w;
+                *s = s.wrapping_add(w);
+            }
             let stored = StoredEntry {
                 digest,
                 name,
@@ -262,7 +302,20 @@ impl TokenFile {
             };
             file.entries.push(stored);
         }
-        file.build_index();
+        let mut material = [0u8; 64];
+        for (chunk, word) in material.chunks_exact_mut(8).zip(xor.iter().chain(&sum)) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        let key_material = sha256(&material);
+        let token_at = |(start, end): (usize, usize)| match start.checked_sub(input.len()) {
+            None => input.get(start..end).unwrap_or_default(),
+            Some(start) => rebuilt_tokens
+                .get(start..end - input.len())
+                .unwrap_or_default(),
+        };
+        file.build_index(&key_material, |i| {
+            tokens.get(i).map_or(&[][..], |&span| token_at(span))
+        });
         // Fields are cut at ASCII bytes (`,`, `"`, line ends), so when the input is UTF-8 the
         // text is too and this is a plain move. Otherwise `parse` refuses the file anyway.
         file.text = String::from_utf8(text)
@@ -274,16 +327,19 @@ impl TokenFile {
     /// cache misses then overlap instead of each waiting behind a row's parsing. A later record
     /// with a token seen before replaces the earlier one's values (keeping its place and first
     /// record number) and is dropped, with kube-apiserver's duplicate warning.
-    fn build_index(&mut self) {
-        self.index = DigestIndex::with_capacity(self.entries.len());
+    fn build_index<'t>(&mut self, key_material: &[u8; 32], token: impl Fn(usize) -> &'t [u8]) {
+        self.index = DigestIndex::with_capacity(self.entries.len(), key_material);
         let entries = &self.entries;
+        let mut hashes: Vec<u64> = (0..entries.len())
+            .map(|i| self.index.hash(token(i)))
+            .collect();
+        let same = |i: usize, j: usize| {
+            entries.get(i).map(|e| e.digest) == entries.get(j).map(|e| e.digest)
+        };
         let mut duplicates = Vec::new();
         let mut unindexed = false;
-        for (i, entry) in entries.iter().enumerate() {
-            match self
-                .index
-                .insert(&entry.digest, i, |j| entries.get(j).map(|e| e.digest))
-            {
+        for (i, &hash) in hashes.iter().enumerate() {
+            match self.index.insert(hash, i, |j| same(i, j)) {
                 Inserted::New => {}
                 Inserted::Existing(kept) => duplicates.push((kept, i)),
                 Inserted::Full => unindexed = true,
@@ -315,17 +371,20 @@ impl TokenFile {
                 *flag = true;
             }
         }
-        let mut flags = dropped.into_iter();
-        self.entries.retain(|_| !flags.next().unwrap_or(false));
+        let mut flags = dropped.iter();
+        self.entries
+            .retain(|_| !flags.next().copied().unwrap_or(false));
+        let mut flags = dropped.iter();
+        hashes.retain(|_| !flags.next().copied().unwrap_or(false));
         self.warnings.sort_by_key(|w| w.record);
         // Re-index without the dropped records. An entry the index cannot hold (past 2^40 − 2
         // of them, far beyond any memory) is left out: it fails closed, never authenticating.
-        self.index = DigestIndex::with_capacity(self.entries.len());
+        self.index = DigestIndex::with_capacity(self.entries.len(), key_material);
         let entries = &self.entries;
-        for (i, entry) in entries.iter().enumerate() {
-            let _ = self
-                .index
-                .insert(&entry.digest, i, |j| entries.get(j).map(|e| e.digest));
+        for (i, &hash) in hashes.iter().enumerate() {
+            let _ = self.index.insert(hash, i, |j| {
+                entries.get(i).map(|e| e.digest) == entries.get(j).map(|e| e.digest)
+            });
         }
     }
 
