@@ -1,6 +1,7 @@
 //! kube-apiserver's static token file (`--token-auth-file`), loaded exactly as Kubernetes'
 //! `tokenfile.NewCSV` loads it, and looked up in constant time.
 
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use digest_index::{DigestIndex, Inserted};
@@ -109,6 +110,11 @@ pub struct TokenFile {
     text: String,
     /// The entries in order of first appearance.
     entries: Vec<StoredEntry>,
+    /// Their record numbers, apart: a lookup does not need them.
+    records: Vec<Records>,
+    /// The lengths of name, UID and groups of the entries where one does not fit in `u32`,
+    /// by the entry's `text_start`.
+    wide: BTreeMap<usize, [usize; 3]>,
     /// Positions in `entries`, by token digest.
     index: DigestIndex,
     warnings: Vec<TokenFileWarning>,
@@ -162,7 +168,12 @@ impl TokenFile {
     pub fn entries(&self) -> impl ExactSizeIterator<Item = TokenFileEntry<'_>> {
         self.entries
             .iter()
-            .map(move |stored| TokenFileEntry { file: self, stored })
+            .enumerate()
+            .map(move |(position, stored)| TokenFileEntry {
+                file: self,
+                stored,
+                position,
+            })
     }
 
     /// What kube-apiserver would log while loading: empty and duplicate tokens, in file order.
@@ -179,6 +190,7 @@ impl TokenFile {
         Some(TokenFileEntry {
             file: self,
             stored: self.entries.get(i)?,
+            position: i,
         })
     }
 
@@ -189,15 +201,16 @@ impl TokenFile {
     /// time linear in the number of entries. Use [`lookup`](Self::lookup) to authenticate.
     pub fn lookup_digest(&self, digest: &TokenDigest) -> Option<TokenFileEntry<'_>> {
         let mut found = None;
-        for stored in &self.entries {
+        for (position, stored) in self.entries.iter().enumerate() {
             if stored.digest == *digest && found.is_none() {
-                found = Some(stored);
+                found = Some(TokenFileEntry {
+                    file: self,
+                    stored,
+                    position,
+                });
             }
         }
-        Some(TokenFileEntry {
-            file: self,
-            stored: found?,
-        })
+        found
     }
 
     /// The user kube-apiserver passes on for `token`: the entry's name, UID and groups with
@@ -205,7 +218,7 @@ impl TokenFile {
     /// the file does not hold the token.
     pub fn authenticate(&self, token: &str) -> Option<UserInfo> {
         self.lookup(token)
-            .map(|entry| entry.user().with_authenticated_group())
+            .map(|entry| entry.user_with_room(1).with_authenticated_group())
     }
 
     fn load(input: &[u8], path: &str) -> Result<Self, TokenFileError> {
@@ -218,6 +231,8 @@ impl TokenFile {
             path: path.to_owned(),
             text: String::new(),
             entries: Vec::with_capacity(rows),
+            records: Vec::with_capacity(rows),
+            wide: BTreeMap::new(),
             index: DigestIndex::with_capacity(0, &[0; 32]),
             warnings: Vec::new(),
         };
@@ -258,31 +273,23 @@ impl TokenFile {
                 }
             });
             let has_groups = found >= 4;
-            let kept = if has_groups { 3 } else { 2 };
-            let spans = [1, 2, 3].map(|i| reader.span(i).unwrap_or(Field::Input(0, 0)));
-            let mut ranges = [(0, 0); 3];
-            if let (Some(Field::Input(first, _)), Some(Field::Input(_, last)), true) = (
-                spans.first().copied(),
-                spans.get(kept - 1).copied(),
-                spans[..kept].iter().all(|f| matches!(f, Field::Input(..))),
-            ) {
-                // Name, UID and groups stand verbatim in the input, side by side: one copy of
-                // the stretch that holds them (separators and quotes included).
-                let base = text.len();
-                text.extend_from_slice(input.get(first..last).unwrap_or_default());
-                for (range, span) in ranges.iter_mut().zip(&spans[..kept]) {
-                    if let Field::Input(start, end) = *span {
-                        *range = (base + start - first, base + end - first);
-                    }
-                }
-            } else {
-                for (range, span) in ranges.iter_mut().zip(&spans[..kept]) {
-                    let start = text.len();
-                    text.extend_from_slice(reader.bytes(*span));
-                    *range = (start, text.len());
-                }
+            // Name, UID and groups (when present) back to back in the text.
+            let text_start = text.len();
+            let mut lens = [0usize; 3];
+            for (i, len) in lens
+                .iter_mut()
+                .enumerate()
+                .take(if has_groups { 3 } else { 2 })
+            {
+                let field = reader.bytes(reader.span(i + 1).unwrap_or(Field::Input(0, 0)));
+                text.extend_from_slice(field);
+                *len = field.len();
             }
-            let [name, uid, groups] = ranges;
+            let short_lens = lens.map(|len| u32::try_from(len).unwrap_or(u32::MAX));
+            let wide = short_lens.contains(&u32::MAX);
+            if wide {
+                file.wide.insert(text_start, lens);
+            }
             let digest = TokenDigest::of(token);
             let (words, _) = digest.0.as_chunks::<8>();
             for ((x, s), w) in xor.iter_mut().zip(&mut sum).zip(words) {
@@ -290,17 +297,18 @@ impl TokenFile {
                 *x ^= w;
                 *s = s.wrapping_add(w);
             }
-            let stored = StoredEntry {
+            file.entries.push(StoredEntry {
                 digest,
-                name,
-                uid,
-                groups,
-                has_groups,
-                first_record: record,
-                last_record: record,
                 line,
-            };
-            file.entries.push(stored);
+                text_start: as_u64(text_start),
+                lens: short_lens,
+                has_groups,
+                wide,
+            });
+            file.records.push(Records {
+                first: record,
+                last: record,
+            });
         }
         let mut material = [0u8; 64];
         for (chunk, word) in material.chunks_exact_mut(8).zip(xor.iter().chain(&sum)) {
@@ -350,22 +358,18 @@ impl TokenFile {
         }
         let mut dropped = vec![false; self.entries.len()];
         for (kept, later) in duplicates {
-            let (Some(first_record), Some(replacement)) = (
-                self.entries.get(kept).map(|e| e.first_record),
+            let (Some(replacement), Some(last)) = (
                 self.entries.get(later).cloned(),
+                self.records.get(later).map(|r| r.last),
             ) else {
                 continue;
             };
-            self.warn(
-                TokenFileWarningKind::DuplicateToken,
-                replacement.last_record,
-                replacement.line,
-            );
-            if let Some(slot) = self.entries.get_mut(kept) {
-                *slot = StoredEntry {
-                    first_record,
-                    ..replacement
-                };
+            self.warn(TokenFileWarningKind::DuplicateToken, last, replacement.line);
+            if let (Some(slot), Some(records)) =
+                (self.entries.get_mut(kept), self.records.get_mut(kept))
+            {
+                *slot = replacement;
+                records.last = last;
             }
             if let Some(flag) = dropped.get_mut(later) {
                 *flag = true;
@@ -373,6 +377,9 @@ impl TokenFile {
         }
         let mut flags = dropped.iter();
         self.entries
+            .retain(|_| !flags.next().copied().unwrap_or(false));
+        let mut flags = dropped.iter();
+        self.records
             .retain(|_| !flags.next().copied().unwrap_or(false));
         let mut flags = dropped.iter();
         hashes.retain(|_| !flags.next().copied().unwrap_or(false));
@@ -397,11 +404,25 @@ impl TokenFile {
         });
     }
 
-    /// A slice of the text arena. Every range was recorded by `load` at field boundaries, and
-    /// fields are cut at ASCII bytes, so it is in bounds and on character boundaries; the empty
-    /// fallback only keeps the library free of panics.
-    fn text(&self, (start, end): (usize, usize)) -> &str {
-        self.text.get(start..end).unwrap_or_default()
+    /// Name, UID and groups of an entry, from the text arena. Every range was recorded by
+    /// `load` at field boundaries, and fields are cut at ASCII bytes, so each is in bounds and on
+    /// character boundaries; the empty fallback only keeps the library free of panics.
+    fn fields(&self, stored: &StoredEntry) -> [&str; 3] {
+        let start = usize::try_from(stored.text_start).unwrap_or(usize::MAX);
+        let lens = if stored.wide {
+            self.wide.get(&start).copied().unwrap_or_default()
+        } else {
+            stored
+                .lens
+                .map(|len| usize::try_from(len).unwrap_or(usize::MAX))
+        };
+        let mut at = start;
+        lens.map(|len| {
+            let end = at.saturating_add(len);
+            let field = self.text.get(at..end).unwrap_or_default();
+            at = end;
+            field
+        })
     }
 }
 
@@ -421,6 +442,8 @@ impl std::fmt::Debug for TokenFile {
 pub struct TokenFileEntry<'a> {
     file: &'a TokenFile,
     stored: &'a StoredEntry,
+    /// Its place in `file.entries` (and `file.records`).
+    position: usize,
 }
 
 impl<'a> TokenFileEntry<'a> {
@@ -436,19 +459,20 @@ impl<'a> TokenFileEntry<'a> {
 
     /// The user name (2nd column).
     pub fn name(&self) -> &'a str {
-        self.file.text(self.stored.name)
+        let [name, _, _] = self.file.fields(self.stored);
+        name
     }
 
     /// The UID (3rd column).
     pub fn uid(&self) -> &'a str {
-        self.file.text(self.stored.uid)
+        let [_, uid, _] = self.file.fields(self.stored);
+        uid
     }
 
     /// The 4th column, when the record had one.
     pub fn groups_column(&self) -> Option<&'a str> {
-        self.stored
-            .has_groups
-            .then(|| self.file.text(self.stored.groups))
+        let [_, _, groups] = self.file.fields(self.stored);
+        self.stored.has_groups.then_some(groups)
     }
 
     /// The groups: none without a 4th column, else the 4th column split on `,` as Go's
@@ -459,20 +483,47 @@ impl<'a> TokenFileEntry<'a> {
 
     /// The user as the token file defines it (before `system:authenticated` is added).
     pub fn user(&self) -> UserInfo {
-        let mut user = UserInfo::new(self.name(), self.groups());
-        user.uid = self.uid().to_owned();
-        user
+        self.user_with_room(0)
     }
 
     /// The record number (kube-apiserver's count of records with at least 3 fields) of the
     /// token's first appearance.
     pub fn first_record(&self) -> u64 {
-        self.stored.first_record
+        self.records().first
     }
 
     /// The record number of the record that was kept (the token's last appearance).
     pub fn last_record(&self) -> u64 {
-        self.stored.last_record
+        self.records().last
+    }
+
+    /// [`user`](Self::user), with room for `extra` more groups (so that appending
+    /// `system:authenticated` does not reallocate).
+    fn user_with_room(&self, extra: usize) -> UserInfo {
+        let [name, uid, groups] = self.file.fields(self.stored);
+        let column = self.stored.has_groups.then_some(groups);
+        let count = column.map_or(0, |g| memchr::memchr_iter(b',', g.as_bytes()).count() + 1);
+        let mut list = Vec::with_capacity(count + extra);
+        list.extend(
+            column
+                .into_iter()
+                .flat_map(|g| g.split(','))
+                .map(str::to_owned),
+        );
+        UserInfo {
+            name: name.to_owned(),
+            uid: uid.to_owned(),
+            groups: list,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    fn records(&self) -> Records {
+        self.file
+            .records
+            .get(self.position)
+            .copied()
+            .unwrap_or(Records { first: 0, last: 0 })
     }
 
     /// The line on which the kept record starts.
@@ -488,8 +539,8 @@ impl std::fmt::Debug for TokenFileEntry<'_> {
             .field("name", &self.name())
             .field("uid", &self.uid())
             .field("groups", &self.groups().collect::<Vec<_>>())
-            .field("first_record", &self.stored.first_record)
-            .field("last_record", &self.stored.last_record)
+            .field("first_record", &self.first_record())
+            .field("last_record", &self.last_record())
             .field("line", &self.stored.line)
             .finish()
     }
@@ -602,20 +653,26 @@ impl TokenFileError {
     }
 }
 
-/// A kept record: the digest and where the record came from in the first cache line (what a
-/// lookup touches), the text ranges in the second.
+/// A kept record in one cache line (what a lookup touches): the digest, the line, and where
+/// name, UID and groups stand, back to back, in the text arena.
 #[derive(Clone)]
 #[repr(C, align(64))]
 struct StoredEntry {
     digest: TokenDigest,
-    first_record: u64,
-    last_record: u64,
     line: u64,
+    text_start: u64,
+    /// Lengths of name, UID and groups; when `wide`, one does not fit and `TokenFile::wide`
+    /// holds them.
+    lens: [u32; 3],
     has_groups: bool,
-    /// Ranges of the text arena.
-    name: (usize, usize),
-    uid: (usize, usize),
-    groups: (usize, usize),
+    wide: bool,
+}
+
+/// The record numbers of a kept record (first and last appearance of its token).
+#[derive(Clone, Copy)]
+struct Records {
+    first: u64,
+    last: u64,
 }
 
 /// The 1-based line and byte column of `offset` in `input`.
@@ -745,6 +802,11 @@ mod tests {
             TokenDigest::of(b"").fingerprint(),
             "sha256:e3b0c44298fc1c14"
         );
+    }
+
+    #[test]
+    fn an_entry_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<StoredEntry>(), 64);
     }
 
     #[test]
