@@ -79,7 +79,7 @@ impl std::fmt::Debug for TokenDigest {
 /// The tokens of a static token file and the user each one authenticates as.
 ///
 /// The file keeps no token, only SHA-256 digests of them. [`lookup`](Self::lookup) finds the
-/// presented token's slot in a table through SipHash-2-4 of the token under a 128-bit key
+/// presented token's slot in a table through SipHash-1-3 of the token under a 128-bit key
 /// derived from the digests of all the file's tokens, then compares the SHA-256 digest of the
 /// presented token with the stored one in constant time (`subtle`).
 ///
