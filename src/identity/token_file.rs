@@ -106,8 +106,10 @@ impl std::fmt::Debug for TokenDigest {
 #[derive(Clone)]
 pub struct TokenFile {
     path: String,
-    /// Name, UID and groups column of every kept record, back to back.
-    text: String,
+    /// Name, UID and groups column of every kept record, back to back. UTF-8 (`parse` refuses
+    /// other files), kept as bytes so that the input is validated once, not twice: each field
+    /// is checked when read, which for these short fields costs next to nothing.
+    text: Box<[u8]>,
     /// The entries in order of first appearance.
     entries: Vec<StoredEntry>,
     /// Their record numbers, apart: a lookup does not need them.
@@ -229,7 +231,7 @@ impl TokenFile {
         let rows = (memchr::memchr_iter(b'\n', input).count() + 1).min(input.len() / 32);
         let mut file = Self {
             path: path.to_owned(),
-            text: String::new(),
+            text: Box::default(),
             entries: Vec::with_capacity(rows),
             records: Vec::with_capacity(rows),
             wide: BTreeMap::new(),
@@ -324,10 +326,7 @@ impl TokenFile {
         file.build_index(&key_material, |i| {
             tokens.get(i).map_or(&[][..], |&span| token_at(span))
         });
-        // Fields are cut at ASCII bytes (`,`, `"`, line ends), so when the input is UTF-8 the
-        // text is too and this is a plain move. Otherwise `parse` refuses the file anyway.
-        file.text = String::from_utf8(text)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        file.text = text.into_boxed_slice();
         Ok(file)
     }
 
@@ -338,15 +337,13 @@ impl TokenFile {
     fn build_index<'t>(&mut self, key_material: &[u8; 32], token: impl Fn(usize) -> &'t [u8]) {
         self.index = DigestIndex::with_capacity(self.entries.len(), key_material);
         let entries = &self.entries;
-        let mut hashes: Vec<u64> = (0..entries.len())
-            .map(|i| self.index.hash(token(i)))
-            .collect();
         let same = |i: usize, j: usize| {
             entries.get(i).map(|e| e.digest) == entries.get(j).map(|e| e.digest)
         };
         let mut duplicates = Vec::new();
         let mut unindexed = false;
-        for (i, &hash) in hashes.iter().enumerate() {
+        for i in 0..entries.len() {
+            let hash = self.index.hash(token(i));
             match self.index.insert(hash, i, |j| same(i, j)) {
                 Inserted::New => {}
                 Inserted::Existing(kept) => duplicates.push((kept, i)),
@@ -381,14 +378,14 @@ impl TokenFile {
         let mut flags = dropped.iter();
         self.records
             .retain(|_| !flags.next().copied().unwrap_or(false));
-        let mut flags = dropped.iter();
-        hashes.retain(|_| !flags.next().copied().unwrap_or(false));
         self.warnings.sort_by_key(|w| w.record);
         // Re-index without the dropped records. An entry the index cannot hold (past 2^40 − 2
         // of them, far beyond any memory) is left out: it fails closed, never authenticating.
         self.index = DigestIndex::with_capacity(self.entries.len(), key_material);
         let entries = &self.entries;
-        for (i, &hash) in hashes.iter().enumerate() {
+        let kept = (0..dropped.len()).filter(|&i| !dropped.get(i).copied().unwrap_or(true));
+        for (i, original) in kept.enumerate() {
+            let hash = self.index.hash(token(original));
             let _ = self.index.insert(hash, i, |j| {
                 entries.get(i).map(|e| e.digest) == entries.get(j).map(|e| e.digest)
             });
@@ -405,8 +402,9 @@ impl TokenFile {
     }
 
     /// Name, UID and groups of an entry, from the text arena. Every range was recorded by
-    /// `load` at field boundaries, and fields are cut at ASCII bytes, so each is in bounds and on
-    /// character boundaries; the empty fallback only keeps the library free of panics.
+    /// `load` at field boundaries, and fields are cut at ASCII bytes (`,`, `"`, line ends) of
+    /// input that `parse` found to be UTF-8, so each is in bounds and UTF-8; the empty fallback
+    /// only keeps the library free of panics.
     fn fields(&self, stored: &StoredEntry) -> [&str; 3] {
         let start = usize::try_from(stored.text_start).unwrap_or(usize::MAX);
         let lens = if stored.wide {
@@ -419,7 +417,11 @@ impl TokenFile {
         let mut at = start;
         lens.map(|len| {
             let end = at.saturating_add(len);
-            let field = self.text.get(at..end).unwrap_or_default();
+            let field = self
+                .text
+                .get(at..end)
+                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .unwrap_or_default();
             at = end;
             field
         })
