@@ -330,8 +330,10 @@ impl TokenFile {
         Ok(file)
     }
 
-    /// Indexes the records by token digest, after reading, in one tight loop: the index's
-    /// cache misses then overlap instead of each waiting behind a row's parsing. A later record
+    /// Indexes the records by the keyed hash of their tokens (`token(i)` is entry `i`'s), after
+    /// reading, once the key is known (it depends on every digest), in one tight loop: the
+    /// index's cache misses then overlap instead of each waiting behind a row's parsing; token
+    /// equality is decided by digests. A later record
     /// with a token seen before replaces the earlier one's values (keeping its place and first
     /// record number) and is dropped, with kube-apiserver's duplicate warning.
     fn build_index<'t>(&mut self, key_material: &[u8; 32], token: impl Fn(usize) -> &'t [u8]) {
