@@ -206,7 +206,7 @@ impl<'a> Reader<'a> {
                 }
             } else {
                 let line = input.get(pos..self.line_end).unwrap_or_default();
-                match line.iter().position(|&b| b == b',' || b == b'"') {
+                match memchr::memchr2(b',', b'"', line) {
                     Some(j) if line.get(j) == Some(&b'"') => {
                         return Err(self.error(
                             start_line,

@@ -1,6 +1,7 @@
 //! kube-apiserver's static token file (`--token-auth-file`), loaded exactly as Kubernetes'
 //! `tokenfile.NewCSV` loads it, and looked up in constant time.
 
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use digest_index::{DigestIndex, Inserted};
@@ -77,17 +78,20 @@ impl std::fmt::Debug for TokenDigest {
 
 /// The tokens of a static token file and the user each one authenticates as.
 ///
-/// The file keeps no token, only SHA-256 digests of them. [`lookup`](Self::lookup) hashes the
-/// presented token and finds its digest through a table hashed by the digest's first bytes,
-/// comparing whole digests in constant time (`subtle`).
+/// The file keeps no token, only SHA-256 digests of them. [`lookup`](Self::lookup) finds the
+/// presented token's slot in a table through SipHash-1-3 of the token under a 128-bit key
+/// derived from the digests of all the file's tokens, then compares the SHA-256 digest of the
+/// presented token with the stored one in constant time (`subtle`).
 ///
-/// What may leak through timing: the presented token's length (SHA-256 works in 64-byte
-/// blocks); whether it was found; and, through the table's probe sequence, whether stored
-/// digests share the first bits of the presented token's digest. That is knowledge about SHA-256
-/// values only: turning it into a stored token still means inverting SHA-256, and a guess's
-/// digest cannot be steered toward a stored one. What cannot leak: the stored tokens, or how many
-/// leading bytes of a guess are right — no comparison ever looks at token bytes. The number of
-/// entries shows only through the table's size and cache behaviour.
+/// What may leak through timing: the number of entries (the table's size and cache behaviour);
+/// the presented token's length (both hashes work in 8- or 64-byte blocks); whether it was
+/// found; and the probe sequence: the slot the keyed hash picks, whether the slots from there to
+/// the next empty one carry the same 24-bit tag (also from the keyed hash; SHA-256 is only
+/// computed when one does) and the place of the matching entry. These are values of a keyed
+/// pseudo-random function whose key is as secret as the least known token of the file: without
+/// it they cannot be related to any token, and a guess cannot be steered toward a stored token's
+/// slot. What cannot leak: the stored tokens, or how many leading bytes of a guess are right —
+/// no comparison ever looks at token bytes.
 ///
 /// ```
 /// use kube_tls_bootstrap::identity::TokenFile;
@@ -102,10 +106,17 @@ impl std::fmt::Debug for TokenDigest {
 #[derive(Clone)]
 pub struct TokenFile {
     path: String,
-    /// Name, UID and groups column of every kept record, back to back.
-    text: String,
+    /// Name, UID and groups column of every kept record, back to back. UTF-8 (`parse` refuses
+    /// other files), kept as bytes so that the input is validated once, not twice: each field
+    /// is checked when read, which for these short fields costs next to nothing.
+    text: Box<[u8]>,
     /// The entries in order of first appearance.
     entries: Vec<StoredEntry>,
+    /// Their record numbers, apart: a lookup does not need them.
+    records: Vec<Records>,
+    /// The lengths of name, UID and groups of the entries where one does not fit in `u32`,
+    /// by the entry's `text_start`.
+    wide: BTreeMap<usize, [usize; 3]>,
     /// Positions in `entries`, by token digest.
     index: DigestIndex,
     warnings: Vec<TokenFileWarning>,
@@ -159,7 +170,12 @@ impl TokenFile {
     pub fn entries(&self) -> impl ExactSizeIterator<Item = TokenFileEntry<'_>> {
         self.entries
             .iter()
-            .map(move |stored| TokenFileEntry { file: self, stored })
+            .enumerate()
+            .map(move |(position, stored)| TokenFileEntry {
+                file: self,
+                stored,
+                position,
+            })
     }
 
     /// What kube-apiserver would log while loading: empty and duplicate tokens, in file order.
@@ -170,18 +186,33 @@ impl TokenFile {
     /// The entry for `token`, found in constant time with respect to the token's bytes (see the
     /// type's documentation for what may leak).
     pub fn lookup(&self, token: &str) -> Option<TokenFileEntry<'_>> {
-        self.lookup_digest(&TokenDigest::of(token.as_bytes()))
-    }
-
-    /// The entry whose token has this digest.
-    pub fn lookup_digest(&self, digest: &TokenDigest) -> Option<TokenFileEntry<'_>> {
         let i = self
             .index
-            .find(digest, |i| self.entries.get(i).map(|e| e.digest))?;
+            .find(token.as_bytes(), |i| self.entries.get(i).map(|e| e.digest))?;
         Some(TokenFileEntry {
             file: self,
             stored: self.entries.get(i)?,
+            position: i,
         })
+    }
+
+    /// The entry whose token has this digest.
+    ///
+    /// The index is keyed by the token itself (see the type's documentation), so this compares
+    /// `digest` with every entry's, in constant time and without stopping at a match: it takes
+    /// time linear in the number of entries. Use [`lookup`](Self::lookup) to authenticate.
+    pub fn lookup_digest(&self, digest: &TokenDigest) -> Option<TokenFileEntry<'_>> {
+        let mut found = None;
+        for (position, stored) in self.entries.iter().enumerate() {
+            if stored.digest == *digest && found.is_none() {
+                found = Some(TokenFileEntry {
+                    file: self,
+                    stored,
+                    position,
+                });
+            }
+        }
+        found
     }
 
     /// The user kube-apiserver passes on for `token`: the entry's name, UID and groups with
@@ -189,7 +220,7 @@ impl TokenFile {
     /// the file does not hold the token.
     pub fn authenticate(&self, token: &str) -> Option<UserInfo> {
         self.lookup(token)
-            .map(|entry| entry.user().with_authenticated_group())
+            .map(|entry| entry.user_with_room(1).with_authenticated_group())
     }
 
     fn load(input: &[u8], path: &str) -> Result<Self, TokenFileError> {
@@ -200,11 +231,22 @@ impl TokenFile {
         let rows = (memchr::memchr_iter(b'\n', input).count() + 1).min(input.len() / 32);
         let mut file = Self {
             path: path.to_owned(),
-            text: String::new(),
+            text: Box::default(),
             entries: Vec::with_capacity(rows),
-            index: DigestIndex::with_capacity(0),
+            records: Vec::with_capacity(rows),
+            wide: BTreeMap::new(),
+            index: DigestIndex::with_capacity(0, &[0; 32]),
             warnings: Vec::new(),
         };
+        // Where each entry's token is, only while loading (the file keeps no token): a range of
+        // the input, or past `input.len()`, of `rebuilt_tokens` (tokens the reader had to
+        // rebuild, i.e. quoted ones with `""` or a line break).
+        let mut tokens: Vec<(usize, usize)> = Vec::with_capacity(rows);
+        let mut rebuilt_tokens = Vec::new();
+        // The index key's material: every token's digest, folded two ways (a later duplicate
+        // cancels out of the XOR but not out of the sum).
+        let mut xor = [0u64; 4];
+        let mut sum = [0u64; 4];
         let mut text = Vec::with_capacity(input.len());
         let mut reader = Reader::new(input);
         let mut record: u64 = 0;
@@ -218,72 +260,93 @@ impl TokenFile {
                 });
             }
             record += 1;
-            let token = reader.span(0).map_or(&[][..], |f| reader.bytes(f));
+            let token_span = reader.span(0).unwrap_or(Field::Input(0, 0));
+            let token = reader.bytes(token_span);
             if token.is_empty() {
                 file.warn(TokenFileWarningKind::EmptyToken, record, line);
                 continue;
             }
+            tokens.push(match token_span {
+                Field::Input(start, end) => (start, end),
+                Field::Rebuilt(..) => {
+                    let start = input.len() + rebuilt_tokens.len();
+                    rebuilt_tokens.extend_from_slice(token);
+                    (start, input.len() + rebuilt_tokens.len())
+                }
+            });
             let has_groups = found >= 4;
-            let kept = if has_groups { 3 } else { 2 };
-            let spans = [1, 2, 3].map(|i| reader.span(i).unwrap_or(Field::Input(0, 0)));
-            let mut ranges = [(0, 0); 3];
-            if let (Some(Field::Input(first, _)), Some(Field::Input(_, last)), true) = (
-                spans.first().copied(),
-                spans.get(kept - 1).copied(),
-                spans[..kept].iter().all(|f| matches!(f, Field::Input(..))),
-            ) {
-                // Name, UID and groups stand verbatim in the input, side by side: one copy of
-                // the stretch that holds them (separators and quotes included).
-                let base = text.len();
-                text.extend_from_slice(input.get(first..last).unwrap_or_default());
-                for (range, span) in ranges.iter_mut().zip(&spans[..kept]) {
-                    if let Field::Input(start, end) = *span {
-                        *range = (base + start - first, base + end - first);
-                    }
-                }
-            } else {
-                for (range, span) in ranges.iter_mut().zip(&spans[..kept]) {
-                    let start = text.len();
-                    text.extend_from_slice(reader.bytes(*span));
-                    *range = (start, text.len());
-                }
+            // Name, UID and groups (when present) back to back in the text.
+            let text_start = text.len();
+            let mut lens = [0usize; 3];
+            for (i, len) in lens
+                .iter_mut()
+                .enumerate()
+                .take(if has_groups { 3 } else { 2 })
+            {
+                let field = reader.bytes(reader.span(i + 1).unwrap_or(Field::Input(0, 0)));
+                text.extend_from_slice(field);
+                *len = field.len();
             }
-            let [name, uid, groups] = ranges;
+            let short_lens = lens.map(|len| u32::try_from(len).unwrap_or(u32::MAX));
+            let wide = short_lens.contains(&u32::MAX);
+            if wide {
+                file.wide.insert(text_start, lens);
+            }
             let digest = TokenDigest::of(token);
-            let stored = StoredEntry {
+            let (words, _) = digest.0.as_chunks::<8>();
+            for ((x, s), w) in xor.iter_mut().zip(&mut sum).zip(words) {
+                let w = u64::from_le_bytes(*w);
+                *x ^= w;
+                *s = s.wrapping_add(w);
+            }
+            file.entries.push(StoredEntry {
                 digest,
-                name,
-                uid,
-                groups,
-                has_groups,
-                first_record: record,
-                last_record: record,
                 line,
-            };
-            file.entries.push(stored);
+                text_start: as_u64(text_start),
+                lens: short_lens,
+                has_groups,
+                wide,
+            });
+            file.records.push(Records {
+                first: record,
+                last: record,
+            });
         }
-        file.build_index();
-        // Fields are cut at ASCII bytes (`,`, `"`, line ends), so when the input is UTF-8 the
-        // text is too and this is a plain move. Otherwise `parse` refuses the file anyway.
-        file.text = String::from_utf8(text)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        let mut material = [0u8; 64];
+        for (chunk, word) in material.chunks_exact_mut(8).zip(xor.iter().chain(&sum)) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        let key_material = sha256(&material);
+        let token_at = |(start, end): (usize, usize)| match start.checked_sub(input.len()) {
+            None => input.get(start..end).unwrap_or_default(),
+            Some(start) => rebuilt_tokens
+                .get(start..end - input.len())
+                .unwrap_or_default(),
+        };
+        file.build_index(&key_material, |i| {
+            tokens.get(i).map_or(&[][..], |&span| token_at(span))
+        });
+        file.text = text.into_boxed_slice();
         Ok(file)
     }
 
-    /// Indexes the records by token digest, after reading, in one tight loop: the index's
-    /// cache misses then overlap instead of each waiting behind a row's parsing. A later record
+    /// Indexes the records by the keyed hash of their tokens (`token(i)` is entry `i`'s), after
+    /// reading, once the key is known (it depends on every digest), in one tight loop: the
+    /// index's cache misses then overlap instead of each waiting behind a row's parsing; token
+    /// equality is decided by digests. A later record
     /// with a token seen before replaces the earlier one's values (keeping its place and first
     /// record number) and is dropped, with kube-apiserver's duplicate warning.
-    fn build_index(&mut self) {
-        self.index = DigestIndex::with_capacity(self.entries.len());
+    fn build_index<'t>(&mut self, key_material: &[u8; 32], token: impl Fn(usize) -> &'t [u8]) {
+        self.index = DigestIndex::with_capacity(self.entries.len(), key_material);
         let entries = &self.entries;
+        let same = |i: usize, j: usize| {
+            entries.get(i).map(|e| e.digest) == entries.get(j).map(|e| e.digest)
+        };
         let mut duplicates = Vec::new();
         let mut unindexed = false;
-        for (i, entry) in entries.iter().enumerate() {
-            match self
-                .index
-                .insert(&entry.digest, i, |j| entries.get(j).map(|e| e.digest))
-            {
+        for i in 0..entries.len() {
+            let hash = self.index.hash(token(i));
+            match self.index.insert(hash, i, |j| same(i, j)) {
                 Inserted::New => {}
                 Inserted::Existing(kept) => duplicates.push((kept, i)),
                 Inserted::Full => unindexed = true,
@@ -294,38 +357,40 @@ impl TokenFile {
         }
         let mut dropped = vec![false; self.entries.len()];
         for (kept, later) in duplicates {
-            let (Some(first_record), Some(replacement)) = (
-                self.entries.get(kept).map(|e| e.first_record),
+            let (Some(replacement), Some(last)) = (
                 self.entries.get(later).cloned(),
+                self.records.get(later).map(|r| r.last),
             ) else {
                 continue;
             };
-            self.warn(
-                TokenFileWarningKind::DuplicateToken,
-                replacement.last_record,
-                replacement.line,
-            );
-            if let Some(slot) = self.entries.get_mut(kept) {
-                *slot = StoredEntry {
-                    first_record,
-                    ..replacement
-                };
+            self.warn(TokenFileWarningKind::DuplicateToken, last, replacement.line);
+            if let (Some(slot), Some(records)) =
+                (self.entries.get_mut(kept), self.records.get_mut(kept))
+            {
+                *slot = replacement;
+                records.last = last;
             }
             if let Some(flag) = dropped.get_mut(later) {
                 *flag = true;
             }
         }
-        let mut flags = dropped.into_iter();
-        self.entries.retain(|_| !flags.next().unwrap_or(false));
+        let mut flags = dropped.iter();
+        self.entries
+            .retain(|_| !flags.next().copied().unwrap_or(false));
+        let mut flags = dropped.iter();
+        self.records
+            .retain(|_| !flags.next().copied().unwrap_or(false));
         self.warnings.sort_by_key(|w| w.record);
         // Re-index without the dropped records. An entry the index cannot hold (past 2^40 − 2
         // of them, far beyond any memory) is left out: it fails closed, never authenticating.
-        self.index = DigestIndex::with_capacity(self.entries.len());
+        self.index = DigestIndex::with_capacity(self.entries.len(), key_material);
         let entries = &self.entries;
-        for (i, entry) in entries.iter().enumerate() {
-            let _ = self
-                .index
-                .insert(&entry.digest, i, |j| entries.get(j).map(|e| e.digest));
+        let kept = (0..dropped.len()).filter(|&i| !dropped.get(i).copied().unwrap_or(true));
+        for (i, original) in kept.enumerate() {
+            let hash = self.index.hash(token(original));
+            let _ = self.index.insert(hash, i, |j| {
+                entries.get(i).map(|e| e.digest) == entries.get(j).map(|e| e.digest)
+            });
         }
     }
 
@@ -338,11 +403,30 @@ impl TokenFile {
         });
     }
 
-    /// A slice of the text arena. Every range was recorded by `load` at field boundaries, and
-    /// fields are cut at ASCII bytes, so it is in bounds and on character boundaries; the empty
-    /// fallback only keeps the library free of panics.
-    fn text(&self, (start, end): (usize, usize)) -> &str {
-        self.text.get(start..end).unwrap_or_default()
+    /// Name, UID and groups of an entry, from the text arena. Every range was recorded by
+    /// `load` at field boundaries, and fields are cut at ASCII bytes (`,`, `"`, line ends) of
+    /// input that `parse` found to be UTF-8, so each is in bounds and UTF-8; the empty fallback
+    /// only keeps the library free of panics.
+    fn fields(&self, stored: &StoredEntry) -> [&str; 3] {
+        let start = usize::try_from(stored.text_start).unwrap_or(usize::MAX);
+        let lens = if stored.wide {
+            self.wide.get(&start).copied().unwrap_or_default()
+        } else {
+            stored
+                .lens
+                .map(|len| usize::try_from(len).unwrap_or(usize::MAX))
+        };
+        let mut at = start;
+        lens.map(|len| {
+            let end = at.saturating_add(len);
+            let field = self
+                .text
+                .get(at..end)
+                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .unwrap_or_default();
+            at = end;
+            field
+        })
     }
 }
 
@@ -362,6 +446,8 @@ impl std::fmt::Debug for TokenFile {
 pub struct TokenFileEntry<'a> {
     file: &'a TokenFile,
     stored: &'a StoredEntry,
+    /// Its place in `file.entries` (and `file.records`).
+    position: usize,
 }
 
 impl<'a> TokenFileEntry<'a> {
@@ -377,19 +463,20 @@ impl<'a> TokenFileEntry<'a> {
 
     /// The user name (2nd column).
     pub fn name(&self) -> &'a str {
-        self.file.text(self.stored.name)
+        let [name, _, _] = self.file.fields(self.stored);
+        name
     }
 
     /// The UID (3rd column).
     pub fn uid(&self) -> &'a str {
-        self.file.text(self.stored.uid)
+        let [_, uid, _] = self.file.fields(self.stored);
+        uid
     }
 
     /// The 4th column, when the record had one.
     pub fn groups_column(&self) -> Option<&'a str> {
-        self.stored
-            .has_groups
-            .then(|| self.file.text(self.stored.groups))
+        let [_, _, groups] = self.file.fields(self.stored);
+        self.stored.has_groups.then_some(groups)
     }
 
     /// The groups: none without a 4th column, else the 4th column split on `,` as Go's
@@ -400,20 +487,47 @@ impl<'a> TokenFileEntry<'a> {
 
     /// The user as the token file defines it (before `system:authenticated` is added).
     pub fn user(&self) -> UserInfo {
-        let mut user = UserInfo::new(self.name(), self.groups());
-        user.uid = self.uid().to_owned();
-        user
+        self.user_with_room(0)
     }
 
     /// The record number (kube-apiserver's count of records with at least 3 fields) of the
     /// token's first appearance.
     pub fn first_record(&self) -> u64 {
-        self.stored.first_record
+        self.records().first
     }
 
     /// The record number of the record that was kept (the token's last appearance).
     pub fn last_record(&self) -> u64 {
-        self.stored.last_record
+        self.records().last
+    }
+
+    /// [`user`](Self::user), with room for `extra` more groups (so that appending
+    /// `system:authenticated` does not reallocate).
+    fn user_with_room(&self, extra: usize) -> UserInfo {
+        let [name, uid, groups] = self.file.fields(self.stored);
+        let column = self.stored.has_groups.then_some(groups);
+        let count = column.map_or(0, |g| memchr::memchr_iter(b',', g.as_bytes()).count() + 1);
+        let mut list = Vec::with_capacity(count + extra);
+        list.extend(
+            column
+                .into_iter()
+                .flat_map(|g| g.split(','))
+                .map(str::to_owned),
+        );
+        UserInfo {
+            name: name.to_owned(),
+            uid: uid.to_owned(),
+            groups: list,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    fn records(&self) -> Records {
+        self.file
+            .records
+            .get(self.position)
+            .copied()
+            .unwrap_or(Records { first: 0, last: 0 })
     }
 
     /// The line on which the kept record starts.
@@ -429,8 +543,8 @@ impl std::fmt::Debug for TokenFileEntry<'_> {
             .field("name", &self.name())
             .field("uid", &self.uid())
             .field("groups", &self.groups().collect::<Vec<_>>())
-            .field("first_record", &self.stored.first_record)
-            .field("last_record", &self.stored.last_record)
+            .field("first_record", &self.first_record())
+            .field("last_record", &self.last_record())
             .field("line", &self.stored.line)
             .finish()
     }
@@ -543,20 +657,26 @@ impl TokenFileError {
     }
 }
 
-/// A kept record: the digest and where the record came from in the first cache line (what a
-/// lookup touches), the text ranges in the second.
+/// A kept record in one cache line (what a lookup touches): the digest, the line, and where
+/// name, UID and groups stand, back to back, in the text arena.
 #[derive(Clone)]
 #[repr(C, align(64))]
 struct StoredEntry {
     digest: TokenDigest,
-    first_record: u64,
-    last_record: u64,
     line: u64,
+    text_start: u64,
+    /// Lengths of name, UID and groups; when `wide`, one does not fit and `TokenFile::wide`
+    /// holds them.
+    lens: [u32; 3],
     has_groups: bool,
-    /// Ranges of the text arena.
-    name: (usize, usize),
-    uid: (usize, usize),
-    groups: (usize, usize),
+    wide: bool,
+}
+
+/// The record numbers of a kept record (first and last appearance of its token).
+#[derive(Clone, Copy)]
+struct Records {
+    first: u64,
+    last: u64,
 }
 
 /// The 1-based line and byte column of `offset` in `input`.
@@ -686,6 +806,11 @@ mod tests {
             TokenDigest::of(b"").fingerprint(),
             "sha256:e3b0c44298fc1c14"
         );
+    }
+
+    #[test]
+    fn an_entry_is_one_cache_line() {
+        assert_eq!(std::mem::size_of::<StoredEntry>(), 64);
     }
 
     #[test]
