@@ -15,7 +15,9 @@
 //! - RSA signs PKCS#1 v1.5 through `rcgen`'s ring-backed key. rcgen hands ring a
 //!   `SystemRandom` handle, but ring 0.17's PKCS#1 v1.5 padding never reads it (only PSS padding
 //!   would) and its private-key operation is constant-time CRT exponentiation without random
-//!   blinding, so no random bytes are drawn and the signature is deterministic.
+//!   blinding, so no random bytes are drawn and the signature is deterministic. (This rests on
+//!   ring 0.17's internals: recheck it when ring is upgraded, e.g. with
+//!   `strace -e trace=getrandom` around `examples/sign_csr` with `tests/data/pki/ca-rsa`.)
 
 use std::fmt;
 
@@ -55,7 +57,7 @@ pub enum KeyError {
     /// No PEM block held a key this crate can load (client-go's message).
     #[error("data does not contain a valid RSA or ECDSA private key")]
     NoKey,
-    /// The DER of a key block does not parse or is refused by ring (`what` names the form).
+    /// The DER of a key block does not parse or fails ring's checks (`what` names the form).
     #[error("invalid {what} private key")]
     Invalid {
         /// `PKCS#8`, `SEC 1` or `PKCS#1`.
@@ -147,8 +149,9 @@ impl PrivateKey {
         })
     }
 
-    /// A SEC 1 `ECPrivateKey` (`EC PRIVATE KEY`, what the kubelet writes). ring reads ECDSA
-    /// keys only as PKCS#8, so the key is wrapped first; the public key must be present.
+    /// A SEC 1 `ECPrivateKey` (`EC PRIVATE KEY`, what the kubelet writes), wrapped into PKCS#8
+    /// with its `[0]` curve and checked as ring checks PKCS#8 ECDSA keys: the public key must
+    /// be present.
     pub fn from_sec1_der(der: &[u8]) -> Result<Self, KeyError> {
         let invalid = || KeyError::Invalid { what: "SEC 1" };
         let seq = asn1::read_all(der).map_err(|_| invalid())?;
@@ -238,9 +241,8 @@ impl PrivateKey {
     }
 
     /// Signs `message` with the key's certificate algorithm and returns the signature as X.509
-    /// carries it (ECDSA: the DER `ECDSA-Sig-Value`). ECDSA and Ed25519 signatures are
-    /// deterministic (RFC 6979 nonces for ECDSA); RSA is deterministic too, but ring draws a
-    /// blinding value from the operating system while computing it (see the module docs).
+    /// carries it (ECDSA: the DER `ECDSA-Sig-Value`). Every kind is deterministic and draws no
+    /// randomness (ECDSA nonces by RFC 6979; see the module docs).
     ///
     /// ```
     /// use kube_tls_bootstrap::pki::key::PrivateKey;
