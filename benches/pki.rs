@@ -18,6 +18,8 @@
 //!   verify, certificate, ECDSA P-256 signature, PEM — with a fixed `now` and serial.
 //! - `sign/verified_request_to_certificate_pem_p256_ca`: the same from an already verified
 //!   request (the crate's request type carries the proof; Go verifies again).
+//! - `sign_raw/*`: the CA's ECDSA P-256 signature alone — the crate's RFC 6979 signing beside
+//!   ring's, which draws its nonce from the operating system.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kube_tls_bootstrap::pki::{
@@ -126,6 +128,50 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.finish();
+
+    // The CA's signature alone over a certificate-sized message: the crate's RFC 6979 ECDSA
+    // (RustCrypto, nothing drawn) beside ring's ECDSA with a nonce drawn from the OS (what the
+    // crate used before; the bench, not the library, may draw randomness).
+    let tbs_like = vec![0x5a_u8; 420];
+    let mut group = c.benchmark_group("sign_raw");
+    group.bench_function("ecdsa_p256_rfc6979", |b| {
+        b.iter(|| ca.key().sign(std::hint::black_box(&tbs_like)).unwrap())
+    });
+    let rng = ring::rand::SystemRandom::new();
+    let ring_key = ring::signature::EcdsaKeyPair::from_pkcs8(
+        &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        &pkcs8_of_p256_sec1(&read("ca/ca.key")),
+        &rng,
+    )
+    .unwrap();
+    group.bench_function("ring_ecdsa_p256_random_nonce", |b| {
+        b.iter(|| {
+            ring_key
+                .sign(&rng, std::hint::black_box(&tbs_like))
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+/// ring loads ECDSA keys only as PKCS#8: wrap the CA's SEC 1 `EC PRIVATE KEY` (P-256).
+fn pkcs8_of_p256_sec1(pem_text: &[u8]) -> Vec<u8> {
+    let sec1 = kube_tls_bootstrap::pki::pem::decode(pem_text)
+        .unwrap()
+        .0
+        .contents;
+    assert!(sec1.len() < 128);
+    let algorithm: &[u8] = &[
+        0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86,
+        0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+    ];
+    let mut body = vec![0x02, 0x01, 0x00];
+    body.extend_from_slice(algorithm);
+    body.extend_from_slice(&[0x04, u8::try_from(sec1.len()).unwrap()]);
+    body.extend_from_slice(&sec1);
+    let mut der = vec![0x30, 0x81, u8::try_from(body.len()).unwrap()];
+    der.extend_from_slice(&body);
+    der
 }
 
 criterion_group! {

@@ -10,7 +10,7 @@
 //! - [`CertificateAuthority`]: the signer's certificate profile (kube-controller-manager's
 //!   `CertificateAuthority.Sign`), byte for byte as Go encodes it.
 //! - [`kubelet`]: the kubelet's certificate request and usages.
-//! - [`key`]: private keys as client-go loads them (PKCS#8, SEC 1, PKCS#1).
+//! - [`key`]: private keys as client-go loads them (PKCS#8, SEC 1, PKCS#1), and signing.
 //! - [`validate_certificate_pem`]: the API server's `status.certificate` rules.
 //! - [`name`]: subjects as encoded, and as Go re-encodes them.
 //! - [`usage`]: the 23 key-usage strings of `certificates.k8s.io/v1` as a typed enum.
@@ -20,6 +20,14 @@
 //! SHA-512 on P-256/P-384, …) with the RustCrypto `p256`/`p384`/`p521` crates. What Go verifies
 //! but neither offers — RSA keys under 1024 or over 8192 bits, SHA-384 or PSS with RSA keys under
 //! 2048 bits, P-224 — is refused as [`RequestError::UnsupportedAlgorithm`].
+//!
+//! Signing (certificates by a [`CertificateAuthority`], the kubelet's request) draws no
+//! randomness, so equal inputs give equal bytes: ECDSA P-256/P-384 keys are loaded without ring
+//! (ring draws a random nonce key when it loads one) and sign with the RustCrypto `p256`/`p384`
+//! crates using RFC 6979 deterministic nonces; Ed25519 and RSA PKCS#1 v1.5 sign with ring, which
+//! computes both without its random source (ring 0.17's PKCS#1 v1.5 padding ignores it and its
+//! RSA private-key operation uses no random blinding). Go draws a random ECDSA nonce, so ECDSA signature
+//! bytes differ from Go's while everything they sign is equal.
 
 mod asn1;
 pub mod authority;

@@ -6,7 +6,8 @@
 //! as Go does, and the extensions come in Go's order. rcgen's certificate builder cannot
 //! express those choices (its own subject encoding, serial handling, authority key identifier
 //! derived from the key rather than copied from the CA's extension, and extension order), so
-//! only its ring-backed key signs.
+//! the certificate is signed by the CA's [`PrivateKey`]: ECDSA with RFC 6979 nonces, so the
+//! same inputs (CA, request, `now`, serial) always give the same certificate bytes.
 
 use std::net::IpAddr;
 

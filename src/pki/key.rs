@@ -2,9 +2,22 @@
 //! `keyutil.ParsePrivateKeyPEM`): PKCS#8 `PRIVATE KEY`, SEC 1 `EC PRIVATE KEY` and PKCS#1
 //! `RSA PRIVATE KEY`. Keys arrive generated; this crate never draws randomness to make one.
 //!
-//! Signing goes through `rcgen`'s ring-backed key. ECDSA signatures need a fresh nonce, which
-//! ring draws from the operating system inside the signing call; RSA PKCS#1 v1.5 and Ed25519
-//! signatures are deterministic.
+//! # Signing and randomness
+//!
+//! Nothing here draws randomness, for loading or for signing:
+//!
+//! - ECDSA (P-256, P-384) keys are read without ring (ring's `EcdsaKeyPair` draws a random
+//!   nonce key from the operating system when it loads a key) with ring's own checks, and sign
+//!   with the RustCrypto `p256`/`p384` crates using RFC 6979 deterministic nonces (HMAC-DRBG
+//!   over the secret scalar and the message digest): the same key and message always give the
+//!   same signature bytes.
+//! - Ed25519 signs through `rcgen`'s ring-backed key; Ed25519 is deterministic by definition.
+//! - RSA signs PKCS#1 v1.5 through `rcgen`'s ring-backed key. rcgen hands ring a
+//!   `SystemRandom` handle, but ring 0.17's PKCS#1 v1.5 padding never reads it (only PSS padding
+//!   would) and its private-key operation is constant-time CRT exponentiation without random
+//!   blinding, so no random bytes are drawn and the signature is deterministic. (This rests on
+//!   ring 0.17's internals: recheck it when ring is upgraded, e.g. with
+//!   `strace -e trace=getrandom` around `examples/sign_csr` with `tests/data/pki/ca-rsa`.)
 
 use std::fmt;
 
@@ -14,7 +27,7 @@ use super::request::{KeyKind, OID_EC_PUBLIC_KEY, OID_P256, OID_P384, OID_RSA, Pu
 
 /// A private key that can sign. `Debug` never shows key material.
 pub struct PrivateKey {
-    pair: rcgen::KeyPair,
+    signer: Signer,
     public_key: PublicKey,
     signature_algorithm: CertificateSignatureAlgorithm,
 }
@@ -44,16 +57,16 @@ pub enum KeyError {
     /// No PEM block held a key this crate can load (client-go's message).
     #[error("data does not contain a valid RSA or ECDSA private key")]
     NoKey,
-    /// The DER of a key block does not parse or is refused by ring (`what` names the form).
+    /// The DER of a key block does not parse or fails ring's checks (`what` names the form).
     #[error("invalid {what} private key")]
     Invalid {
         /// `PKCS#8`, `SEC 1` or `PKCS#1`.
         what: &'static str,
     },
-    /// The key type cannot sign with ring (P-521, P-224, …).
+    /// The key type cannot sign (P-521, P-224, …).
     #[error("unsupported private key type: {0}")]
     Unsupported(String),
-    /// Signing failed inside ring.
+    /// Signing failed (inside ring for RSA and Ed25519, RustCrypto for ECDSA).
     #[error("signing failed: {0}")]
     Signing(String),
 }
@@ -94,6 +107,21 @@ impl PrivateKey {
     /// A PKCS#8 `PrivateKeyInfo` (ECDSA P-256/P-384, RSA, Ed25519).
     pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
         let invalid = KeyError::Invalid { what: "PKCS#8" };
+        if pkcs8_algorithm(der) == Some(OID_EC_PUBLIC_KEY) {
+            return EcdsaKey::from_pkcs8(der)
+                .ok_or(invalid)
+                .map(|(key, public_key)| {
+                    let signature_algorithm = match key {
+                        EcdsaKey::P256(_) => CertificateSignatureAlgorithm::EcdsaWithSha256,
+                        EcdsaKey::P384(_) => CertificateSignatureAlgorithm::EcdsaWithSha384,
+                    };
+                    Self {
+                        signer: Signer::Ecdsa(key),
+                        public_key,
+                        signature_algorithm,
+                    }
+                });
+        }
         let pem_text = pem::encode("PRIVATE KEY", der);
         let probe = rcgen::KeyPair::from_pem(&pem_text).map_err(|_| invalid.clone())?;
         use rcgen::PublicKeyData as _;
@@ -101,14 +129,6 @@ impl PrivateKey {
             .map_err(|_| invalid.clone())?;
         // Go signs with SHA-384/512 for large RSA request keys; rcgen picks SHA-256 unless told.
         let (signature_algorithm, rcgen_alg) = match public_key.kind() {
-            KeyKind::EcdsaP256 => (
-                CertificateSignatureAlgorithm::EcdsaWithSha256,
-                &rcgen::PKCS_ECDSA_P256_SHA256,
-            ),
-            KeyKind::EcdsaP384 => (
-                CertificateSignatureAlgorithm::EcdsaWithSha384,
-                &rcgen::PKCS_ECDSA_P384_SHA384,
-            ),
             KeyKind::Ed25519 => (CertificateSignatureAlgorithm::Ed25519, &rcgen::PKCS_ED25519),
             KeyKind::Rsa { .. } => (
                 CertificateSignatureAlgorithm::Sha256WithRsa,
@@ -123,14 +143,15 @@ impl PrivateKey {
                 .map_err(|_| invalid)?
         };
         Ok(Self {
-            pair,
+            signer: Signer::Ring(pair),
             public_key,
             signature_algorithm,
         })
     }
 
-    /// A SEC 1 `ECPrivateKey` (`EC PRIVATE KEY`, what the kubelet writes). ring reads ECDSA
-    /// keys only as PKCS#8, so the key is wrapped first; the public key must be present.
+    /// A SEC 1 `ECPrivateKey` (`EC PRIVATE KEY`, what the kubelet writes), wrapped into PKCS#8
+    /// with its `[0]` curve and checked as ring checks PKCS#8 ECDSA keys: the public key must
+    /// be present.
     pub fn from_sec1_der(der: &[u8]) -> Result<Self, KeyError> {
         let invalid = || KeyError::Invalid { what: "SEC 1" };
         let seq = asn1::read_all(der).map_err(|_| invalid())?;
@@ -189,26 +210,20 @@ impl PrivateKey {
     /// `EC PRIVATE KEY` (Go's `MarshalECPrivateKey` form), RSA as PKCS#1 `RSA PRIVATE KEY`,
     /// Ed25519 as PKCS#8 `PRIVATE KEY`. The text holds the secret key: handle it as such.
     pub fn to_pem(&self) -> String {
-        let pkcs8 = self.pair.serialized_der();
-        // Both inner encodings come from a PrivateKeyInfo ring accepted, so they parse.
-        let inner = pkcs8_private_key(pkcs8);
-        match (self.public_key.kind(), inner) {
-            (KeyKind::EcdsaP256 | KeyKind::EcdsaP384, Some(inner)) => {
-                let (curve, width) = if *self.public_key.kind() == KeyKind::EcdsaP256 {
-                    (OID_P256, 32)
-                } else {
-                    (OID_P384, 48)
+        let pair = match &self.signer {
+            Signer::Ecdsa(key) => {
+                let (d, curve) = match key {
+                    EcdsaKey::P256(key) => (key.to_bytes().to_vec(), OID_P256),
+                    EcdsaKey::P384(key) => (key.to_bytes().to_vec(), OID_P384),
                 };
-                match ec_scalar(inner) {
-                    Some(d) if d.len() <= width => {
-                        let mut padded = vec![0u8; width - d.len()];
-                        padded.extend_from_slice(d);
-                        let sec1 = ec_private_key(&padded, curve, self.public_key.key_bytes());
-                        pem::encode("EC PRIVATE KEY", &sec1)
-                    }
-                    _ => pem::encode("PRIVATE KEY", pkcs8),
-                }
+                let sec1 = ec_private_key(&d, curve, self.public_key.key_bytes());
+                return pem::encode("EC PRIVATE KEY", &sec1);
             }
+            Signer::Ring(pair) => pair,
+        };
+        let pkcs8 = pair.serialized_der();
+        // The inner encoding comes from a PrivateKeyInfo ring accepted, so it parses.
+        match (self.public_key.kind(), pkcs8_private_key(pkcs8)) {
             (KeyKind::Rsa { .. }, Some(inner)) => pem::encode("RSA PRIVATE KEY", inner),
             _ => pem::encode("PRIVATE KEY", pkcs8),
         }
@@ -225,12 +240,24 @@ impl PrivateKey {
         self.signature_algorithm
     }
 
-    /// Signs `message` with the key's certificate algorithm.
+    /// Signs `message` with the key's certificate algorithm and returns the signature as X.509
+    /// carries it (ECDSA: the DER `ECDSA-Sig-Value`). Every kind is deterministic and draws no
+    /// randomness (ECDSA nonces by RFC 6979; see the module docs).
+    ///
+    /// ```
+    /// use kube_tls_bootstrap::pki::key::PrivateKey;
+    /// let key = PrivateKey::ecdsa_p256_from_random_bytes(&[7; 32]).unwrap();
+    /// assert_eq!(key.sign(b"message").unwrap(), key.sign(b"message").unwrap());
+    /// ```
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
-        use rcgen::SigningKey as _;
-        self.pair
-            .sign(message)
-            .map_err(|e| KeyError::Signing(e.to_string()))
+        match &self.signer {
+            Signer::Ecdsa(key) => key.sign(message),
+            Signer::Ring(pair) => {
+                use rcgen::SigningKey as _;
+                pair.sign(message)
+                    .map_err(|e| KeyError::Signing(e.to_string()))
+            }
+        }
     }
 
     /// Signs `message` with `algorithm` (the kubelet signs its request with SHA-384/512 for
@@ -243,12 +270,15 @@ impl PrivateKey {
         if algorithm == self.signature_algorithm {
             return self.sign(message);
         }
+        let Signer::Ring(own) = &self.signer else {
+            return Err(KeyError::Unsupported(format!("{algorithm:?}")));
+        };
         let rcgen_alg = match algorithm {
             CertificateSignatureAlgorithm::Sha384WithRsa => &rcgen::PKCS_RSA_SHA384,
             CertificateSignatureAlgorithm::Sha512WithRsa => &rcgen::PKCS_RSA_SHA512,
             other => return Err(KeyError::Unsupported(format!("{other:?}"))),
         };
-        let pem_text = pem::encode("PRIVATE KEY", self.pair.serialized_der());
+        let pem_text = pem::encode("PRIVATE KEY", own.serialized_der());
         let pair = rcgen::KeyPair::from_pkcs8_pem_and_sign_algo(&pem_text, rcgen_alg)
             .map_err(|_| KeyError::Invalid { what: "PKCS#8" })?;
         use rcgen::SigningKey as _;
@@ -293,21 +323,133 @@ impl CertificateSignatureAlgorithm {
     }
 }
 
+/// How a key signs.
+enum Signer {
+    /// ECDSA with RFC 6979 nonces (RustCrypto).
+    Ecdsa(EcdsaKey),
+    /// RSA PKCS#1 v1.5 and Ed25519 (ring through rcgen); both deterministic.
+    Ring(rcgen::KeyPair),
+}
+
+/// An ECDSA signing key that computes its nonces by RFC 6979 (no randomness drawn).
+enum EcdsaKey {
+    P256(p256::ecdsa::SigningKey),
+    P384(p384::ecdsa::SigningKey),
+}
+
+impl EcdsaKey {
+    /// An ECDSA PKCS#8 key, checked as ring's `EcdsaKeyPair::from_pkcs8` checks it (which this
+    /// replaces because it draws randomness): `PrivateKeyInfo` version 0 with the algorithm
+    /// `id-ecPublicKey` + named curve exactly, attributes ignored; inside, `ECPrivateKey`
+    /// version 1, a private key exactly the curve's width and in [1, n), `[0]` parameters
+    /// absent or the same curve, `[1]` public key present and equal to the one derived.
+    fn from_pkcs8(der: &[u8]) -> Option<(Self, PublicKey)> {
+        let outer = asn1::read_all(der)
+            .ok()
+            .filter(|t| t.tag == tag::SEQUENCE)?;
+        let fields = asn1::elements(outer.value).ok()?;
+        let (version, algorithm, private_key) = match fields.as_slice() {
+            [v, a, k] => (v, a, k),
+            [v, a, k, attributes] if attributes.tag == tag::CONTEXT_0 => (v, a, k),
+            _ => return None,
+        };
+        if asn1::small_int(version).ok()? != 0
+            || algorithm.tag != tag::SEQUENCE
+            || private_key.tag != tag::OCTET_STRING
+        {
+            return None;
+        }
+        let curve = [OID_P256, OID_P384].into_iter().find(|curve| {
+            let mut expected = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
+            expected.extend_from_slice(&asn1::encode(tag::OID, curve.as_bytes()));
+            algorithm.value == expected.as_slice()
+        })?;
+        let curve_tlv = asn1::encode(tag::OID, curve.as_bytes());
+
+        let inner = asn1::read_all(private_key.value)
+            .ok()
+            .filter(|t| t.tag == tag::SEQUENCE)?;
+        let fields = asn1::elements(inner.value).ok()?;
+        let (version, d, parameters, point) = match fields.as_slice() {
+            [v, d, p] => (v, d, None, p),
+            [v, d, c, p] => (v, d, Some(c), p),
+            _ => return None,
+        };
+        if asn1::small_int(version).ok()? != 1
+            || d.tag != tag::OCTET_STRING
+            || parameters.is_some_and(|c| c.tag != tag::CONTEXT_0 || c.value != curve_tlv)
+            || point.tag != 0xa1
+        {
+            return None;
+        }
+        let point = asn1::read_all(point.value)
+            .ok()
+            .filter(|t| t.tag == tag::BIT_STRING)?;
+        let point = point.value.strip_prefix(&[0])?;
+
+        // ring takes only the curve's width (from_slice would pad shorter scalars); from_slice
+        // refuses 0 and values not below n.
+        let width = if curve == OID_P256 { 32 } else { 48 };
+        if d.value.len() != width {
+            return None;
+        }
+        let key = if curve == OID_P256 {
+            let key = p256::ecdsa::SigningKey::from_slice(d.value).ok()?;
+            (key.verifying_key().to_sec1_point(false).as_bytes() == point)
+                .then_some(Self::P256(key))?
+        } else {
+            let key = p384::ecdsa::SigningKey::from_slice(d.value).ok()?;
+            (key.verifying_key().to_sec1_point(false).as_bytes() == point)
+                .then_some(Self::P384(key))?
+        };
+        let mut algorithm_body = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
+        algorithm_body.extend_from_slice(&curve_tlv);
+        let mut spki = asn1::encode(tag::SEQUENCE, &algorithm_body);
+        let mut bits = vec![0u8];
+        bits.extend_from_slice(point);
+        asn1::encode_into(&mut spki, tag::BIT_STRING, &bits);
+        let public_key = PublicKey::from_spki_der(&asn1::encode(tag::SEQUENCE, &spki)).ok()?;
+        Some((key, public_key))
+    }
+
+    /// ECDSA with the curve's hash (SHA-256 for P-256, SHA-384 for P-384, as Go pairs them),
+    /// the nonce from RFC 6979, the signature DER-encoded as Go's `asn1.Marshal` writes it.
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
+        use p256::ecdsa::signature::Signer as _;
+        let signing = |e: p256::ecdsa::Error| KeyError::Signing(e.to_string());
+        let (r, s) = match self {
+            Self::P256(key) => {
+                let signature: p256::ecdsa::Signature = key.try_sign(message).map_err(signing)?;
+                let (r, s) = signature.split_bytes();
+                (r.to_vec(), s.to_vec())
+            }
+            Self::P384(key) => {
+                let signature: p384::ecdsa::Signature = key.try_sign(message).map_err(signing)?;
+                let (r, s) = signature.split_bytes();
+                (r.to_vec(), s.to_vec())
+            }
+        };
+        let mut body = asn1::positive_integer(&r);
+        body.extend_from_slice(&asn1::positive_integer(&s));
+        Ok(asn1::encode(tag::SEQUENCE, &body))
+    }
+}
+
+/// The algorithm OID of a PKCS#8 `PrivateKeyInfo`, if it has that shape.
+fn pkcs8_algorithm(der: &[u8]) -> Option<const_oid::ObjectIdentifier> {
+    let outer = asn1::read_all(der).ok()?;
+    let fields = asn1::elements(outer.value).ok()?;
+    let algorithm = fields.get(1).filter(|f| f.tag == tag::SEQUENCE)?;
+    let (oid, _) = asn1::read(algorithm.value).ok()?;
+    asn1::oid(&oid).ok()
+}
+
 /// The `privateKey` OCTET STRING contents of a PKCS#8 `PrivateKeyInfo`.
 fn pkcs8_private_key(pkcs8: &[u8]) -> Option<&[u8]> {
     let seq = asn1::read_all(pkcs8).ok()?;
     let fields = asn1::elements(seq.value).ok()?;
     let key = fields.get(2).filter(|f| f.tag == tag::OCTET_STRING)?;
     Some(key.value)
-}
-
-/// The private scalar of an `ECPrivateKey`, leading zeros dropped.
-fn ec_scalar(sec1: &[u8]) -> Option<&[u8]> {
-    let seq = asn1::read_all(sec1).ok()?;
-    let fields = asn1::elements(seq.value).ok()?;
-    let d = fields.get(1).filter(|f| f.tag == tag::OCTET_STRING)?.value;
-    let zeros = d.iter().take_while(|&&b| b == 0).count();
-    Some(&d[zeros..])
 }
 
 /// Go's `MarshalECPrivateKey`: SEQUENCE { 1, d, [0] curve, [1] point }.
@@ -336,6 +478,15 @@ fn pkcs8_wrap(algorithm_body: &[u8], private_key: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The private scalar of an `ECPrivateKey`, leading zeros dropped.
+    fn ec_scalar(sec1: &[u8]) -> Option<&[u8]> {
+        let seq = asn1::read_all(sec1).ok()?;
+        let fields = asn1::elements(seq.value).ok()?;
+        let d = fields.get(1).filter(|f| f.tag == tag::OCTET_STRING)?.value;
+        let zeros = d.iter().take_while(|&&b| b == 0).count();
+        Some(&d[zeros..])
+    }
 
     #[test]
     fn sec1_round_trip_matches_the_vector_key() {
@@ -367,5 +518,141 @@ mod tests {
             PrivateKey::from_pem(bad.as_bytes()).unwrap_err(),
             KeyError::NoKey
         );
+    }
+
+    /// A P-384 key from its secret scalar, through the SEC 1 loader.
+    fn p384_key(d: &[u8; 48]) -> PrivateKey {
+        let point = p384::SecretKey::from_slice(d)
+            .unwrap()
+            .public_key()
+            .to_sec1_bytes();
+        PrivateKey::from_sec1_der(&ec_private_key(d, OID_P384, &point)).unwrap()
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        let s: String = s.split_whitespace().collect();
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// DER `ECDSA-Sig-Value` of two positive integers given as hex magnitudes.
+    fn der_signature(r: &str, s: &str) -> Vec<u8> {
+        let mut body = asn1::positive_integer(&hex(r));
+        body.extend_from_slice(&asn1::positive_integer(&hex(s)));
+        asn1::encode(tag::SEQUENCE, &body)
+    }
+
+    #[test]
+    fn rfc6979_p256_sha256_sample_vector() {
+        // RFC 6979 A.2.5, P-256 with SHA-256, message "sample".
+        let x: [u8; 32] = hex("C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721")
+            .try_into()
+            .unwrap();
+        let key = PrivateKey::ecdsa_p256_from_random_bytes(&x).unwrap();
+        assert_eq!(
+            key.sign(b"sample").unwrap(),
+            der_signature(
+                "EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716",
+                "F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8",
+            )
+        );
+        // Both integers have the top bit set, so each carries a leading zero byte.
+        assert_eq!(
+            key.sign(b"sample").unwrap()[..5],
+            [0x30, 0x46, 0x02, 0x21, 0x00]
+        );
+    }
+
+    #[test]
+    fn rfc6979_p384_sha384_sample_vector() {
+        // RFC 6979 A.2.6, P-384 with SHA-384, message "sample".
+        let x: [u8; 48] = hex("6B9D3DAD2E1B8C1C05B19875B6659F4DE23C3B667BF297BA\
+                               9AA47740787137D896D5724E4C70A825F872C9EA60D2EDF5")
+        .try_into()
+        .unwrap();
+        let key = p384_key(&x);
+        assert_eq!(
+            key.signature_algorithm(),
+            CertificateSignatureAlgorithm::EcdsaWithSha384
+        );
+        assert_eq!(
+            key.sign(b"sample").unwrap(),
+            der_signature(
+                "94EDBB92A5ECB8AAD4736E56C691916B3F88140666CE9FA7\
+                 3D64C4EA95AD133C81A648152E44ACF96E36DD1E80FABE46",
+                "99EF4AEB15F178CEA1FE40DB2603138F130E740A19624526\
+                 203B6351D0A3A94FA329C145786E679E7B82C71A38628AC8",
+            )
+        );
+    }
+
+    #[test]
+    fn ecdsa_signatures_are_deterministic_der_that_ring_verifies() {
+        let p256 = PrivateKey::ecdsa_p256_from_random_bytes(&[7; 32]).unwrap();
+        let p384 = p384_key(&[9; 48]);
+        for (key, alg) in [
+            (&p256, &ring::signature::ECDSA_P256_SHA256_ASN1),
+            (&p384, &ring::signature::ECDSA_P384_SHA384_ASN1),
+        ] {
+            let public = ring::signature::UnparsedPublicKey::new(alg, key.public_key().key_bytes());
+            for i in 0u32..50 {
+                let message = i.to_be_bytes();
+                let signature = key.sign(&message).unwrap();
+                assert_eq!(key.sign(&message).unwrap(), signature);
+                public.verify(&message, &signature).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn ecdsa_pkcs8_is_checked_as_ring_checks_it() {
+        let d = [7u8; 32];
+        let point = p256::SecretKey::from_slice(&d)
+            .unwrap()
+            .public_key()
+            .to_sec1_bytes();
+        let mut algorithm = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
+        algorithm.extend_from_slice(&asn1::encode(tag::OID, OID_P256.as_bytes()));
+        let wrap = |ec: &[u8]| pkcs8_wrap(&algorithm, ec);
+        let good = wrap(&ec_private_key(&d, OID_P256, &point));
+        assert!(PrivateKey::from_pkcs8_der(&good).is_ok());
+
+        let invalid = Err(KeyError::Invalid { what: "PKCS#8" });
+        let mut other_point = point.to_vec();
+        other_point[40] ^= 1;
+        let short = ec_private_key(&d[1..], OID_P256, &point);
+        let other_curve = ec_private_key(&d, OID_P384, &point);
+        let mut no_public_key = vec![0x02, 0x01, 0x01];
+        asn1::encode_into(&mut no_public_key, tag::OCTET_STRING, &d);
+        let no_public_key = asn1::encode(tag::SEQUENCE, &no_public_key);
+        let mut version_1 = good.clone();
+        assert_eq!(
+            version_1[3..6],
+            [0x02, 0x01, 0x00],
+            "SEQUENCE (long length), INTEGER 0"
+        );
+        version_1[5] = 1;
+        for (what, der) in [
+            (
+                "public key of another scalar",
+                wrap(&ec_private_key(&d, OID_P256, &other_point)),
+            ),
+            ("31-byte scalar", wrap(&short)),
+            (
+                "zero scalar",
+                wrap(&ec_private_key(&[0; 32], OID_P256, &point)),
+            ),
+            ("[0] names another curve", wrap(&other_curve)),
+            ("no [1] public key", wrap(&no_public_key)),
+            ("PrivateKeyInfo version 1", version_1),
+        ] {
+            assert_eq!(
+                PrivateKey::from_pkcs8_der(&der).map(|_| ()),
+                invalid,
+                "{what}"
+            );
+        }
     }
 }
