@@ -1,0 +1,96 @@
+//! Unit tests of the token file: Go's rules, positions and the index.
+
+use super::*;
+
+#[test]
+fn kubernetes_tokenfile_test_table() {
+    let file = TokenFile::parse(
+        b"token1,user1,uid1\ntoken2,user2,uid2\ntoken3,user3,uid3,\"group1,group2\"\n\
+          token4,user4,uid4,\"group2\"\ntoken5,user5,uid5,group5\n\
+          token6,user6,uid6,group5,otherdata\ntoken7,user7,uid7,\"group1,group2\",otherdata\n",
+        "token.csv",
+    )
+    .unwrap();
+    let user = |t: &str| file.lookup(t).map(|e| e.user());
+    let mut u1 = UserInfo::new("user1", Vec::<String>::new());
+    u1.uid = "uid1".into();
+    assert_eq!(user("token1"), Some(u1));
+    assert_eq!(user("token3").unwrap().groups, ["group1", "group2"]);
+    assert_eq!(user("token4").unwrap().groups, ["group2"]);
+    assert_eq!(user("token5").unwrap().groups, ["group5"]);
+    assert_eq!(user("token6").unwrap().groups, ["group5"]);
+    assert_eq!(user("token7").unwrap().groups, ["group1", "group2"]);
+    assert_eq!(user("token8"), None);
+    assert!(file.warnings().is_empty());
+}
+
+#[test]
+fn short_records_fail_the_load_with_the_path() {
+    for (input, found) in [(&b"token3,user3\n"[..], 2), (b"token4\n", 1)] {
+        let err = TokenFile::parse(input, "/srv/kubernetes/known_tokens.csv").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "token file '/srv/kubernetes/known_tokens.csv' must have at least 3 columns \
+                 (token, user name, user uid), found {found}"
+            )
+        );
+        assert_eq!((err.kind(), err.line(), err.column()), ("columns", 1, None));
+    }
+}
+
+#[test]
+fn empty_token_is_skipped_with_a_warning() {
+    let file = TokenFile::parse(b",user5,uid5\n", "token.csv").unwrap();
+    assert!(file.is_empty());
+    assert_eq!(
+        file.warnings()[0].to_string(),
+        "empty token has been found in token file 'token.csv', record number '1'"
+    );
+}
+
+#[test]
+fn invalid_utf8_is_an_encoding_error_unless_go_fails_first() {
+    let err = TokenFile::parse(b"t,u,i\nt2,\xff,i\n", "f").unwrap_err();
+    assert_eq!(
+        err,
+        TokenFileError::Encoding {
+            path: "f".into(),
+            line: 2,
+            column: 4
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "token file 'f' is not valid UTF-8: invalid byte on line 2, column 4"
+    );
+    let err = TokenFile::parse(b"t,\xff,i\nx\n", "f").unwrap_err();
+    assert_eq!(err.kind(), "columns");
+}
+
+#[test]
+fn direct_sha256_matches_the_sha2_crate() {
+    use sha2::Digest as _;
+    let message: Vec<u8> = (0..300u32).map(|i| (i * 131 % 251) as u8).collect();
+    for len in 0..message.len() {
+        let want: [u8; 32] = sha2::Sha256::digest(&message[..len]).into();
+        assert_eq!(sha256(&message[..len]), want, "length {len}");
+    }
+    assert_eq!(
+        TokenDigest::of(b"").fingerprint(),
+        "sha256:e3b0c44298fc1c14"
+    );
+}
+
+#[test]
+fn an_entry_is_one_cache_line() {
+    assert_eq!(std::mem::size_of::<StoredEntry>(), 64);
+}
+
+#[test]
+fn debug_shows_fingerprints_not_tokens() {
+    let file = TokenFile::parse(b"s3cr3t-token,alice,1\n", "f").unwrap();
+    let debug = format!("{file:?}");
+    assert!(!debug.contains("s3cr3t"), "{debug}");
+    assert!(debug.contains(&TokenDigest::of(b"s3cr3t-token").fingerprint()));
+}
