@@ -16,14 +16,18 @@
 //!   ratio to trust on a busy machine).
 //! - `sign/csr_pem_to_certificate_pem_p256_ca`: the signer's per-request work — PEM, parse,
 //!   verify, certificate, ECDSA P-256 signature, PEM — with a fixed `now` and serial.
-//! - `sign/verified_request_to_certificate_pem_p256_ca`: the same from an already verified
-//!   request (the crate's request type carries the proof; Go verifies again).
+//! - `sign/..._ring_outside`: the same with the key outside the crate — `Issuer::prepare`, the
+//!   caller signs the TBS with ring (nonce from the OS), `with_signature` (`_checked`: verified
+//!   again with the CA key first, as Go's `CreateCertificate` does, via `Issuer::check_signed`).
+//! - `sign/verified_request_to_certificate_pem_p256_ca[_ring_outside]`: the same from an already
+//!   verified request (the crate's request type carries the proof; Go verifies again).
+//! - `sign/verified_request_to_tbs_p256_ca`: the certificate without its signature.
 //! - `sign_raw/*`: the CA's ECDSA P-256 signature alone — the crate's RFC 6979 signing beside
 //!   ring's, which draws its nonce from the operating system.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kube_tls_bootstrap::pki::{
-    CertificateAuthority, CertificateRequest, KeyUsage, UnverifiedRequest,
+    CertificateAuthority, CertificateRequest, KeyUsage, UnsignedCertificate, UnverifiedRequest,
 };
 use kube_tls_bootstrap::time::Timestamp;
 use std::time::{Duration, Instant};
@@ -96,12 +100,24 @@ fn benches(c: &mut Criterion) {
     group.finish();
 
     let ca = CertificateAuthority::from_pem(&read("ca/ca.crt"), &read("ca/ca.key")).unwrap();
+    let issuer = ca.issuer();
     let now = Timestamp::parse_rfc3339("2027-01-01T00:00:00Z").unwrap();
     let usages = [
         KeyUsage::DigitalSignature,
         KeyUsage::KeyEncipherment,
         KeyUsage::ClientAuth,
     ];
+    // The caller's signer: ring with nonces from the OS (the bench, not the library, draws).
+    let rng = ring::rand::SystemRandom::new();
+    let ring_key = ring::signature::EcdsaKeyPair::from_pkcs8(
+        &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+        &ca.key().to_pkcs8_der(),
+        &rng,
+    )
+    .unwrap();
+    let ring_sign =
+        |unsigned: &UnsignedCertificate| ring_key.sign(&rng, unsigned.tbs_der()).unwrap();
+
     let mut group = c.benchmark_group("sign");
     group.bench_function("csr_pem_to_certificate_pem_p256_ca", |b| {
         b.iter(|| {
@@ -111,6 +127,32 @@ fn benches(c: &mut Criterion) {
                 .to_pem()
         })
     });
+    group.bench_function("csr_pem_to_certificate_pem_p256_ca_ring_outside", |b| {
+        b.iter(|| {
+            let request = CertificateRequest::from_pem(std::hint::black_box(&csr_pem)).unwrap();
+            let unsigned = issuer
+                .prepare(&request, &usages, None, 31_536_000, now, &[0x42; 16])
+                .unwrap();
+            let signature = ring_sign(&unsigned);
+            unsigned.with_signature(signature.as_ref()).to_pem()
+        })
+    });
+    group.bench_function(
+        "csr_pem_to_certificate_pem_p256_ca_ring_outside_checked",
+        |b| {
+            b.iter(|| {
+                let request = CertificateRequest::from_pem(std::hint::black_box(&csr_pem)).unwrap();
+                let unsigned = issuer
+                    .prepare(&request, &usages, None, 31_536_000, now, &[0x42; 16])
+                    .unwrap();
+                let signature = ring_sign(&unsigned);
+                issuer
+                    .check_signed(unsigned, signature.as_ref())
+                    .unwrap()
+                    .to_pem()
+            })
+        },
+    );
     // The request carries proof of its verification at admission, so the crate's signer
     // need not verify again (PERFORMANCE.md): the signing work alone.
     group.bench_function("verified_request_to_certificate_pem_p256_ca", |b| {
@@ -127,23 +169,48 @@ fn benches(c: &mut Criterion) {
             .to_pem()
         })
     });
+    group.bench_function(
+        "verified_request_to_certificate_pem_p256_ca_ring_outside",
+        |b| {
+            b.iter(|| {
+                let unsigned = issuer
+                    .prepare(
+                        std::hint::black_box(&csr),
+                        &usages,
+                        None,
+                        31_536_000,
+                        now,
+                        &[0x42; 16],
+                    )
+                    .unwrap();
+                let signature = ring_sign(&unsigned);
+                unsigned.with_signature(signature.as_ref()).to_pem()
+            })
+        },
+    );
+    group.bench_function("verified_request_to_tbs_p256_ca", |b| {
+        b.iter(|| {
+            issuer
+                .prepare(
+                    std::hint::black_box(&csr),
+                    &usages,
+                    None,
+                    31_536_000,
+                    now,
+                    &[0x42; 16],
+                )
+                .unwrap()
+        })
+    });
     group.finish();
 
     // The CA's signature alone over a certificate-sized message: the crate's RFC 6979 ECDSA
-    // (RustCrypto, nothing drawn) beside ring's ECDSA with a nonce drawn from the OS (what the
-    // crate used before; the bench, not the library, may draw randomness).
+    // (RustCrypto, nothing drawn) beside ring's ECDSA with a nonce drawn from the OS.
     let tbs_like = vec![0x5a_u8; 420];
     let mut group = c.benchmark_group("sign_raw");
     group.bench_function("ecdsa_p256_rfc6979", |b| {
         b.iter(|| ca.key().sign(std::hint::black_box(&tbs_like)).unwrap())
     });
-    let rng = ring::rand::SystemRandom::new();
-    let ring_key = ring::signature::EcdsaKeyPair::from_pkcs8(
-        &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
-        &pkcs8_of_p256_sec1(&read("ca/ca.key")),
-        &rng,
-    )
-    .unwrap();
     group.bench_function("ring_ecdsa_p256_random_nonce", |b| {
         b.iter(|| {
             ring_key
@@ -152,26 +219,6 @@ fn benches(c: &mut Criterion) {
         })
     });
     group.finish();
-}
-
-/// ring loads ECDSA keys only as PKCS#8: wrap the CA's SEC 1 `EC PRIVATE KEY` (P-256).
-fn pkcs8_of_p256_sec1(pem_text: &[u8]) -> Vec<u8> {
-    let sec1 = kube_tls_bootstrap::pki::pem::decode(pem_text)
-        .unwrap()
-        .0
-        .contents;
-    assert!(sec1.len() < 128);
-    let algorithm: &[u8] = &[
-        0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86,
-        0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
-    ];
-    let mut body = vec![0x02, 0x01, 0x00];
-    body.extend_from_slice(algorithm);
-    body.extend_from_slice(&[0x04, u8::try_from(sec1.len()).unwrap()]);
-    body.extend_from_slice(&sec1);
-    let mut der = vec![0x30, 0x81, u8::try_from(body.len()).unwrap()];
-    der.extend_from_slice(&body);
-    der
 }
 
 criterion_group! {

@@ -8,7 +8,9 @@
 //! - [`checks`]: the kubelet client, kubelet serving and kube-apiserver-client checks with
 //!   Kubernetes' messages, and the kubelet's deterministic `node-csr-…` name.
 //! - [`CertificateAuthority`]: the signer's certificate profile (kube-controller-manager's
-//!   `CertificateAuthority.Sign`), byte for byte as Go encodes it.
+//!   `CertificateAuthority.Sign`), byte for byte as Go encodes it; [`Issuer`] is the same
+//!   without the key, for a CA key that signs outside the crate (an [`UnsignedCertificate`]'s
+//!   `TBSCertificate` goes out, the signature comes back and is checked as Go checks it).
 //! - [`kubelet`]: the kubelet's certificate request and usages.
 //! - [`key`]: private keys as client-go loads them (PKCS#8, SEC 1, PKCS#1), and signing.
 //! - [`validate_certificate_pem`]: the API server's `status.certificate` rules.
@@ -22,12 +24,14 @@
 //! 2048 bits, P-224 — is refused as [`RequestError::UnsupportedAlgorithm`].
 //!
 //! Signing (certificates by a [`CertificateAuthority`], the kubelet's request) draws no
-//! randomness, so equal inputs give equal bytes: ECDSA P-256/P-384 keys are loaded without ring
-//! (ring draws a random nonce key when it loads one) and sign with the RustCrypto `p256`/`p384`
-//! crates using RFC 6979 deterministic nonces; Ed25519 and RSA PKCS#1 v1.5 sign with ring, which
+//! randomness, so equal inputs give equal bytes: ECDSA P-256/P-384/P-521 keys are loaded without
+//! ring (ring draws a random nonce key when it loads one) and sign with the RustCrypto
+//! `p256`/`p384`/`p521` crates using RFC 6979 deterministic nonces; Ed25519 and RSA PKCS#1 v1.5 sign with ring, which
 //! computes both without its random source (ring 0.17's PKCS#1 v1.5 padding ignores it and its
-//! RSA private-key operation uses no random blinding). Go draws a random ECDSA nonce, so ECDSA signature
-//! bytes differ from Go's while everything they sign is equal.
+//! RSA private-key operation uses no random blinding). Go draws a random ECDSA nonce, so ECDSA
+//! signature bytes differ from Go's while everything they sign is equal. A deployment that wants
+//! ring's faster ECDSA signing (≈ 3× RustCrypto's here) or an HSM signs an
+//! [`UnsignedCertificate`] itself.
 
 mod asn1;
 pub mod authority;
@@ -42,8 +46,8 @@ pub mod signers;
 pub mod usage;
 
 pub use authority::{
-    CaError, CertificateAuthority, IssuedCertificate, SignError, SignerFailure, SignerInput,
-    SigningPolicy,
+    CaError, CertificateAuthority, IssuedCertificate, Issuer, SignError, SignerFailure,
+    SignerInput, SigningPolicy, UnsignedCertificate,
 };
 pub use certificate::{Certificate, CertificateError, validate_certificate_pem};
 pub use checks::{CheckError, node_csr_name, node_csr_name_for};

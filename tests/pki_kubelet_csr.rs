@@ -52,6 +52,11 @@ fn client_csr_from_every_key_format() {
             SignatureAlgorithm::EcdsaWithSha384,
         ),
         (
+            "corpus/keys/p521.key",
+            KeyKind::EcdsaP521,
+            SignatureAlgorithm::EcdsaWithSha512,
+        ),
+        (
             "corpus/keys/rsa2048.key",
             KeyKind::Rsa { bits: 2048 },
             SignatureAlgorithm::Sha256WithRsa,
@@ -115,11 +120,11 @@ fn serving_csr_carries_dns_and_ip_sans() {
 }
 
 #[test]
-fn keys_ring_cannot_sign_are_refused() {
-    // ring signs with neither P-521, Ed448, secp256k1, RSA-PSS keys nor RSA keys under 2048 bits.
+fn keys_no_signer_here_supports_are_refused() {
+    // Neither ring nor this crate's ECDSA signers sign with Ed448, secp256k1, RSA-PSS keys or RSA
+    // keys under 2048 bits.
     for file in [
         "corpus/keys/rsa1024.key",
-        "corpus/keys/p521.key",
         "corpus/keys/ed448.key",
         "corpus/keys/secp256k1.key",
         "corpus/keys/rsapss2048.key",

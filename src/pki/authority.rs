@@ -5,23 +5,64 @@
 //! the issuer is the CA's subject bytes unchanged, the subject is re-encoded from the request
 //! as Go does, and the extensions come in Go's order. rcgen's certificate builder cannot
 //! express those choices (its own subject encoding, serial handling, authority key identifier
-//! derived from the key rather than copied from the CA's extension, and extension order), so
-//! the certificate is signed by the CA's [`PrivateKey`]: ECDSA with RFC 6979 nonces, so the
-//! same inputs (CA, request, `now`, serial) always give the same certificate bytes.
+//! derived from the key rather than copied from the CA's extension, and extension order).
+//!
+//! # Who signs
+//!
+//! Signing is split in two so that the key can live wherever the deployment keeps it:
+//!
+//! 1. [`Issuer::prepare`] (and its `_with_policy` / `_for_signer` forms) runs the signer's
+//!    checks and returns an [`UnsignedCertificate`]: the DER `TBSCertificate` and the algorithm
+//!    to sign it with. No key is needed, nothing is drawn.
+//! 2. The caller signs [`UnsignedCertificate::tbs_der`] with the CA key — ring, an HSM, a KMS,
+//!    with whatever randomness it likes — and hands the signature back:
+//!    [`Issuer::check_signed`] verifies it against the CA certificate's key first, as Go's
+//!    `CreateCertificate` does; [`UnsignedCertificate::with_signature`] takes it as given.
+//!
+//! [`CertificateAuthority`] is the in-process convenience: an [`Issuer`] plus a [`PrivateKey`]
+//! that signs deterministically (ECDSA with RFC 6979 nonces), so the same inputs (CA, request,
+//! `now`, serial) always give the same certificate bytes.
+//!
+//! ```
+//! use kube_tls_bootstrap::pki::{CertificateRequest, Issuer, KeyUsage, PrivateKey};
+//! use kube_tls_bootstrap::time::Timestamp;
+//!
+//! let ca_pem = include_bytes!("../../tests/data/pki/corpus/ca/ca.crt");
+//! let ca_key = PrivateKey::from_pem(include_bytes!("../../tests/data/pki/corpus/ca/ca.key")).unwrap();
+//! let csr = CertificateRequest::from_pem(include_bytes!(
+//!     "../../tests/data/pki/corpus/kubelet-client-p256.csr.pem"
+//! ))
+//! .unwrap();
+//! let issuer = Issuer::from_pem(ca_pem).unwrap();
+//! let now = Timestamp::parse_rfc3339("2027-01-01T00:00:00Z").unwrap();
+//! let usages = [KeyUsage::DigitalSignature, KeyUsage::ClientAuth];
+//! let unsigned = issuer.prepare(&csr, &usages, Some(3600), 31_536_000, now, &[7; 16]).unwrap();
+//!
+//! // Sign outside the core (here with the crate's own key; any signer of the CA key will do).
+//! let signature = ca_key.sign(unsigned.tbs_der()).unwrap();
+//! let issued = issuer.check_signed(unsigned.clone(), &signature).unwrap();
+//! assert_eq!(issued.not_after(), now.add_seconds(3600));
+//!
+//! // A signature over anything else is refused with Go's text.
+//! let wrong = ca_key.sign(b"something else").unwrap();
+//! assert_eq!(
+//!     issuer.check_signed(unsigned, &wrong).unwrap_err().to_string(),
+//!     "x509: signature over certificate returned by signer is invalid: x509: ECDSA verification failure"
+//! );
+//! ```
 
-use std::net::IpAddr;
-
-use const_oid::ObjectIdentifier;
-
-use super::asn1::{self, tag};
 use super::certificate::{self, Certificate, CertificateError};
 use super::checks::{self, CheckError};
-use super::key::{KeyError, PrivateKey};
+use super::key::{CertificateSignatureAlgorithm, KeyError, PrivateKey};
 use super::pem;
-use super::request::{CertificateRequest, SubjectAltNames};
+use super::request::CertificateRequest;
 use super::usage::KeyUsage;
 use crate::go;
 use crate::time::Timestamp;
+
+mod profile;
+
+pub(crate) use profile::encode_sans;
 
 /// kube-controller-manager's default `--cluster-signing-duration`: 8760 h (365 days).
 pub const DEFAULT_SIGNING_DURATION_SECONDS: i64 = 8760 * 3600;
@@ -32,10 +73,29 @@ pub const SHORT_SECONDS: i64 = 8 * 3600;
 /// The shortest duration the signer issues (a smaller `expirationSeconds` is raised to it).
 pub const MIN_DURATION_SECONDS: i64 = 10 * 60;
 
-/// A CA certificate and its key, as the signing controller loads them.
+/// A CA certificate and its key, as the signing controller loads them: an [`Issuer`] whose
+/// key signs in-process, deterministically.
 pub struct CertificateAuthority {
-    certificate: Certificate,
+    issuer: Issuer,
     key: PrivateKey,
+}
+
+/// The CA certificate and the algorithm its key signs with: everything the signer needs to
+/// assemble a certificate, without the key (see the module docs for who signs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issuer {
+    certificate: Certificate,
+    signature_algorithm: CertificateSignatureAlgorithm,
+}
+
+/// A certificate ready to be signed: the DER `TBSCertificate` the signer built and the
+/// algorithm the CA key must sign it with. `Debug` shows the validity and size, not the bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UnsignedCertificate {
+    tbs: Vec<u8>,
+    signature_algorithm: CertificateSignatureAlgorithm,
+    not_before: Timestamp,
+    not_after: Timestamp,
 }
 
 /// `PermissiveSigningPolicy`: the TTL, usages, backdate and short-certificate threshold.
@@ -113,6 +173,9 @@ pub enum CaError {
     /// client-go's key loader finds no key (it reads only the three exact key labels).
     #[error("{0}")]
     Key(KeyError),
+    /// The CA certificate's key is of a kind Go cannot sign with (DSA, unknown algorithms).
+    #[error("x509: only RSA, ECDSA and Ed25519 keys supported")]
+    UnsupportedKey,
 }
 
 /// Why a certificate cannot be issued. `Display` is Kubernetes' text.
@@ -134,6 +197,10 @@ pub enum SignError {
     /// The CA key failed to sign.
     #[error("failed to sign certificate: {0}")]
     Signing(KeyError),
+    /// The signature handed to [`Issuer::check_signed`] does not verify with the CA
+    /// certificate's key (Go's `CreateCertificate` check; the detail is `checkSignature`'s text).
+    #[error("x509: signature over certificate returned by signer is invalid: {0}")]
+    InvalidSignature(String),
 }
 
 /// What the signing controller is asked to do with an approved request: its `spec.signerName`,
@@ -168,36 +235,6 @@ pub enum SignerFailure {
 }
 
 impl CertificateAuthority {
-    /// The signing controller's work on an approved request, in its order: the per-signer
-    /// validation (§7.2), then the usage mapping, the time checks and the certificate.
-    pub fn sign_for_signer(
-        &self,
-        request: &CertificateRequest,
-        input: &SignerInput<'_>,
-        now: Timestamp,
-        serial: &[u8; 16],
-    ) -> Result<IssuedCertificate, SignerFailure> {
-        match checks::validate_for_signer_strs(request, input.usages, input.signer_name) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(SignerFailure::UnrecognizedSigner(
-                    input.signer_name.to_owned(),
-                ));
-            }
-            Err(e) => return Err(SignerFailure::Validation(e)),
-        }
-        let usages = parse_usages(input.usages.iter().copied()).map_err(SignerFailure::Sign)?;
-        self.sign(
-            request,
-            &usages,
-            input.expiration_seconds,
-            input.signing_duration_seconds,
-            now,
-            serial,
-        )
-        .map_err(SignerFailure::Sign)
-    }
-
     /// Loads the CA the way kube-controller-manager does: the certificate PEM must hold
     /// exactly one certificate, the key PEM a key client-go can parse, and the two must match.
     pub fn from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<Self, CaError> {
@@ -261,18 +298,38 @@ impl CertificateAuthority {
             return Err(CaError::CertificateCount(certs.len()));
         }
         let key = PrivateKey::from_pem(key_pem).map_err(CaError::Key)?;
-        let certificate = certs.remove(0);
-        Ok(Self { certificate, key })
+        let issuer = Issuer::new(certs.remove(0))?;
+        Ok(Self { issuer, key })
     }
 
     /// The CA certificate.
     pub fn certificate(&self) -> &Certificate {
-        &self.certificate
+        &self.issuer.certificate
     }
 
     /// The CA key (its `Debug` hides the key material).
     pub fn key(&self) -> &PrivateKey {
         &self.key
+    }
+
+    /// The key-less half, for callers that sign elsewhere.
+    pub fn issuer(&self) -> &Issuer {
+        &self.issuer
+    }
+
+    /// The signing controller's work on an approved request, in its order: the per-signer
+    /// validation (§7.2), then the usage mapping, the time checks and the certificate.
+    pub fn sign_for_signer(
+        &self,
+        request: &CertificateRequest,
+        input: &SignerInput<'_>,
+        now: Timestamp,
+        serial: &[u8; 16],
+    ) -> Result<IssuedCertificate, SignerFailure> {
+        let unsigned = self
+            .issuer
+            .prepare_for_signer(request, input, now, serial)?;
+        self.finish(unsigned).map_err(SignerFailure::Sign)
     }
 
     /// The signing controller's `sign`: TTL from `expiration_seconds` clamped to
@@ -290,13 +347,15 @@ impl CertificateAuthority {
         now: Timestamp,
         serial: &[u8; 16],
     ) -> Result<IssuedCertificate, SignError> {
-        let policy = SigningPolicy {
-            ttl_seconds: duration_seconds(expiration_seconds, signing_duration_seconds),
-            usages: usages.to_vec(),
-            backdate_seconds: BACKDATE_SECONDS,
-            short_seconds: SHORT_SECONDS,
-        };
-        self.sign_with_policy(request, &policy, now, serial)
+        let unsigned = self.issuer.prepare(
+            request,
+            usages,
+            expiration_seconds,
+            signing_duration_seconds,
+            now,
+            serial,
+        )?;
+        self.finish(unsigned)
     }
 
     /// `CertificateAuthority.Sign` with an explicit policy (what `authority_test.go` drives).
@@ -307,7 +366,116 @@ impl CertificateAuthority {
         now: Timestamp,
         serial: &[u8; 16],
     ) -> Result<IssuedCertificate, SignError> {
-        let (key_usage, ext_key_usages) = map_usages(&policy.usages);
+        let unsigned = self
+            .issuer
+            .prepare_with_policy(request, policy, now, serial)?;
+        self.finish(unsigned)
+    }
+
+    /// Signs with the in-process key. The key is the certificate's (checked when loading) and
+    /// signs with the issuer's algorithm, so Go's after-signing check is not repeated.
+    fn finish(&self, unsigned: UnsignedCertificate) -> Result<IssuedCertificate, SignError> {
+        let signature = self
+            .key
+            .sign(unsigned.tbs_der())
+            .map_err(SignError::Signing)?;
+        Ok(unsigned.with_signature(&signature))
+    }
+}
+
+impl Issuer {
+    /// The issuer for a CA certificate; its key decides the signature algorithm as Go's
+    /// `x509.CreateCertificate` decides it ([`CertificateSignatureAlgorithm::for_key`]).
+    pub fn new(certificate: Certificate) -> Result<Self, CaError> {
+        let signature_algorithm =
+            CertificateSignatureAlgorithm::for_key(certificate.public_key().kind())
+                .ok_or(CaError::UnsupportedKey)?;
+        Ok(Self {
+            certificate,
+            signature_algorithm,
+        })
+    }
+
+    /// The issuer for a CA certificate PEM holding exactly one certificate
+    /// (kube-controller-manager's `ca_provider.setCA` rule), e.g. when the key lives in an HSM.
+    pub fn from_pem(cert_pem: &[u8]) -> Result<Self, CaError> {
+        let mut certs =
+            certificate::parse_certificates_pem(cert_pem).map_err(CaError::Certificate)?;
+        if certs.len() != 1 {
+            return Err(CaError::CertificateCount(certs.len()));
+        }
+        Self::new(certs.remove(0))
+    }
+
+    /// The CA certificate.
+    pub fn certificate(&self) -> &Certificate {
+        &self.certificate
+    }
+
+    /// The algorithm the CA key must sign with.
+    pub fn signature_algorithm(&self) -> CertificateSignatureAlgorithm {
+        self.signature_algorithm
+    }
+
+    /// [`CertificateAuthority::sign_for_signer`] up to the signature: the per-signer validation
+    /// (§7.2), the usage mapping, the time checks and the certificate to sign.
+    pub fn prepare_for_signer(
+        &self,
+        request: &CertificateRequest,
+        input: &SignerInput<'_>,
+        now: Timestamp,
+        serial: &[u8; 16],
+    ) -> Result<UnsignedCertificate, SignerFailure> {
+        match checks::validate_for_signer_strs(request, input.usages, input.signer_name) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(SignerFailure::UnrecognizedSigner(
+                    input.signer_name.to_owned(),
+                ));
+            }
+            Err(e) => return Err(SignerFailure::Validation(e)),
+        }
+        let usages = parse_usages(input.usages.iter().copied()).map_err(SignerFailure::Sign)?;
+        self.prepare(
+            request,
+            &usages,
+            input.expiration_seconds,
+            input.signing_duration_seconds,
+            now,
+            serial,
+        )
+        .map_err(SignerFailure::Sign)
+    }
+
+    /// [`CertificateAuthority::sign`] up to the signature.
+    pub fn prepare(
+        &self,
+        request: &CertificateRequest,
+        usages: &[KeyUsage],
+        expiration_seconds: Option<i32>,
+        signing_duration_seconds: i64,
+        now: Timestamp,
+        serial: &[u8; 16],
+    ) -> Result<UnsignedCertificate, SignError> {
+        let policy = SigningPolicy {
+            ttl_seconds: duration_seconds(expiration_seconds, signing_duration_seconds),
+            usages: usages.to_vec(),
+            backdate_seconds: BACKDATE_SECONDS,
+            short_seconds: SHORT_SECONDS,
+        };
+        self.prepare_with_policy(request, &policy, now, serial)
+    }
+
+    /// [`CertificateAuthority::sign_with_policy`] up to the signature: the validity window
+    /// (backdate, the short-certificate rule, the CA's NotAfter cap), the two expired-CA
+    /// refusals in Kubernetes' order, and the `TBSCertificate`.
+    pub fn prepare_with_policy(
+        &self,
+        request: &CertificateRequest,
+        policy: &SigningPolicy,
+        now: Timestamp,
+        serial: &[u8; 16],
+    ) -> Result<UnsignedCertificate, SignError> {
         let ca_not_after = self.certificate.not_after();
         let not_before = now.sub_seconds(policy.backdate_seconds);
         let mut not_after = if policy.ttl_seconds < policy.short_seconds {
@@ -324,83 +492,90 @@ impl CertificateAuthority {
         if now >= ca_not_after {
             return Err(SignError::ExpiredInThePast(ca_not_after));
         }
-
-        let signature_algorithm = self.key.signature_algorithm().algorithm_identifier();
-        let subject = request.subject().to_der();
-        let issuer = self.certificate.subject_der();
-
-        let mut tbs = Vec::with_capacity(1024);
-        tbs.extend_from_slice(&[0xa0, 0x03, 0x02, 0x01, 0x02]);
-        tbs.extend_from_slice(&asn1::positive_integer(serial));
-        tbs.extend_from_slice(&signature_algorithm);
-        tbs.extend_from_slice(issuer);
-        let mut validity = encode_time(not_before)?;
-        validity.extend_from_slice(&encode_time(not_after)?);
-        asn1::encode_into(&mut tbs, tag::SEQUENCE, &validity);
-        tbs.extend_from_slice(&subject);
-        tbs.extend_from_slice(request.public_key().spki_der());
-
-        let mut extensions = Vec::new();
-        if key_usage != 0 {
-            push_extension(
-                &mut extensions,
-                OID_KEY_USAGE,
-                true,
-                &key_usage_bits(key_usage),
-            );
-        }
-        if !ext_key_usages.is_empty() {
-            let mut body = Vec::new();
-            for oid in &ext_key_usages {
-                asn1::encode_into(&mut body, tag::OID, oid.as_bytes());
-            }
-            push_extension(
-                &mut extensions,
-                OID_EXT_KEY_USAGE,
-                false,
-                &asn1::encode(tag::SEQUENCE, &body),
-            );
-        }
-        push_extension(&mut extensions, OID_BASIC_CONSTRAINTS, true, &[0x30, 0x00]);
-        if let Some(ski) = self.certificate.subject_key_id()
-            && issuer != subject.as_slice()
-        {
-            let key_id = asn1::encode(0x80, ski);
-            push_extension(
-                &mut extensions,
-                OID_AUTHORITY_KEY_ID,
-                false,
-                &asn1::encode(tag::SEQUENCE, &key_id),
-            );
-        }
-        let sans = request.subject_alt_names();
-        if has_sans(sans) {
-            let critical = subject == [0x30, 0x00];
-            push_extension(&mut extensions, OID_SAN, critical, &encode_sans(sans));
-        }
-        let extensions = asn1::encode(tag::SEQUENCE, &extensions);
-        asn1::encode_into(&mut tbs, tag::CONTEXT_3, &extensions);
-        let tbs = asn1::encode(tag::SEQUENCE, &tbs);
-
-        let signature = self.key.sign(&tbs).map_err(SignError::Signing)?;
-        let mut bits = Vec::with_capacity(signature.len() + 1);
-        bits.push(0);
-        bits.extend_from_slice(&signature);
-        let mut cert = tbs;
-        cert.extend_from_slice(&signature_algorithm);
-        asn1::encode_into(&mut cert, tag::BIT_STRING, &bits);
-        Ok(IssuedCertificate {
-            der: asn1::encode(tag::SEQUENCE, &cert),
+        let tbs = profile::tbs_certificate(&profile::Template {
+            serial,
+            signature_algorithm: self.signature_algorithm,
+            issuer: self.certificate.subject_der(),
+            issuer_key_id: self.certificate.subject_key_id(),
+            not_before,
+            not_after,
+            request,
+            usages: &policy.usages,
+        })?;
+        Ok(UnsignedCertificate {
+            tbs,
+            signature_algorithm: self.signature_algorithm,
             not_before,
             not_after,
         })
+    }
+
+    /// Completes `unsigned` with a signature made outside the crate, after checking it with the
+    /// CA certificate's key as Go's `CreateCertificate` does (it costs one signature
+    /// verification; [`UnsignedCertificate::with_signature`] skips it).
+    pub fn check_signed(
+        &self,
+        unsigned: UnsignedCertificate,
+        signature: &[u8],
+    ) -> Result<IssuedCertificate, SignError> {
+        super::request::check_signature(
+            unsigned.signature_algorithm.signature_algorithm(),
+            unsigned.tbs_der(),
+            signature,
+            self.certificate.public_key(),
+        )
+        .map_err(|e| SignError::InvalidSignature(e.to_string()))?;
+        Ok(unsigned.with_signature(signature))
+    }
+}
+
+impl UnsignedCertificate {
+    /// The DER `TBSCertificate`: the bytes the CA key signs.
+    pub fn tbs_der(&self) -> &[u8] {
+        &self.tbs
+    }
+
+    /// The algorithm to sign with (ECDSA signatures as the DER `ECDSA-Sig-Value`).
+    pub fn signature_algorithm(&self) -> CertificateSignatureAlgorithm {
+        self.signature_algorithm
+    }
+
+    /// NotBefore as it will be issued.
+    pub fn not_before(&self) -> Timestamp {
+        self.not_before
+    }
+
+    /// NotAfter as it will be issued.
+    pub fn not_after(&self) -> Timestamp {
+        self.not_after
+    }
+
+    /// The certificate with `signature` as given, unchecked: for a signer the caller trusts
+    /// (a wrong signature yields a certificate no one can verify).
+    pub fn with_signature(self, signature: &[u8]) -> IssuedCertificate {
+        IssuedCertificate {
+            der: profile::certificate(self.tbs, self.signature_algorithm, signature),
+            not_before: self.not_before,
+            not_after: self.not_after,
+        }
+    }
+}
+
+impl std::fmt::Debug for UnsignedCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnsignedCertificate")
+            .field("signature_algorithm", &self.signature_algorithm)
+            .field("not_before", &self.not_before)
+            .field("not_after", &self.not_after)
+            .field("tbs_len", &self.tbs.len())
+            .finish()
     }
 }
 
 impl std::fmt::Debug for CertificateAuthority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CertificateAuthority")
-            .field("certificate", &self.certificate)
+            .field("certificate", &self.issuer.certificate)
             .field("key", &self.key)
             .finish()
     }
@@ -506,212 +681,9 @@ pub fn parse_usages<'a>(
     }
 }
 
-/// Go's `x509.KeyUsage` bits and the extended key usages (de-duplicated, in Go's enum order).
-pub(crate) fn map_usages(usages: &[KeyUsage]) -> (u16, Vec<ObjectIdentifier>) {
-    let mut bits = 0u16;
-    let mut ekus = [false; EKU_ORDER.len()];
-    for u in usages {
-        match usage_effect(*u) {
-            UsageEffect::KeyUsage(bit) => bits |= bit,
-            UsageEffect::Extended(index) => ekus[index] = true,
-        }
-    }
-    let oids = EKU_ORDER
-        .iter()
-        .zip(ekus)
-        .filter(|(_, on)| *on)
-        .map(|(oid, _)| *oid)
-        .collect();
-    (bits, oids)
-}
-
-enum UsageEffect {
-    KeyUsage(u16),
-    Extended(usize),
-}
-
-fn usage_effect(u: KeyUsage) -> UsageEffect {
-    use KeyUsage as U;
-    use UsageEffect::{Extended, KeyUsage as Ku};
-    match u {
-        U::Signing | U::DigitalSignature => Ku(1 << 0),
-        U::ContentCommitment => Ku(1 << 1),
-        U::KeyEncipherment => Ku(1 << 2),
-        U::DataEncipherment => Ku(1 << 3),
-        U::KeyAgreement => Ku(1 << 4),
-        U::CertSign => Ku(1 << 5),
-        U::CrlSign => Ku(1 << 6),
-        U::EncipherOnly => Ku(1 << 7),
-        U::DecipherOnly => Ku(1 << 8),
-        U::Any => Extended(0),
-        U::ServerAuth => Extended(1),
-        U::ClientAuth => Extended(2),
-        U::CodeSigning => Extended(3),
-        U::EmailProtection | U::SMime => Extended(4),
-        U::IpsecEndSystem => Extended(5),
-        U::IpsecTunnel => Extended(6),
-        U::IpsecUser => Extended(7),
-        U::Timestamping => Extended(8),
-        U::OcspSigning => Extended(9),
-        U::MicrosoftSgc => Extended(10),
-        U::NetscapeSgc => Extended(11),
-    }
-}
-
-/// Go's `ExtKeyUsage` enum order.
-const EKU_ORDER: [ObjectIdentifier; 12] = [
-    ObjectIdentifier::new_unwrap("2.5.29.37.0"),
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1"),
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2"),
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.3"),
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.4"),
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.5"),
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.6"),
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.7"),
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8"),
-    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9"),
-    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.10.3.3"),
-    ObjectIdentifier::new_unwrap("2.16.840.1.113730.4.1"),
-];
-
-const OID_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.15");
-const OID_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
-const OID_BASIC_CONSTRAINTS: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.19");
-const OID_AUTHORITY_KEY_ID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.35");
-const OID_SAN: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.17");
-
-fn push_extension(out: &mut Vec<u8>, oid: ObjectIdentifier, critical: bool, value: &[u8]) {
-    let mut body = asn1::encode(tag::OID, oid.as_bytes());
-    if critical {
-        body.extend_from_slice(&[0x01, 0x01, 0xff]);
-    }
-    asn1::encode_into(&mut body, tag::OCTET_STRING, value);
-    asn1::encode_into(out, tag::SEQUENCE, &body);
-}
-
-/// Go's `marshalKeyUsage`: bit 0 is the most significant bit of the first byte; trailing
-/// zero bits are not counted.
-fn key_usage_bits(ku: u16) -> Vec<u8> {
-    let a0 = (ku as u8).reverse_bits();
-    let a1 = ((ku >> 8) as u8).reverse_bits();
-    let bytes: Vec<u8> = if a1 != 0 { vec![a0, a1] } else { vec![a0] };
-    let last = bytes.last().copied().unwrap_or(0);
-    let unused = if last == 0 {
-        0
-    } else {
-        last.trailing_zeros() as u8
-    };
-    let mut value = vec![unused];
-    value.extend_from_slice(&bytes);
-    asn1::encode(tag::BIT_STRING, &value)
-}
-
-fn has_sans(s: &SubjectAltNames) -> bool {
-    !(s.dns_names.is_empty()
-        && s.email_addresses.is_empty()
-        && s.ip_addresses.is_empty()
-        && s.uris.is_empty())
-}
-
-/// Go's `marshalSANs`: DNS, then email, then IP (IPv4 and IPv4-mapped as 4 bytes), then URI
-/// (scheme lower-cased as Go's `net/url` re-serialises it).
-pub(crate) fn encode_sans(s: &SubjectAltNames) -> Vec<u8> {
-    let mut body = Vec::new();
-    for d in &s.dns_names {
-        asn1::encode_into(&mut body, 0x82, d.as_bytes());
-    }
-    for e in &s.email_addresses {
-        asn1::encode_into(&mut body, 0x81, e.as_bytes());
-    }
-    for ip in &s.ip_addresses {
-        match ip {
-            IpAddr::V4(v4) => asn1::encode_into(&mut body, 0x87, &v4.octets()),
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => asn1::encode_into(&mut body, 0x87, &v4.octets()),
-                None => asn1::encode_into(&mut body, 0x87, &v6.octets()),
-            },
-        }
-    }
-    for u in &s.uris {
-        asn1::encode_into(&mut body, 0x86, lower_scheme(u).as_bytes());
-    }
-    asn1::encode(tag::SEQUENCE, &body)
-}
-
-fn lower_scheme(uri: &str) -> String {
-    match uri.split_once(':') {
-        Some((scheme, rest))
-            if !scheme.is_empty()
-                && scheme
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) =>
-        {
-            format!("{}:{rest}", scheme.to_ascii_lowercase())
-        }
-        _ => uri.to_owned(),
-    }
-}
-
-/// UTCTime for 1950–2049, GeneralizedTime otherwise, to the second (Go's rule).
-fn encode_time(t: Timestamp) -> Result<Vec<u8>, SignError> {
-    let (y, mo, d, h, mi, s) = t.to_civil();
-    if !(0..=9999).contains(&y) {
-        return Err(SignError::InvalidTime(t));
-    }
-    Ok(if (1950..2050).contains(&y) {
-        let text = format!("{:02}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z", y % 100);
-        asn1::encode(tag::UTC_TIME, text.as_bytes())
-    } else {
-        let text = format!("{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}Z");
-        asn1::encode(tag::GENERALIZED_TIME, text.as_bytes())
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn key_usage_encoding_matches_go() {
-        // digitalSignature | keyEncipherment → 03 02 05 a0
-        assert_eq!(key_usage_bits(0b101), vec![0x03, 0x02, 0x05, 0xa0]);
-        // digitalSignature only → 03 02 07 80
-        assert_eq!(key_usage_bits(1), vec![0x03, 0x02, 0x07, 0x80]);
-        // decipherOnly → two bytes, 7 unused bits in the second
-        assert_eq!(key_usage_bits(1 << 8), vec![0x03, 0x03, 0x07, 0x00, 0x80]);
-    }
-
-    #[test]
-    fn eku_order_and_dedupe() {
-        let (bits, ekus) = map_usages(&[
-            KeyUsage::ClientAuth,
-            KeyUsage::SMime,
-            KeyUsage::ServerAuth,
-            KeyUsage::EmailProtection,
-            KeyUsage::Signing,
-            KeyUsage::KeyEncipherment,
-        ]);
-        assert_eq!(bits, 0b101);
-        assert_eq!(ekus, vec![EKU_ORDER[1], EKU_ORDER[2], EKU_ORDER[4]]);
-    }
-
-    #[test]
-    fn times_and_schemes() {
-        assert_eq!(
-            encode_time(Timestamp::from_unix(0)).unwrap(),
-            asn1::encode(tag::UTC_TIME, b"700101000000Z")
-        );
-        let y2050 = Timestamp::parse_rfc3339("2050-01-01T00:00:00Z").unwrap();
-        assert_eq!(
-            encode_time(y2050).unwrap(),
-            asn1::encode(tag::GENERALIZED_TIME, b"20500101000000Z")
-        );
-        assert_eq!(
-            lower_scheme("SPIFFE://Cluster.Local"),
-            "spiffe://Cluster.Local"
-        );
-        assert_eq!(lower_scheme("no-scheme"), "no-scheme");
-    }
 
     #[test]
     fn messages() {

@@ -6,9 +6,9 @@
 //!
 //! Nothing here draws randomness, for loading or for signing:
 //!
-//! - ECDSA (P-256, P-384) keys are read without ring (ring's `EcdsaKeyPair` draws a random
+//! - ECDSA (P-256, P-384, P-521) keys are read without ring (ring's `EcdsaKeyPair` draws a random
 //!   nonce key from the operating system when it loads a key) with ring's own checks, and sign
-//!   with the RustCrypto `p256`/`p384` crates using RFC 6979 deterministic nonces (HMAC-DRBG
+//!   with the RustCrypto `p256`/`p384`/`p521` crates using RFC 6979 deterministic nonces (HMAC-DRBG
 //!   over the secret scalar and the message digest): the same key and message always give the
 //!   same signature bytes.
 //! - Ed25519 signs through `rcgen`'s ring-backed key; Ed25519 is deterministic by definition.
@@ -23,7 +23,10 @@ use std::fmt;
 
 use super::asn1::{self, tag};
 use super::pem;
-use super::request::{KeyKind, OID_EC_PUBLIC_KEY, OID_P256, OID_P384, OID_RSA, PublicKey};
+use super::request::{
+    KeyKind, OID_EC_PUBLIC_KEY, OID_P256, OID_P384, OID_P521, OID_RSA, PublicKey,
+    SignatureAlgorithm,
+};
 
 /// A private key that can sign. `Debug` never shows key material.
 pub struct PrivateKey {
@@ -40,6 +43,8 @@ pub enum CertificateSignatureAlgorithm {
     EcdsaWithSha256,
     /// `ecdsa-with-SHA384` (P-384 keys).
     EcdsaWithSha384,
+    /// `ecdsa-with-SHA512` (P-521 keys).
+    EcdsaWithSha512,
     /// `sha256WithRSAEncryption`.
     Sha256WithRsa,
     /// `sha384WithRSAEncryption`.
@@ -114,6 +119,7 @@ impl PrivateKey {
                     let signature_algorithm = match key {
                         EcdsaKey::P256(_) => CertificateSignatureAlgorithm::EcdsaWithSha256,
                         EcdsaKey::P384(_) => CertificateSignatureAlgorithm::EcdsaWithSha384,
+                        EcdsaKey::P521(_) => CertificateSignatureAlgorithm::EcdsaWithSha512,
                     };
                     Self {
                         signer: Signer::Ecdsa(key),
@@ -215,6 +221,7 @@ impl PrivateKey {
                 let (d, curve) = match key {
                     EcdsaKey::P256(key) => (key.to_bytes().to_vec(), OID_P256),
                     EcdsaKey::P384(key) => (key.to_bytes().to_vec(), OID_P384),
+                    EcdsaKey::P521(key) => (key.to_bytes().to_vec(), OID_P521),
                 };
                 let sec1 = ec_private_key(&d, curve, self.public_key.key_bytes());
                 return pem::encode("EC PRIVATE KEY", &sec1);
@@ -226,6 +233,38 @@ impl PrivateKey {
         match (self.public_key.kind(), pkcs8_private_key(pkcs8)) {
             (KeyKind::Rsa { .. }, Some(inner)) => pem::encode("RSA PRIVATE KEY", inner),
             _ => pem::encode("PRIVATE KEY", pkcs8),
+        }
+    }
+
+    /// The key as a PKCS#8 `PrivateKeyInfo` (ECDSA as Go's `x509.MarshalPKCS8PrivateKey` writes
+    /// it, without the inner curve parameters; RSA and Ed25519 as loaded) — the form ring and most HSM tooling load, for
+    /// callers that sign [`UnsignedCertificate`](super::UnsignedCertificate)s outside the crate.
+    /// The bytes hold the secret key: handle them as such.
+    ///
+    /// ```
+    /// use kube_tls_bootstrap::pki::key::PrivateKey;
+    /// let key = PrivateKey::ecdsa_p256_from_random_bytes(&[7; 32]).unwrap();
+    /// let again = PrivateKey::from_pkcs8_der(&key.to_pkcs8_der()).unwrap();
+    /// assert_eq!(again.public_key(), key.public_key());
+    /// ```
+    pub fn to_pkcs8_der(&self) -> Vec<u8> {
+        match &self.signer {
+            Signer::Ecdsa(key) => {
+                let (d, curve) = match key {
+                    EcdsaKey::P256(key) => (key.to_bytes().to_vec(), OID_P256),
+                    EcdsaKey::P384(key) => (key.to_bytes().to_vec(), OID_P384),
+                    EcdsaKey::P521(key) => (key.to_bytes().to_vec(), OID_P521),
+                };
+                let mut inner = vec![0x02, 0x01, 0x01];
+                asn1::encode_into(&mut inner, tag::OCTET_STRING, &d);
+                let mut bits = vec![0u8];
+                bits.extend_from_slice(self.public_key.key_bytes());
+                asn1::encode_into(&mut inner, 0xa1, &asn1::encode(tag::BIT_STRING, &bits));
+                let mut algorithm = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
+                asn1::encode_into(&mut algorithm, tag::OID, curve.as_bytes());
+                pkcs8_wrap(&algorithm, &asn1::encode(tag::SEQUENCE, &inner))
+            }
+            Signer::Ring(pair) => pair.serialized_der().to_vec(),
         }
     }
 
@@ -297,12 +336,49 @@ impl fmt::Debug for PrivateKey {
 }
 
 impl CertificateSignatureAlgorithm {
+    /// The algorithm Go's `x509.CreateCertificate` signs with for a CA key of this kind
+    /// (`signingParamsForPublicKey`): RSA → SHA-256 with RSA, P-224/P-256 → ECDSA with SHA-256,
+    /// P-384 → SHA-384, P-521 → SHA-512, Ed25519 → Ed25519. `None` for keys Go cannot sign with.
+    ///
+    /// ```
+    /// use kube_tls_bootstrap::pki::KeyKind;
+    /// use kube_tls_bootstrap::pki::key::CertificateSignatureAlgorithm as A;
+    /// assert_eq!(A::for_key(&KeyKind::EcdsaP521), Some(A::EcdsaWithSha512));
+    /// assert_eq!(A::for_key(&KeyKind::Rsa { bits: 4096 }), Some(A::Sha256WithRsa));
+    /// assert_eq!(A::for_key(&KeyKind::Dsa), None);
+    /// ```
+    pub fn for_key(kind: &KeyKind) -> Option<Self> {
+        match kind {
+            KeyKind::Rsa { .. } => Some(Self::Sha256WithRsa),
+            KeyKind::EcdsaP224 | KeyKind::EcdsaP256 => Some(Self::EcdsaWithSha256),
+            KeyKind::EcdsaP384 => Some(Self::EcdsaWithSha384),
+            KeyKind::EcdsaP521 => Some(Self::EcdsaWithSha512),
+            KeyKind::Ed25519 => Some(Self::Ed25519),
+            KeyKind::Dsa | KeyKind::Other(_) => None,
+        }
+    }
+
+    /// The same algorithm under the name requests use ([`SignatureAlgorithm`]), e.g. to check a
+    /// signature with Go's `checkSignature` rules.
+    pub fn signature_algorithm(self) -> SignatureAlgorithm {
+        match self {
+            Self::EcdsaWithSha256 => SignatureAlgorithm::EcdsaWithSha256,
+            Self::EcdsaWithSha384 => SignatureAlgorithm::EcdsaWithSha384,
+            Self::EcdsaWithSha512 => SignatureAlgorithm::EcdsaWithSha512,
+            Self::Sha256WithRsa => SignatureAlgorithm::Sha256WithRsa,
+            Self::Sha384WithRsa => SignatureAlgorithm::Sha384WithRsa,
+            Self::Sha512WithRsa => SignatureAlgorithm::Sha512WithRsa,
+            Self::Ed25519 => SignatureAlgorithm::Ed25519,
+        }
+    }
+
     /// The DER `AlgorithmIdentifier` Go writes (RSA with NULL parameters, ECDSA and Ed25519
     /// without).
     pub(crate) fn algorithm_identifier(self) -> Vec<u8> {
         use const_oid::ObjectIdentifier as Oid;
         const ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
         const ECDSA_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+        const ECDSA_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
         const RSA_SHA256: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
         const RSA_SHA384: Oid = Oid::new_unwrap("1.2.840.113549.1.1.12");
         const RSA_SHA512: Oid = Oid::new_unwrap("1.2.840.113549.1.1.13");
@@ -310,6 +386,7 @@ impl CertificateSignatureAlgorithm {
         let (oid, null) = match self {
             Self::EcdsaWithSha256 => (ECDSA_SHA256, false),
             Self::EcdsaWithSha384 => (ECDSA_SHA384, false),
+            Self::EcdsaWithSha512 => (ECDSA_SHA512, false),
             Self::Sha256WithRsa => (RSA_SHA256, true),
             Self::Sha384WithRsa => (RSA_SHA384, true),
             Self::Sha512WithRsa => (RSA_SHA512, true),
@@ -335,6 +412,7 @@ enum Signer {
 enum EcdsaKey {
     P256(p256::ecdsa::SigningKey),
     P384(p384::ecdsa::SigningKey),
+    P521(p521::ecdsa::SigningKey),
 }
 
 impl EcdsaKey {
@@ -359,7 +437,7 @@ impl EcdsaKey {
         {
             return None;
         }
-        let curve = [OID_P256, OID_P384].into_iter().find(|curve| {
+        let curve = [OID_P256, OID_P384, OID_P521].into_iter().find(|curve| {
             let mut expected = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
             expected.extend_from_slice(&asn1::encode(tag::OID, curve.as_bytes()));
             algorithm.value == expected.as_slice()
@@ -389,18 +467,31 @@ impl EcdsaKey {
 
         // ring takes only the curve's width (from_slice would pad shorter scalars); from_slice
         // refuses 0 and values not below n.
-        let width = if curve == OID_P256 { 32 } else { 48 };
+        // ring has no P-521; the same checks apply at its width.
+        let width = match curve {
+            c if c == OID_P256 => 32,
+            c if c == OID_P384 => 48,
+            _ => 66,
+        };
         if d.value.len() != width {
             return None;
         }
-        let key = if curve == OID_P256 {
-            let key = p256::ecdsa::SigningKey::from_slice(d.value).ok()?;
-            (key.verifying_key().to_sec1_point(false).as_bytes() == point)
-                .then_some(Self::P256(key))?
-        } else {
-            let key = p384::ecdsa::SigningKey::from_slice(d.value).ok()?;
-            (key.verifying_key().to_sec1_point(false).as_bytes() == point)
-                .then_some(Self::P384(key))?
+        let key = match width {
+            32 => {
+                let key = p256::ecdsa::SigningKey::from_slice(d.value).ok()?;
+                (key.verifying_key().to_sec1_point(false).as_bytes() == point)
+                    .then_some(Self::P256(key))?
+            }
+            48 => {
+                let key = p384::ecdsa::SigningKey::from_slice(d.value).ok()?;
+                (key.verifying_key().to_sec1_point(false).as_bytes() == point)
+                    .then_some(Self::P384(key))?
+            }
+            _ => {
+                let key = p521::ecdsa::SigningKey::from_slice(d.value).ok()?;
+                (key.verifying_key().to_sec1_point(false).as_bytes() == point)
+                    .then_some(Self::P521(key))?
+            }
         };
         let mut algorithm_body = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
         algorithm_body.extend_from_slice(&curve_tlv);
@@ -412,7 +503,8 @@ impl EcdsaKey {
         Some((key, public_key))
     }
 
-    /// ECDSA with the curve's hash (SHA-256 for P-256, SHA-384 for P-384, as Go pairs them),
+    /// ECDSA with the curve's hash (SHA-256 for P-256, SHA-384 for P-384, SHA-512 for P-521, as
+    /// Go pairs them),
     /// the nonce from RFC 6979, the signature DER-encoded as Go's `asn1.Marshal` writes it.
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, KeyError> {
         use p256::ecdsa::signature::Signer as _;
@@ -425,6 +517,11 @@ impl EcdsaKey {
             }
             Self::P384(key) => {
                 let signature: p384::ecdsa::Signature = key.try_sign(message).map_err(signing)?;
+                let (r, s) = signature.split_bytes();
+                (r.to_vec(), s.to_vec())
+            }
+            Self::P521(key) => {
+                let signature: p521::ecdsa::Signature = key.try_sign(message).map_err(signing)?;
                 let (r, s) = signature.split_bytes();
                 (r.to_vec(), s.to_vec())
             }

@@ -5,7 +5,7 @@ use super::{KeyKind, PublicKey, RequestError, SignatureAlgorithm};
 use crate::pki::asn1::{self, Tlv, tag};
 
 /// Go's `checkSignature(algo, signed, signature, publicKey, allowSHA1 = true)`.
-pub(super) fn check_signature(
+pub(crate) fn check_signature(
     algorithm: SignatureAlgorithm,
     signed: &[u8],
     signature: &[u8],
