@@ -1,5 +1,12 @@
 //! The kubelet's side: its certificate request (client-go `cert.MakeCSR`) and the usages it
 //! asks for.
+//!
+//! The request is assembled here rather than by rcgen's `serialize_request` because rcgen
+//! cannot say everything Go's `x509.CreateCertificateRequest` says: `rcgen::DistinguishedName`
+//! keeps one value per attribute type (`push` replaces an earlier `O`), while a Go `pkix.Name`
+//! writes every `Organization` and `OrganizationalUnit` value, each in its own RDN, in Go's
+//! attribute order; and the request is signed with the algorithm Go picks for the key (SHA-384 /
+//! SHA-512 with RSA keys of 3072 / 4096 bits and more), through this crate's deterministic signer.
 
 use std::net::IpAddr;
 
