@@ -4,7 +4,19 @@
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc4519;
 
-use super::asn1::{self, Asn1Error, tag};
+use der::asn1::AnyRef;
+use der::{Decode as _, Reader as _, Tagged as _};
+
+use super::asn1::{self, Asn1Error, Rest, Tlv, tag};
+
+/// Go's `pkix.AttributeTypeAndValue`: the value is any element (Go's `interface{}`), which
+/// `der`'s `AnyRef` cannot hold for every tag Go accepts (see asn1.rs).
+#[derive(der::Sequence)]
+struct AttributeTypeAndValue<'a> {
+    oid: ObjectIdentifier,
+    value: Tlv<'a>,
+    rest: Rest<'a>,
+}
 
 /// A distinguished name exactly as encoded: its relative distinguished names in order, each
 /// with its attributes in their encoded order.
@@ -82,32 +94,25 @@ pub struct Subject {
 }
 
 impl Name {
-    /// Parses a DER `Name` the way Go's `encoding/asn1` reads an `RDNSequence`.
+    /// Parses a DER `Name` the way Go's `encoding/asn1` reads an `RDNSequence`: a SEQUENCE OF
+    /// SETs whose `AttributeTypeAndValue`s are kept in encoded order. `x509_cert`'s `Name`
+    /// (a `SetOfVec` per RDN) would sort them and refuse the string tags `der` does not model,
+    /// while Go keeps the order — which CN "wins" depends on it (corpus cases
+    /// `subject-multivalued-rdn`, `cn-two-values-last-valid`, `cn-two-values-last-invalid`).
     pub(crate) fn from_der(der: &[u8]) -> Result<Self, Asn1Error> {
-        let seq = asn1::read_all(der)?;
-        if seq.tag != tag::SEQUENCE {
-            return Err(asn1::structure(
-                "asn1: structure error: tags don't match (RDNSequence)",
-            ));
-        }
-        let mut rdns = Vec::new();
-        for set in asn1::elements(seq.value)? {
-            if set.tag != tag::SET {
+        let sets = Vec::<AnyRef<'_>>::from_der(der)?;
+        let mut rdns = Vec::with_capacity(sets.len());
+        for set in sets {
+            if set.tag() != der::Tag::Set {
                 return Err(asn1::structure(
                     "asn1: structure error: tags don't match (RelativeDistinguishedNameSET)",
                 ));
             }
+            let mut reader = der::SliceReader::new(set.value())?;
             let mut rdn = Vec::new();
-            for atv in asn1::elements(set.value)? {
-                if atv.tag != tag::SEQUENCE {
-                    return Err(asn1::structure(
-                        "asn1: structure error: tags don't match (AttributeTypeAndValue)",
-                    ));
-                }
-                let (type_tlv, rest) = asn1::read(atv.value)?;
-                let oid = asn1::oid(&type_tlv)?;
-                let (value, _) = asn1::read(rest)?;
-                rdn.push(Attribute::parse(oid, value.tag, value.value)?);
+            while !reader.is_finished() {
+                let atv: AttributeTypeAndValue<'_> = reader.decode()?;
+                rdn.push(Attribute::parse(atv.oid, atv.value.tag, atv.value.value)?);
             }
             rdns.push(rdn);
         }

@@ -5,15 +5,16 @@ use std::fmt;
 use std::net::IpAddr;
 
 use const_oid::ObjectIdentifier;
+use der::Decode as _;
+use der::asn1::{BitStringRef, UintRef};
 
-use super::asn1::{self, Asn1Error, Tlv, tag};
+use super::asn1::{self, Asn1Error, OptionalTlv, Rest, Tlv};
 use super::name::Name;
 use super::pem;
 
 mod extensions;
 mod verify;
 
-pub(crate) use extensions::parse_extension;
 use extensions::{parse_extension_request, parse_san};
 use verify::{check_signature, point_on_curve};
 
@@ -370,8 +371,8 @@ impl PublicKey {
 
     /// Parses a DER `SubjectPublicKeyInfo` as Go's `x509.ParsePKIXPublicKey` classifies it.
     pub fn from_spki_der(spki: &[u8]) -> Result<Self, RequestError> {
-        let tlv = asn1::read_all(spki)?;
-        parse_public_key(&tlv, PointCheck::Eager)
+        let decoded = SubjectPublicKeyInfo::from_der(spki).map_err(Asn1Error::from)?;
+        parse_public_key(spki, &decoded, PointCheck::Eager)
     }
 }
 
@@ -553,34 +554,86 @@ enum PointCheck {
 
 const OFF_CURVE: &str = "x509: failed to unmarshal elliptic curve point";
 
+// Go's structs of `x509.ParseCertificateRequest`, as `der` typed decoders. Each ends in a
+// `Rest` field because Go ignores what follows a struct's last field; `Tlv` stands where Go
+// has an `asn1.RawValue` (see asn1.rs for why `AnyRef` cannot).
+
+/// `certificateRequest` (RFC 2986 `CertificationRequest`).
+#[derive(der::Sequence)]
+struct CertificationRequest<'a> {
+    /// Kept as encoded: the signature covers these bytes.
+    info: Tlv<'a>,
+    signature_algorithm: AlgorithmIdentifier<'a>,
+    signature: BitStringRef<'a>,
+    rest: Rest<'a>,
+}
+
+/// `tbsCertificateRequest` (RFC 2986 `CertificationRequestInfo`).
+#[derive(der::Sequence)]
+struct CertificationRequestInfo<'a> {
+    /// Go reads an `int` and does not check it.
+    version: i64,
+    /// Parsed as a `Name` after the public key, in Go's order.
+    subject: Tlv<'a>,
+    subject_public_key_info: Tlv<'a>,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT")]
+    attributes: Vec<Tlv<'a>>,
+    rest: Rest<'a>,
+}
+
+/// `pkix.AlgorithmIdentifier`.
+#[derive(der::Sequence)]
+pub(crate) struct AlgorithmIdentifier<'a> {
+    pub(crate) algorithm: ObjectIdentifier,
+    pub(crate) parameters: OptionalTlv<'a>,
+    rest: Rest<'a>,
+}
+
+/// `publicKeyInfo` (`SubjectPublicKeyInfo`).
+#[derive(der::Sequence)]
+struct SubjectPublicKeyInfo<'a> {
+    algorithm: AlgorithmIdentifier<'a>,
+    subject_public_key: BitStringRef<'a>,
+    rest: Rest<'a>,
+}
+
+/// `pssParameters`: hash, MGF and salt length required, trailer field optional (default 1).
+#[derive(der::Sequence)]
+struct RsaPssParameters<'a> {
+    #[asn1(context_specific = "0")]
+    hash: AlgorithmIdentifier<'a>,
+    #[asn1(context_specific = "1")]
+    mask_gen: AlgorithmIdentifier<'a>,
+    #[asn1(context_specific = "2")]
+    salt_length: i64,
+    #[asn1(context_specific = "3", optional = "true")]
+    trailer_field: Option<i64>,
+    rest: Rest<'a>,
+}
+
+/// `pkcs1PublicKey`: `N *big.Int`, `E int`.
+#[derive(der::Sequence)]
+struct RsaPublicKey<'a> {
+    modulus: UintRef<'a>,
+    public_exponent: i64,
+    rest: Rest<'a>,
+}
+
 fn parse(der: &[u8], point_check: PointCheck) -> Result<CertificateRequest, RequestError> {
-    // certificateRequest ::= SEQUENCE { tbs, signatureAlgorithm, signatureValue }
-    let outer = asn1::read_all(der)?;
-    if outer.tag != tag::SEQUENCE {
-        return Err(Asn1Error::Structure(
-            "asn1: structure error: tags don't match (certificateRequest)".into(),
-        )
-        .into());
-    }
-    let (tbs, rest) = asn1::expect(outer.value, tag::SEQUENCE, "tbsCertificateRequest")?;
-    let (sig_alg, rest) = asn1::expect(rest, tag::SEQUENCE, "AlgorithmIdentifier")?;
-    let (sig_value, _) = asn1::read(rest)?;
-    let signature = asn1::bit_string(&sig_value)?.to_vec();
-    let signature_algorithm = signature_algorithm(&sig_alg)?;
+    // Go unmarshals the whole structure first (trailing data after it refused), then reads the
+    // public key, the subject and the extensions, in that order.
+    let request = CertificationRequest::from_der(der).map_err(Asn1Error::from)?;
+    let info = CertificationRequestInfo::from_der(request.info.full).map_err(Asn1Error::from)?;
+    let spki = SubjectPublicKeyInfo::from_der(info.subject_public_key_info.full)
+        .map_err(Asn1Error::from)?;
+    let signature = asn1::go_bit_string(&request.signature)?.to_vec();
+    let signature_algorithm = signature_algorithm(&request.signature_algorithm);
 
-    // CertificationRequestInfo ::= SEQUENCE { version, subject, subjectPKInfo, [0] attributes }
-    let (version_tlv, rest) = asn1::read(tbs.value)?;
-    let version = asn1::small_int(&version_tlv)?;
-    let (subject_tlv, rest) = asn1::read(rest)?;
-    let (spki_tlv, rest) = asn1::expect(rest, tag::SEQUENCE, "publicKeyInfo")?;
-    let (attributes, _) = asn1::expect(rest, tag::CONTEXT_0, "attributes")?;
-
-    // Go's order: public key, subject, extensions. A deferred curve check still wins over any
-    // later parse error, as it would in Go.
-    let public_key = parse_public_key(&spki_tlv, point_check)?;
+    // A deferred curve check still wins over any later parse error, as it would in Go.
+    let public_key = parse_public_key(info.subject_public_key_info.full, &spki, point_check)?;
     let rest_of_parse = || -> Result<_, RequestError> {
-        let name = Name::from_der(subject_tlv.full)?;
-        let extensions = parse_extension_request(attributes.value)?;
+        let name = Name::from_der(info.subject.full)?;
+        let extensions = parse_extension_request(&info.attributes)?;
         let mut sans = SubjectAltNames::default();
         for ext in &extensions {
             if ext.oid == OID_SAN {
@@ -597,12 +650,12 @@ fn parse(der: &[u8], point_check: PointCheck) -> Result<CertificateRequest, Requ
         Err(e) => return Err(e),
     };
 
-    let tbs_start = offset_in(der, tbs.full);
+    let tbs_start = offset_in(der, request.info.full);
     Ok(CertificateRequest {
         der: der.to_vec(),
         tbs_start,
-        tbs_end: tbs_start + tbs.full.len(),
-        version,
+        tbs_end: tbs_start + request.info.full.len(),
+        version: info.version,
         subject: name.subject(),
         name,
         public_key,
@@ -617,87 +670,70 @@ fn offset_in(outer: &[u8], inner: &[u8]) -> usize {
     (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize)
 }
 
-/// AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }
-fn algorithm_identifier<'a>(
-    tlv: &Tlv<'a>,
-) -> Result<(ObjectIdentifier, Option<Tlv<'a>>), Asn1Error> {
-    let (oid_tlv, rest) = asn1::read(tlv.value)?;
-    let oid = asn1::oid(&oid_tlv)?;
-    let params = if rest.is_empty() {
-        None
-    } else {
-        Some(asn1::read(rest)?.0)
-    };
-    Ok((oid, params))
+/// Whether parameters are absent or NULL (what Go allows for PSS hash parameters).
+fn absent_or_null(params: &OptionalTlv<'_>) -> bool {
+    params.0.is_none_or(|t| t.full == [5, 0])
 }
 
 /// Go's `getSignatureAlgorithmFromAI`.
-fn signature_algorithm(tlv: &Tlv<'_>) -> Result<SignatureAlgorithm, Asn1Error> {
-    let (oid, params) = algorithm_identifier(tlv)?;
+fn signature_algorithm(ai: &AlgorithmIdentifier<'_>) -> SignatureAlgorithm {
+    let oid = ai.algorithm;
     if oid == OID_RSASSA_PSS {
-        return Ok(params.map_or(SignatureAlgorithm::Unknown, |p| pss_algorithm(&p)));
+        return ai
+            .parameters
+            .0
+            .map_or(SignatureAlgorithm::Unknown, |p| pss_algorithm(p.full));
     }
-    if oid == OID_ED25519 && params.is_some() {
-        return Ok(SignatureAlgorithm::Unknown);
+    if oid == OID_ED25519 && ai.parameters.0.is_some() {
+        return SignatureAlgorithm::Unknown;
     }
-    Ok(SIGNATURE_OIDS
+    SIGNATURE_OIDS
         .iter()
         .find(|(known, _)| *known == oid)
-        .map_or(SignatureAlgorithm::Unknown, |(_, a)| *a))
+        .map_or(SignatureAlgorithm::Unknown, |(_, a)| *a)
 }
 
 /// RSASSA-PSS-params as Go accepts them: MGF1 with the message hash, salt length equal to the
 /// hash length, trailer field 1, hash parameters absent or NULL.
-fn pss_algorithm(params: &Tlv<'_>) -> SignatureAlgorithm {
-    fn inner(params: &Tlv<'_>) -> Result<SignatureAlgorithm, Asn1Error> {
-        if params.tag != tag::SEQUENCE {
-            return Ok(SignatureAlgorithm::Unknown);
-        }
-        let mut hash = None;
-        let mut mgf = None;
-        let mut salt = None;
-        let mut trailer = 1;
-        for field in asn1::elements(params.value)? {
-            let explicit = asn1::read_all(field.value)?;
-            match field.tag {
-                0xa0 => hash = Some(algorithm_identifier(&explicit)?),
-                0xa1 => mgf = Some(algorithm_identifier(&explicit)?),
-                0xa2 => salt = Some(asn1::small_int(&explicit)?),
-                0xa3 => trailer = asn1::small_int(&explicit)?,
-                _ => return Ok(SignatureAlgorithm::Unknown),
-            }
-        }
-        let (Some((hash_oid, hash_params)), Some((mgf_oid, Some(mgf_params))), Some(salt)) =
-            (hash, mgf, salt)
-        else {
-            return Ok(SignatureAlgorithm::Unknown);
-        };
-        let absent_or_null = |p: &Option<Tlv<'_>>| p.as_ref().is_none_or(|t| t.full == [5, 0]);
-        let (mgf_hash, mgf_hash_params) = algorithm_identifier(&mgf_params)?;
-        if !absent_or_null(&hash_params)
-            || mgf_oid != OID_MGF1
-            || mgf_hash != hash_oid
-            || !absent_or_null(&mgf_hash_params)
-            || trailer != 1
-        {
-            return Ok(SignatureAlgorithm::Unknown);
-        }
-        Ok(match (hash_oid, salt) {
-            (h, 32) if h == OID_SHA256 => SignatureAlgorithm::Sha256WithRsaPss,
-            (h, 48) if h == OID_SHA384 => SignatureAlgorithm::Sha384WithRsaPss,
-            (h, 64) if h == OID_SHA512 => SignatureAlgorithm::Sha512WithRsaPss,
-            _ => SignatureAlgorithm::Unknown,
-        })
+fn pss_algorithm(params: &[u8]) -> SignatureAlgorithm {
+    let Ok(params) = RsaPssParameters::from_der(params) else {
+        return SignatureAlgorithm::Unknown;
+    };
+    let Some(Ok(mgf_hash)) = params
+        .mask_gen
+        .parameters
+        .0
+        .map(|p| AlgorithmIdentifier::from_der(p.full))
+    else {
+        return SignatureAlgorithm::Unknown;
+    };
+    let hash = params.hash.algorithm;
+    if !absent_or_null(&params.hash.parameters)
+        || params.mask_gen.algorithm != OID_MGF1
+        || mgf_hash.algorithm != hash
+        || !absent_or_null(&mgf_hash.parameters)
+        || params.trailer_field.unwrap_or(1) != 1
+    {
+        return SignatureAlgorithm::Unknown;
     }
-    inner(params).unwrap_or(SignatureAlgorithm::Unknown)
+    match (hash, params.salt_length) {
+        (h, 32) if h == OID_SHA256 => SignatureAlgorithm::Sha256WithRsaPss,
+        (h, 48) if h == OID_SHA384 => SignatureAlgorithm::Sha384WithRsaPss,
+        (h, 64) if h == OID_SHA512 => SignatureAlgorithm::Sha512WithRsaPss,
+        _ => SignatureAlgorithm::Unknown,
+    }
 }
 
-/// Go's `parsePublicKey` (errors worded as Go words them).
-fn parse_public_key(spki: &Tlv<'_>, point_check: PointCheck) -> Result<PublicKey, RequestError> {
-    let (alg, rest) = asn1::expect(spki.value, tag::SEQUENCE, "AlgorithmIdentifier")?;
-    let (key_tlv, _) = asn1::read(rest)?;
-    let key = asn1::bit_string(&key_tlv)?;
-    let (oid, params) = algorithm_identifier(&alg)?;
+/// Go's `parsePublicKey` (errors worded as Go words them) over a decoded
+/// `SubjectPublicKeyInfo` whose encoding is `spki_der`.
+fn parse_public_key(
+    spki_der: &[u8],
+    spki: &SubjectPublicKeyInfo<'_>,
+    point_check: PointCheck,
+) -> Result<PublicKey, RequestError> {
+    let key = asn1::go_bit_string(&spki.subject_public_key)?;
+    let oid = spki.algorithm.algorithm;
+    let params = spki.algorithm.parameters.0;
     let parse_err = |s: &str| RequestError::Parse(s.to_owned());
     let kind = if oid == OID_RSA {
         if params.is_none_or(|p| p.full != [5, 0]) {
@@ -708,8 +744,7 @@ fn parse_public_key(spki: &Tlv<'_>, point_check: PointCheck) -> Result<PublicKey
         KeyKind::Rsa { bits }
     } else if oid == OID_EC_PUBLIC_KEY {
         let curve = params
-            .filter(|p| p.tag == tag::OID)
-            .and_then(|p| asn1::oid(&p).ok())
+            .and_then(|p| ObjectIdentifier::from_der(p.full).ok())
             .ok_or_else(|| parse_err("x509: failed to parse ECDSA parameters as named curve"))?;
         let (kind, coordinate_len) = match curve {
             c if c == OID_P224 => (KeyKind::EcdsaP224, 28),
@@ -746,33 +781,22 @@ fn parse_public_key(spki: &Tlv<'_>, point_check: PointCheck) -> Result<PublicKey
         KeyKind::Other(oid)
     };
     Ok(PublicKey {
-        spki: spki.full.to_vec(),
+        spki: spki_der.to_vec(),
         kind,
         key: key.to_vec(),
     })
 }
 
-/// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }; Go requires both
-/// positive and minimally encoded. Returns the modulus bit length.
+/// Go's `pkcs1PublicKey` (trailing data after it refused): the modulus and the exponent must be
+/// positive. Returns the modulus bit length.
 fn rsa_modulus_bits(pkcs1: &[u8]) -> Option<usize> {
-    let seq = asn1::read_all(pkcs1).ok()?;
-    if seq.tag != tag::SEQUENCE {
+    let key = RsaPublicKey::from_der(pkcs1).ok()?;
+    // `UintRef` refuses a negative modulus; a zero one has no significant byte.
+    let n = key.modulus.as_bytes();
+    if key.public_exponent <= 0 {
         return None;
     }
-    let (n, rest) = asn1::read(seq.value).ok()?;
-    let (e, _) = asn1::read(rest).ok()?;
-    if n.tag != tag::INTEGER || e.tag != tag::INTEGER {
-        return None;
-    }
-    asn1::check_integer(n.value).ok()?;
-    let e_value = asn1::small_int(&e).ok()?;
-    if n.value[0] & 0x80 != 0 || e_value <= 0 {
-        return None;
-    }
-    let magnitude: &[u8] = match n.value {
-        [0, rest @ ..] => rest,
-        all => all,
-    };
+    let magnitude = &n[n.iter().take_while(|&&b| b == 0).count()..];
     let first = *magnitude.first()?;
     Some(magnitude.len() * 8 - first.leading_zeros() as usize)
 }
