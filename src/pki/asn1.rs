@@ -8,11 +8,11 @@
 //!   refuses universal tags it does not model — UniversalString (0x1c), GraphicString (0x19),
 //!   the constructed string forms. Go tolerates them in a name (the value is left unset) and in
 //!   any `RawValue` field; the unit test `last_cn_wins_and_unknown_types_are_skipped` (name.rs)
-//!   and `raw_values_take_any_universal_tag` (request.rs) pin it.
+//!   and the `*-universalstring-*` cases of tests/pki_go_leniencies.rs pin it.
 //! - [`Rest`]: Go ignores whatever follows the last field of a SEQUENCE it decodes into a struct
 //!   ("adding elements to the end has been used in X.509 as the version numbers have
-//!   increased"); a derived `der` `Sequence` refuses it as trailing data. The test
-//!   `trailing_fields_are_ignored_as_go_does` (request.rs) pins it.
+//!   increased"); a derived `der` `Sequence` refuses it as trailing data. The `*-trailing-*`
+//!   cases of tests/pki_go_leniencies.rs pin it.
 //!
 //! The element walk below ([`read`], [`elements`], …) is what the private-key loader and the
 //! certificate builder use; the encoders build what the signer and the kubelet write.

@@ -369,6 +369,50 @@ impl PublicKey {
         &self.key
     }
 
+    /// The key as Go's `x509.MarshalPKIXPublicKey` writes the parsed key back — what the
+    /// kubelet's `node-csr-` name hashes. It differs from [`PublicKey::spki_der`] only when the
+    /// request's encoding carries something Go ignores while parsing (a trailing element in the
+    /// SPKI, its AlgorithmIdentifier or the RSA key; test `pki_go_leniencies`). DSA and unknown
+    /// algorithms, which Go cannot marshal, give the SPKI as encoded.
+    pub fn marshal_pkix_der(&self) -> Vec<u8> {
+        let (algorithm, key): (Vec<u8>, std::borrow::Cow<'_, [u8]>) = match &self.kind {
+            KeyKind::EcdsaP224 | KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::EcdsaP521 => {
+                let curve = match self.kind {
+                    KeyKind::EcdsaP224 => OID_P224,
+                    KeyKind::EcdsaP256 => OID_P256,
+                    KeyKind::EcdsaP384 => OID_P384,
+                    _ => OID_P521,
+                };
+                let mut alg = asn1::encode(asn1::tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
+                asn1::encode_into(&mut alg, asn1::tag::OID, curve.as_bytes());
+                (alg, self.key.as_slice().into())
+            }
+            KeyKind::Ed25519 => (
+                asn1::encode(asn1::tag::OID, OID_ED25519.as_bytes()),
+                self.key.as_slice().into(),
+            ),
+            KeyKind::Rsa { .. } => {
+                // Parsing checked the key; a failure here would keep the bytes as encoded.
+                let Ok(pkcs1) = RsaPublicKey::from_der(&self.key) else {
+                    return self.spki.clone();
+                };
+                let mut body = asn1::positive_integer(pkcs1.modulus.as_bytes());
+                body.extend_from_slice(&asn1::positive_integer(
+                    &pkcs1.public_exponent.to_be_bytes(),
+                ));
+                let mut alg = asn1::encode(asn1::tag::OID, OID_RSA.as_bytes());
+                alg.extend_from_slice(&[5, 0]);
+                (alg, asn1::encode(asn1::tag::SEQUENCE, &body).into())
+            }
+            KeyKind::Dsa | KeyKind::Other(_) => return self.spki.clone(),
+        };
+        let mut bits = vec![0u8];
+        bits.extend_from_slice(&key);
+        let mut spki = asn1::encode(asn1::tag::SEQUENCE, &algorithm);
+        asn1::encode_into(&mut spki, asn1::tag::BIT_STRING, &bits);
+        asn1::encode(asn1::tag::SEQUENCE, &spki)
+    }
+
     /// Parses a DER `SubjectPublicKeyInfo` as Go's `x509.ParsePKIXPublicKey` classifies it.
     pub fn from_spki_der(spki: &[u8]) -> Result<Self, RequestError> {
         let decoded = SubjectPublicKeyInfo::from_der(spki).map_err(Asn1Error::from)?;
