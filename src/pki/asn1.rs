@@ -168,8 +168,9 @@ pub(crate) fn check_integer(bytes: &[u8]) -> Result<(), Asn1Error> {
 }
 
 /// Go's `asn1.RawValue`: one element with any identifier octet, decoded inside `der` typed
-/// structs. `der`'s `AnyRef` refuses universal tags `der` does not model (see the module docs);
-/// the high-tag-number form is refused as before.
+/// structs. `der`'s `AnyRef` refuses universal tags `der` does not model (see the module docs).
+/// A high tag number (identifier `xx1_1111` and more octets) is read as Go reads it; `tag` is
+/// then the first identifier octet.
 impl<'a> der::Decode<'a> for Tlv<'a> {
     type Error = der::Error;
 
@@ -177,7 +178,7 @@ impl<'a> der::Decode<'a> for Tlv<'a> {
         let mut header = reader.clone();
         let tag = header.read_byte()?;
         if tag & 0x1f == 0x1f {
-            return Err(reader.error(der::ErrorKind::TagNumberInvalid));
+            high_tag_number(&mut header).map_err(|kind| reader.error(kind))?;
         }
         let length = der::Length::decode(&mut header)?;
         let header_len = (header.position() - reader.position())?;
@@ -187,6 +188,27 @@ impl<'a> der::Decode<'a> for Tlv<'a> {
             .ok_or_else(|| reader.error(der::ErrorKind::Overlength))?;
         Ok(Self { tag, value, full })
     }
+}
+
+/// Go's `parseTagAndLength` for a tag number of 31 or more: base 128, minimally encoded, at
+/// most 31 bits.
+fn high_tag_number<'a>(reader: &mut impl der::Reader<'a>) -> Result<(), der::ErrorKind> {
+    let mut number: u64 = 0;
+    for index in 0..5 {
+        let b = reader.read_byte().map_err(|e| e.kind())?;
+        if index == 0 && b == 0x80 {
+            break;
+        }
+        number = (number << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            return if (0x1f..=0x7fff_ffff).contains(&number) {
+                Ok(())
+            } else {
+                Err(der::ErrorKind::TagNumberInvalid)
+            };
+        }
+    }
+    Err(der::ErrorKind::TagNumberInvalid)
 }
 
 impl der::Encode for Tlv<'_> {

@@ -4,7 +4,7 @@
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc4519;
 
-use der::asn1::AnyRef;
+use der::asn1::{AnyRef, BitStringRef};
 use der::{Decode as _, Reader as _, Tagged as _};
 
 use super::asn1::{self, Asn1Error, Rest, Tlv, tag};
@@ -112,7 +112,7 @@ impl Name {
             let mut rdn = Vec::new();
             while !reader.is_finished() {
                 let atv: AttributeTypeAndValue<'_> = reader.decode()?;
-                rdn.push(Attribute::parse(atv.oid, atv.value.tag, atv.value.value)?);
+                rdn.push(Attribute::parse(atv.oid, &atv.value)?);
             }
             rdns.push(rdn);
         }
@@ -172,8 +172,24 @@ impl Name {
 }
 
 impl Attribute {
-    fn parse(oid: ObjectIdentifier, tag_octet: u8, raw: &[u8]) -> Result<Self, Asn1Error> {
-        let (string_type, text) = match tag_octet {
+    /// Go decodes an attribute value into an `interface{}`: the string types become text, and
+    /// INTEGER, BIT STRING and OBJECT IDENTIFIER values are decoded too (so a malformed one
+    /// fails the whole name) but are not text; other values are left undecoded.
+    fn parse(oid: ObjectIdentifier, value: &Tlv<'_>) -> Result<Self, Asn1Error> {
+        let raw = value.value;
+        let (string_type, text) = match value.tag {
+            tag::INTEGER => {
+                i64::from_der(value.full)?;
+                (StringType::Other(tag::INTEGER), None)
+            }
+            tag::BIT_STRING => {
+                asn1::go_bit_string(&BitStringRef::from_der(value.full)?)?;
+                (StringType::Other(tag::BIT_STRING), None)
+            }
+            tag::OID => {
+                <ObjectIdentifier>::from_der(value.full)?;
+                (StringType::Other(tag::OID), None)
+            }
             tag::PRINTABLE_STRING => {
                 if !raw.iter().all(|&b| is_printable(b, true)) {
                     return Err(asn1::structure(

@@ -294,8 +294,8 @@ impl CertificateRequest {
         &self.signature
     }
 
-    /// The subject alternative names from the `extensionRequest` attribute (the last SAN
-    /// extension wins, as in Go).
+    /// The subject alternative names from the `extensionRequest` attribute (Go refuses a
+    /// request that asks for an extension twice).
     pub fn subject_alt_names(&self) -> &SubjectAltNames {
         &self.sans
     }

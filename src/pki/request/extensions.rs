@@ -30,7 +30,8 @@ struct RequestedExtension<'a> {
 }
 
 /// Go's `parseCSRExtensions`: attributes that do not parse are ignored; the first value of each
-/// `extensionRequest` attribute must be a sequence of extensions.
+/// `extensionRequest` attribute must be a sequence of extensions, and no extension may be
+/// requested twice (across all such attributes).
 pub(super) fn parse_extension_request(
     attributes: &[Tlv<'_>],
 ) -> Result<Vec<Extension>, RequestError> {
@@ -47,11 +48,18 @@ pub(super) fn parse_extension_request(
         }
         let extensions =
             Vec::<RequestedExtension<'_>>::from_der(first_value.full).map_err(Asn1Error::from)?;
-        out.extend(extensions.into_iter().map(|e| Extension {
-            oid: e.extn_id,
-            critical: e.critical,
-            value: e.extn_value.as_bytes().to_vec(),
-        }));
+        for e in extensions {
+            if out.iter().any(|seen: &Extension| seen.oid == e.extn_id) {
+                return Err(RequestError::Parse(
+                    "x509: certificate request contains duplicate requested extensions".into(),
+                ));
+            }
+            out.push(Extension {
+                oid: e.extn_id,
+                critical: e.critical,
+                value: e.extn_value.as_bytes().to_vec(),
+            });
+        }
     }
     Ok(out)
 }
@@ -59,10 +67,12 @@ pub(super) fn parse_extension_request(
 /// Go's `parseSANExtension`: a SEQUENCE of names read by their tags only (cryptobyte's
 /// `ReadAnyASN1`), so entries are [`Tlv`]s rather than `x509_cert`'s `GeneralName`, whose
 /// typed decoding refuses names Go skips unread (an `otherName`, `x400Address` or
-/// `directoryName` with contents Go never looks at).
+/// `directoryName` with contents Go never looks at). Like cryptobyte's `ReadASN1`, bytes after
+/// the SEQUENCE are ignored.
 pub(super) fn parse_san(value: &[u8]) -> Result<SubjectAltNames, RequestError> {
-    let seq = Tlv::from_der(value)
+    let seq = Tlv::from_der_partial(value)
         .ok()
+        .map(|(seq, _)| seq)
         .filter(|t| t.tag == asn1::tag::SEQUENCE)
         .ok_or_else(|| RequestError::Parse("x509: invalid subject alternative names".into()))?;
     let mut sans = SubjectAltNames::default();
@@ -78,6 +88,12 @@ pub(super) fn parse_san(value: &[u8]) -> Result<SubjectAltNames, RequestError> {
     for name in asn1::tlvs(seq.value)
         .map_err(|_| RequestError::Parse("x509: invalid subject alternative name".into()))?
     {
+        // cryptobyte reads only the low-tag-number form.
+        if name.tag & 0x1f == 0x1f {
+            return Err(RequestError::Parse(
+                "x509: invalid subject alternative name".into(),
+            ));
+        }
         match name.tag {
             0x81 => sans.email_addresses.push(ia5(name.value, "rfc822Name")?),
             0x82 => sans.dns_names.push(ia5(name.value, "dNSName")?),
