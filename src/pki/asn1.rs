@@ -1,21 +1,30 @@
 //! DER reading as Go's `encoding/asn1` does it, on top of `der`.
 //!
-//! Requests are decoded with `der` typed decoders (derived `Sequence` structs in
-//! `request.rs`, `name.rs`, `certificate.rs`). Two things Go accepts and `der`'s own types do not
-//! live here, as `der` types those structs use:
+//! Requests, names and certificates are decoded with `der` typed decoders: derived `Sequence`
+//! structs mirroring Go's structs (request/parse.rs, request/extensions.rs, name.rs,
+//! certificate.rs) with `der`'s `ObjectIdentifier`, `i64`, `BitStringRef`, `UintRef`,
+//! `OctetStringRef`, `AnyRef` and `Vec` (SEQUENCE OF) fields. What Go accepts and `der`'s own
+//! types refuse lives here, as `der` types those structs use — each pinned by signed cases the
+//! Go reference peer accepts (tests/pki_go_leniencies.rs) and by Go's parse verdicts
+//! (tests/pki_go_parse.rs):
 //!
-//! - [`Raw`]: Go's `asn1.RawValue` takes any identifier octet; `der`'s `Tag` (and so `AnyRef`)
-//!   refuses universal tags it does not model — UniversalString (0x1c), GraphicString (0x19),
-//!   the constructed string forms. Go tolerates them in a name (the value is left unset) and in
-//!   any `RawValue` field; the unit test `last_cn_wins_and_unknown_types_are_skipped` (name.rs)
-//!   and the `*-universalstring-*` cases of tests/pki_go_leniencies.rs pin it.
+//! - [`Tlv`] as a `der::Decode`: Go's `asn1.RawValue` takes any identifier octet; `der`'s `Tag`
+//!   (and so `AnyRef`) refuses universal tags it does not model — UniversalString (0x1c),
+//!   GraphicString (0x19), the constructed string forms — and Go reads high tag numbers its own
+//!   way. Go tolerates them in a name (the value is left unset) and in any `RawValue` field
+//!   (cases `*-universalstring-*`, `attr-high-tag*`, `name-high-tag-value`; unit test
+//!   `last_cn_wins_and_unknown_types_are_skipped` in name.rs).
 //! - [`Rest`]: Go ignores whatever follows the last field of a SEQUENCE it decodes into a struct
 //!   ("adding elements to the end has been used in X.509 as the version numbers have
-//!   increased"); a derived `der` `Sequence` refuses it as trailing data. The `*-trailing-*`
-//!   cases of tests/pki_go_leniencies.rs pin it.
+//!   increased"); a derived `Sequence` refuses it as trailing data (cases `*-trailing-*`).
+//! - [`OptionalTlv`] and [`SetOfTlv`]: AlgorithmIdentifier parameters and an attribute's SET
+//!   of values as Go reads them (`Option<AnyRef>` refuses the tags above; `SetOfVec` sorts).
+//! - [`go_bit_string`]: Go refuses non-zero padding bits, which `BitStringRef` keeps
+//!   (`spki-bitstring-nonzero-padding`).
 //!
-//! The element walk below ([`read`], [`elements`], …) is what the private-key loader and the
-//! certificate builder use; the encoders build what the signer and the kubelet write.
+//! `der` errors become [`Asn1Error`]s with Go's words where tests pin them (truncated data,
+//! trailing data). The element walk ([`read`], [`elements`], …) is what the private-key loader
+//! uses; the encoders build what the signer and the kubelet write.
 
 use der::{Decode as _, Encode as _, Reader as _};
 
