@@ -385,3 +385,25 @@ fn the_strict_der_types_refuse_these_pieces() {
         );
     }
 }
+
+proptest::proptest! {
+    /// Go ignores any bytes — elements or not — after the last field of the request and of its
+    /// CertificationRequestInfo; the request reads the same and still verifies.
+    #[test]
+    fn any_bytes_after_the_last_field_are_ignored(
+        outer in proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+        inner in proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+    ) {
+        let plain_subject = subject("n1", &[]);
+        let plain = CertificateRequest::from_der(&signed(
+            &info_body(&plain_subject, None, &[], &[]), &[], &[],
+        ))
+        .unwrap();
+        let der = signed(&info_body(&plain_subject, None, &[], &inner), &[], &outer);
+        let csr = CertificateRequest::from_der(&der).unwrap();
+        proptest::prop_assert_eq!(csr.name(), plain.name());
+        proptest::prop_assert_eq!(csr.public_key(), plain.public_key());
+        proptest::prop_assert_eq!(csr.signature_algorithm(), plain.signature_algorithm());
+        proptest::prop_assert_eq!(csr.version(), 0);
+    }
+}

@@ -113,9 +113,9 @@ struct CertificationRequestInfo<'a> {
 
 /// `pkix.AlgorithmIdentifier`.
 #[derive(der::Sequence)]
-pub(crate) struct AlgorithmIdentifier<'a> {
-    pub(crate) algorithm: ObjectIdentifier,
-    pub(crate) parameters: OptionalTlv<'a>,
+struct AlgorithmIdentifier<'a> {
+    algorithm: ObjectIdentifier,
+    parameters: OptionalTlv<'a>,
     rest: Rest<'a>,
 }
 
