@@ -376,14 +376,22 @@ fn the_strict_der_types_refuse_these_pieces() {
     let cn = tlv(SEQUENCE, &cat(&[&oid("2.5.4.3"), &tlv(0x13, b"b")]));
     let o = tlv(SEQUENCE, &cat(&[&oid("2.5.4.10"), &tlv(0x13, b"a")]));
     let unsorted = tlv(SEQUENCE, &tlv(SET, &cat(&[&o, &cn])));
-    if let Ok(name) = x509_cert::name::Name::from_der(&unsorted) {
-        use der::Encode as _;
-        assert_ne!(
-            name.to_der().unwrap(),
-            unsorted,
-            "x509_cert reorders the RDN"
-        );
-    }
+    use der::Encode as _;
+    let name = x509_cert::name::Name::from_der(&unsorted).unwrap();
+    assert_ne!(
+        name.to_der().unwrap(),
+        unsorted,
+        "x509_cert reorders the RDN"
+    );
+    let ours =
+        CertificateRequest::from_der(&signed(&info_body(&unsorted, None, &[], &[]), &[], &[]))
+            .unwrap();
+    assert_eq!(ours.name().der(), unsorted);
+    assert_eq!(
+        ours.name().rdns()[0][0].text.as_deref(),
+        Some("a"),
+        "O first, as encoded"
+    );
 }
 
 proptest::proptest! {
