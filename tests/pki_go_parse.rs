@@ -35,7 +35,7 @@ fn every_go_verdict_is_reproduced() {
             }
         }
     }
-    assert_eq!(rows, 32);
+    assert_eq!(rows, 34);
 }
 
 /// Go ignores what follows the SET of an attribute's values, so the `extensionRequest` there
@@ -71,4 +71,22 @@ fn other_go_leniencies() {
     let csr = read("name-high-tag-value.csr.pem");
     assert_eq!(csr.name().rdns()[2][0].text, None);
     assert_eq!(csr.subject().common_name, "system:node:n1");
+}
+
+/// RSASSA-PSS parameters whose MGF1 parameters are not a SEQUENCE are not PSS to Go, whose API
+/// server then cannot verify the request (the Go peer's `api` verdict).
+#[test]
+fn pss_with_malformed_mgf_parameters_is_an_unknown_algorithm() {
+    let pem = std::fs::read(dir().join("fuzz-pss-mgf-parameters-not-sequence.csr.pem")).unwrap();
+    let csr = UnverifiedRequest::from_pem(&pem).unwrap();
+    assert_eq!(
+        csr.unverified().signature_algorithm(),
+        kube_tls_bootstrap::pki::SignatureAlgorithm::Unknown
+    );
+    let err = kube_tls_bootstrap::pki::CertificateRequest::from_pem(&pem).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "x509: cannot verify signature: algorithm unimplemented"
+    );
+    assert_eq!(err.kind(), RequestErrorKind::UnsupportedAlgorithm);
 }
