@@ -10,7 +10,9 @@ use der::{Decode as _, Reader as _, Tagged as _};
 use super::asn1::{self, Asn1Error, Rest, Tlv, tag};
 
 /// Go's `pkix.AttributeTypeAndValue`: the value is any element (Go's `interface{}`), which
-/// `der`'s `AnyRef` cannot hold for every tag Go accepts (see asn1.rs).
+/// `der`'s `AnyRef` cannot hold for every tag Go accepts (see asn1.rs; cases
+/// `subject-universalstring-value` and `subject-atv-trailing-element` in
+/// tests/data/pki/go-leniencies).
 #[derive(der::Sequence)]
 struct AttributeTypeAndValue<'a> {
     oid: ObjectIdentifier,

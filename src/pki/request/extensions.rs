@@ -19,7 +19,7 @@ struct Pkcs10Attribute<'a> {
 }
 
 /// Go's `pkix.Extension` (`x509_cert::ext::Extension` would refuse what Go ignores after the
-/// value, see asn1.rs).
+/// value, see asn1.rs; case `extension-trailing-element` in tests/data/pki/go-leniencies).
 #[derive(der::Sequence)]
 struct RequestedExtension<'a> {
     extn_id: ObjectIdentifier,
@@ -67,8 +67,9 @@ pub(super) fn parse_extension_request(
 /// Go's `parseSANExtension`: a SEQUENCE of names read by their tags only (cryptobyte's
 /// `ReadAnyASN1`), so entries are [`Tlv`]s rather than `x509_cert`'s `GeneralName`, whose
 /// typed decoding refuses names Go skips unread (an `otherName`, `x400Address` or
-/// `directoryName` with contents Go never looks at). Like cryptobyte's `ReadASN1`, bytes after
-/// the SEQUENCE are ignored.
+/// `directoryName` with contents Go never looks at; case `san-unparsed-names` in
+/// tests/data/pki/go-leniencies). Like cryptobyte's `ReadASN1`, bytes after the SEQUENCE are
+/// ignored (`san-trailing-after-seq` in tests/data/pki/go-parse).
 pub(super) fn parse_san(value: &[u8]) -> Result<SubjectAltNames, RequestError> {
     let seq = Tlv::from_der_partial(value)
         .ok()
