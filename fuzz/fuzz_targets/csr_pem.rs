@@ -1,9 +1,9 @@
 //! `spec.request` as the API server reads it (PEM, PKCS#10 parse, self-signature) never
-//! panics; both entry points agree; what parses re-reads identically from its own PEM, and the
-//! checks and the CSR name run on it.
+//! panics; both entry points agree; what parses re-reads identically from its own PEM, its key
+//! as Go marshals it re-reads as the same key, and the checks and the CSR name run on it.
 #![no_main]
 
-use kube_tls_bootstrap::pki::{CertificateRequest, UnverifiedRequest, checks, pem};
+use kube_tls_bootstrap::pki::{CertificateRequest, PublicKey, UnverifiedRequest, checks, pem};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -20,6 +20,15 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(again.unverified(), request);
     let _ = checks::node_csr_name_for(request, &checks::KUBELET_CLIENT_USAGES);
     let _ = request.public_key().kind().name();
+    // The key as Go marshals it back reads as the same key.
+    let key = request.public_key();
+    let marshalled = PublicKey::from_spki_der(&key.marshal_pkix_der()).expect("re-read own SPKI");
+    assert_eq!(marshalled.kind(), key.kind());
+    assert_eq!(marshalled.marshal_pkix_der(), key.marshal_pkix_der());
+    if !key.kind().is_rsa() {
+        // An RSA key is re-encoded from its modulus and exponent; the others are copied.
+        assert_eq!(marshalled.key_bytes(), key.key_bytes());
+    }
     if let Ok(verified) = parsed.verify() {
         let _ = checks::validate_kubelet_client(&verified, &checks::KUBELET_CLIENT_USAGES);
         let _ = checks::validate_kubelet_serving(&verified, &checks::KUBELET_CLIENT_USAGES);

@@ -1,16 +1,35 @@
-//! A DER element walker with Go's `encoding/asn1` leniencies, on top of `der`'s length rules.
+//! DER reading as Go's `encoding/asn1` does it, on top of `der`.
 //!
-//! `der`'s typed decoders sort `SET OF` elements and refuse universal tags they do not model;
-//! Go keeps a subject's attribute order and tolerates unknown string types, and which CN
-//! "wins" depends on that order. So requests and certificates are walked element by element
-//! here, with `der` validating each length (definite, minimal) and the typed values (OIDs,
-//! integers) decoded by `der` and `const-oid`.
+//! Requests, names and certificates are decoded with `der` typed decoders: derived `Sequence`
+//! structs mirroring Go's structs (request/parse.rs, request/extensions.rs, name.rs,
+//! certificate.rs) with `der`'s `ObjectIdentifier`, `i64`, `BitStringRef`, `UintRef`,
+//! `OctetStringRef`, `AnyRef` and `Vec` (SEQUENCE OF) fields. What Go accepts and `der`'s own
+//! types refuse lives here, as `der` types those structs use — each pinned by signed cases the
+//! Go reference peer accepts (tests/pki_go_leniencies.rs) and by Go's parse verdicts
+//! (tests/pki_go_parse.rs):
+//!
+//! - [`Tlv`] as a `der::Decode`: Go's `asn1.RawValue` takes any identifier octet; `der`'s `Tag`
+//!   (and so `AnyRef`) refuses universal tags it does not model — UniversalString (0x1c),
+//!   GraphicString (0x19), the constructed string forms — and Go reads high tag numbers its own
+//!   way. Go tolerates them in a name (the value is left unset) and in any `RawValue` field
+//!   (cases `*-universalstring-*`, `attr-high-tag*`, `name-high-tag-value`; unit test
+//!   `last_cn_wins_and_unknown_types_are_skipped` in name.rs).
+//! - [`Rest`]: Go ignores whatever follows the last field of a SEQUENCE it decodes into a struct
+//!   ("adding elements to the end has been used in X.509 as the version numbers have
+//!   increased"); a derived `Sequence` refuses it as trailing data (cases `*-trailing-*`).
+//! - [`OptionalTlv`] and [`SetOfTlv`]: AlgorithmIdentifier parameters and an attribute's SET
+//!   of values as Go reads them (`Option<AnyRef>` refuses the tags above; `SetOfVec` sorts).
+//! - [`go_bit_string`]: Go refuses non-zero padding bits, which `BitStringRef` keeps
+//!   (`spki-bitstring-nonzero-padding`).
+//!
+//! `der` errors become [`Asn1Error`]s with Go's words where tests pin them (truncated data,
+//! trailing data). The element walk ([`read`], [`elements`], …) is what the private-key loader
+//! uses; the encoders build what the signer and the kubelet write.
 
-use der::{Decode as _, Reader as _};
+use der::{Decode as _, Encode as _, Reader as _};
 
 /// Identifier octets of the universal and context-specific tags this crate reads.
 pub(crate) mod tag {
-    pub(crate) const BOOLEAN: u8 = 0x01;
     pub(crate) const INTEGER: u8 = 0x02;
     pub(crate) const BIT_STRING: u8 = 0x03;
     pub(crate) const OCTET_STRING: u8 = 0x04;
@@ -105,23 +124,6 @@ pub(crate) fn read_all(input: &[u8]) -> Result<Tlv<'_>, Asn1Error> {
     }
 }
 
-/// Reads one element with identifier `tag`, or says which tag was expected.
-pub(crate) fn expect<'a>(
-    input: &'a [u8],
-    tag: u8,
-    what: &str,
-) -> Result<(Tlv<'a>, &'a [u8]), Asn1Error> {
-    let (tlv, rest) = read(input)?;
-    if tlv.tag == tag {
-        Ok((tlv, rest))
-    } else {
-        Err(structure(format!(
-            "asn1: structure error: tags don't match ({what}: expected tag 0x{tag:02x}, found 0x{:02x})",
-            tlv.tag
-        )))
-    }
-}
-
 /// The elements of a constructed value, in order.
 pub(crate) fn elements(mut value: &[u8]) -> Result<Vec<Tlv<'_>>, Asn1Error> {
     let mut out = Vec::new();
@@ -174,23 +176,177 @@ pub(crate) fn check_integer(bytes: &[u8]) -> Result<(), Asn1Error> {
     }
 }
 
-/// A BIT STRING value: the unused-bit count and the bytes, as Go's `parseBitString` checks it.
-pub(crate) fn bit_string<'a>(tlv: &Tlv<'a>) -> Result<&'a [u8], Asn1Error> {
-    if tlv.tag != tag::BIT_STRING {
-        return Err(structure("asn1: structure error: expected a BIT STRING"));
+/// Go's `asn1.RawValue`: one element with any identifier octet, decoded inside `der` typed
+/// structs. `der`'s `AnyRef` refuses universal tags `der` does not model (see the module docs).
+/// A high tag number (identifier `xx1_1111` and more octets) is read as Go reads it; `tag` is
+/// then the first identifier octet.
+impl<'a> der::Decode<'a> for Tlv<'a> {
+    type Error = der::Error;
+
+    fn decode<R: der::Reader<'a>>(reader: &mut R) -> der::Result<Self> {
+        let mut header = reader.clone();
+        let tag = header.read_byte()?;
+        if tag & 0x1f == 0x1f {
+            high_tag_number(&mut header).map_err(|kind| reader.error(kind))?;
+        }
+        let length = der::Length::decode(&mut header)?;
+        let header_len = (header.position() - reader.position())?;
+        let full = reader.read_slice((header_len + length)?)?;
+        let value = full
+            .get(usize::try_from(header_len)?..)
+            .ok_or_else(|| reader.error(der::ErrorKind::Overlength))?;
+        Ok(Self { tag, value, full })
     }
-    let Some((&unused, bytes)) = tlv.value.split_first() else {
-        return Err(structure("asn1: syntax error: zero length BIT STRING"));
-    };
-    let last_ok = bytes
-        .last()
-        .is_none_or(|b| b & ((1u8 << unused.min(7)) - 1) == 0);
-    if unused > 7 || (bytes.is_empty() && unused > 0) || !last_ok {
+}
+
+/// Go's `parseTagAndLength` for a tag number of 31 or more: base 128, minimally encoded, at
+/// most 31 bits.
+fn high_tag_number<'a>(reader: &mut impl der::Reader<'a>) -> Result<(), der::ErrorKind> {
+    let mut number: u64 = 0;
+    for index in 0..5 {
+        let b = reader.read_byte().map_err(|e| e.kind())?;
+        if index == 0 && b == 0x80 {
+            break;
+        }
+        number = (number << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            return if (0x1f..=0x7fff_ffff).contains(&number) {
+                Ok(())
+            } else {
+                Err(der::ErrorKind::TagNumberInvalid)
+            };
+        }
+    }
+    Err(der::ErrorKind::TagNumberInvalid)
+}
+
+impl der::Encode for Tlv<'_> {
+    fn encoded_len(&self) -> der::Result<der::Length> {
+        der::Length::try_from(self.full.len())
+    }
+
+    fn encode(&self, writer: &mut impl der::Writer) -> der::Result<()> {
+        writer.write(self.full)
+    }
+}
+
+/// The bytes after the last field Go reads from a SEQUENCE, which Go ignores (see the module
+/// docs). The last field of every derived struct that mirrors a Go struct.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Rest<'a>(pub(crate) &'a [u8]);
+
+impl<'a> der::Decode<'a> for Rest<'a> {
+    type Error = der::Error;
+
+    fn decode<R: der::Reader<'a>>(reader: &mut R) -> der::Result<Self> {
+        let remaining = reader.remaining_len();
+        Ok(Self(reader.read_slice(remaining)?))
+    }
+}
+
+impl der::Encode for Rest<'_> {
+    fn encoded_len(&self) -> der::Result<der::Length> {
+        der::Length::try_from(self.0.len())
+    }
+
+    fn encode(&self, writer: &mut impl der::Writer) -> der::Result<()> {
+        writer.write(self.0)
+    }
+}
+
+/// An optional `asn1.RawValue` that is the last field Go reads (AlgorithmIdentifier's
+/// parameters): present when any element follows. `der`'s `Option<AnyRef>` would refuse the
+/// universal tags `der` does not model instead of taking them as parameters.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct OptionalTlv<'a>(pub(crate) Option<Tlv<'a>>);
+
+impl<'a> der::Decode<'a> for OptionalTlv<'a> {
+    type Error = der::Error;
+
+    fn decode<R: der::Reader<'a>>(reader: &mut R) -> der::Result<Self> {
+        if reader.is_finished() {
+            Ok(Self(None))
+        } else {
+            Tlv::decode(reader).map(|t| Self(Some(t)))
+        }
+    }
+}
+
+impl der::Encode for OptionalTlv<'_> {
+    fn encoded_len(&self) -> der::Result<der::Length> {
+        self.0.map_or(Ok(der::Length::ZERO), |t| t.encoded_len())
+    }
+
+    fn encode(&self, writer: &mut impl der::Writer) -> der::Result<()> {
+        self.0.map_or(Ok(()), |t| t.encode(writer))
+    }
+}
+
+/// Go's `[]asn1.RawValue` with `asn1:"set"`: a SET OF any elements, kept in encoded order (a
+/// `der` `SetOfVec` sorts them, and refuses the tags [`Tlv`] takes).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SetOfTlv<'a>(pub(crate) Vec<Tlv<'a>>);
+
+impl der::FixedTag for SetOfTlv<'_> {
+    const TAG: der::Tag = der::Tag::Set;
+}
+
+impl<'a> der::DecodeValue<'a> for SetOfTlv<'a> {
+    type Error = der::Error;
+
+    fn decode_value<R: der::Reader<'a>>(reader: &mut R, _header: der::Header) -> der::Result<Self> {
+        let mut out = Vec::new();
+        while !reader.is_finished() {
+            out.push(Tlv::decode(reader)?);
+        }
+        Ok(Self(out))
+    }
+}
+
+impl der::EncodeValue for SetOfTlv<'_> {
+    fn value_len(&self) -> der::Result<der::Length> {
+        self.0
+            .iter()
+            .try_fold(der::Length::ZERO, |len, t| len + t.encoded_len()?)
+    }
+
+    fn encode_value(&self, writer: &mut impl der::Writer) -> der::Result<()> {
+        self.0.iter().try_for_each(|t| t.encode(writer))
+    }
+}
+
+/// The elements of a constructed value as [`Tlv`]s, decoded in encoded order.
+pub(crate) fn tlvs(value: &[u8]) -> der::Result<Vec<Tlv<'_>>> {
+    let mut reader = der::SliceReader::new(value)?;
+    let mut out = Vec::new();
+    while !reader.is_finished() {
+        out.push(reader.decode()?);
+    }
+    Ok(out)
+}
+
+/// The bytes of a BIT STRING after Go's `parseBitString` checks, which `der`'s `BitStringRef`
+/// does not make: the unused (padding) bits must be zero.
+pub(crate) fn go_bit_string<'a>(bits: &der::asn1::BitStringRef<'a>) -> Result<&'a [u8], Asn1Error> {
+    let bytes = bits.raw_bytes();
+    let mask = (1u8 << bits.unused_bits()) - 1;
+    if bytes.last().is_some_and(|b| b & mask != 0) {
         return Err(structure(
             "asn1: syntax error: invalid padding bits in BIT STRING",
         ));
     }
     Ok(bytes)
+}
+
+impl From<der::Error> for Asn1Error {
+    /// Go's wording where a test pins it (truncation, trailing data), `der`'s otherwise.
+    fn from(e: der::Error) -> Self {
+        match e.kind() {
+            der::ErrorKind::Incomplete { .. } => Self::Truncated,
+            der::ErrorKind::TrailingData { .. } => Self::TrailingData,
+            _ => Self::Structure(format!("asn1: structure error: {e}")),
+        }
+    }
 }
 
 /// Encodes one element with a DER length.

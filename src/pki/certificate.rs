@@ -1,12 +1,14 @@
 //! X.509 certificates: `status.certificate` validation, and the CA certificate the signer
 //! loads.
 
+use const_oid::AssociatedOid as _;
 use der::Decode as _;
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
 
-use super::asn1::{self, tag};
+use super::asn1::{Asn1Error, Rest, Tlv};
 use super::name::{Name, Subject};
 use super::pem;
-use super::request::{self, PublicKey};
+use super::request::PublicKey;
 use crate::time::Timestamp;
 
 /// The PEM label of a certificate.
@@ -85,7 +87,8 @@ pub fn validate_certificate_pem(pem_data: &[u8]) -> Result<(), CertificateError>
 pub fn parse_certificates_der(mut der: &[u8]) -> Result<Vec<Certificate>, CertificateError> {
     let mut out = Vec::new();
     while !der.is_empty() {
-        let (tlv, rest) = asn1::read(der).map_err(|e| CertificateError::Parse(e.to_string()))?;
+        let (tlv, rest) = Tlv::from_der_partial(der)
+            .map_err(|e| CertificateError::Parse(Asn1Error::from(e).to_string()))?;
         out.push(Certificate::from_der(tlv.full)?);
         der = rest;
     }
@@ -109,8 +112,9 @@ pub fn parse_certificates_pem(pem_data: &[u8]) -> Result<Vec<Certificate>, Certi
 }
 
 impl Certificate {
-    /// Parses one DER certificate (x509-cert validates the structure; the subject, key
-    /// identifier and validity are read as encoded).
+    /// Parses one DER certificate: `x509_cert` decodes and validates it, and a raw view of the
+    /// TBS keeps the subject and public key bytes as encoded (Go copies the CA's subject into
+    /// the issuer field unchanged; `x509_cert`'s `Name` sorts multi-valued RDNs).
     pub fn from_der(der: &[u8]) -> Result<Self, CertificateError> {
         let parse = |e: String| CertificateError::Parse(e);
         let cert = x509_cert::Certificate::from_der(der).map_err(|e| parse(e.to_string()))?;
@@ -118,39 +122,26 @@ impl Certificate {
         let not_before = to_timestamp(tbs.validity().not_before);
         let not_after = to_timestamp(tbs.validity().not_after);
 
-        // Walk the TBS for the raw subject and key: Go copies the CA's subject bytes into the
-        // issuer field unchanged.
-        let outer = asn1::read_all(der).map_err(|e| parse(e.to_string()))?;
-        let (tbs_tlv, _) = asn1::read(outer.value).map_err(|e| parse(e.to_string()))?;
-        let mut fields = asn1::elements(tbs_tlv.value).map_err(|e| parse(e.to_string()))?;
-        if fields.first().is_some_and(|f| f.tag == tag::CONTEXT_0) {
-            fields.remove(0);
-        }
-        // serial, signature, issuer, validity, subject, spki, …
-        let (Some(subject), Some(spki)) = (fields.get(4), fields.get(5)) else {
-            return Err(parse("malformed tbs certificate".into()));
-        };
-        let start = offset_in(der, subject.full);
-        let name = Name::from_der(subject.full).map_err(|e| parse(e.to_string()))?;
-        let public_key = PublicKey::from_spki_der(spki.full).map_err(|e| parse(e.to_string()))?;
+        let raw = RawCertificate::from_der(der).map_err(|e| parse(e.to_string()))?;
+        let raw_tbs = RawTbsCertificate::from_der(raw.tbs_certificate.full)
+            .map_err(|e| parse(e.to_string()))?;
+        let subject = raw_tbs.subject.full;
+        let start = offset_in(der, subject);
+        let name = Name::from_der(subject).map_err(|e| parse(e.to_string()))?;
+        let public_key = PublicKey::from_spki_der(raw_tbs.subject_public_key_info.full)
+            .map_err(|e| parse(e.to_string()))?;
 
         let mut subject_key_id = None;
-        if let Some(ext_field) = fields.iter().find(|f| f.tag == tag::CONTEXT_3) {
-            let seq = asn1::read_all(ext_field.value).map_err(|e| parse(e.to_string()))?;
-            for ext in asn1::elements(seq.value).map_err(|e| parse(e.to_string()))? {
-                let ext = request::parse_extension(&ext).map_err(|e| parse(e.to_string()))?;
-                if ext.oid == OID_SUBJECT_KEY_ID {
-                    let id = asn1::read_all(&ext.value).map_err(|e| parse(e.to_string()))?;
-                    if id.tag != tag::OCTET_STRING {
-                        return Err(parse("invalid subject key identifier".into()));
-                    }
-                    subject_key_id = Some(id.value.to_vec());
-                }
+        for ext in tbs.extensions().into_iter().flatten() {
+            if ext.extn_id == SubjectKeyIdentifier::OID {
+                let id = SubjectKeyIdentifier::from_der(ext.extn_value.as_bytes())
+                    .map_err(|_| parse("invalid subject key identifier".into()))?;
+                subject_key_id = Some(id.0.as_bytes().to_vec());
             }
         }
         Ok(Self {
             der: der.to_vec(),
-            subject: (start, start + subject.full.len()),
+            subject: (start, start + subject.len()),
             name,
             subject_key_id,
             not_before,
@@ -216,8 +207,27 @@ impl std::fmt::Debug for Certificate {
     }
 }
 
-const OID_SUBJECT_KEY_ID: const_oid::ObjectIdentifier =
-    const_oid::ObjectIdentifier::new_unwrap("2.5.29.14");
+/// A certificate with its TBS kept as encoded (the signed bytes).
+#[derive(der::Sequence)]
+struct RawCertificate<'a> {
+    tbs_certificate: Tlv<'a>,
+    signature_algorithm: Tlv<'a>,
+    signature: Tlv<'a>,
+}
+
+/// The TBS fields as encoded; `x509_cert` has decoded and validated each of them already.
+#[derive(der::Sequence)]
+struct RawTbsCertificate<'a> {
+    #[asn1(context_specific = "0", optional = "true")]
+    version: Option<u8>,
+    serial_number: Tlv<'a>,
+    signature: Tlv<'a>,
+    issuer: Tlv<'a>,
+    validity: Tlv<'a>,
+    subject: Tlv<'a>,
+    subject_public_key_info: Tlv<'a>,
+    rest: Rest<'a>,
+}
 
 fn to_timestamp(t: x509_cert::time::Time) -> Timestamp {
     let secs = t.to_unix_duration().as_secs();

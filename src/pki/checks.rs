@@ -223,9 +223,15 @@ pub fn node_csr_name(
     )
 }
 
-/// [`node_csr_name`] for a parsed request.
+/// [`node_csr_name`] for a parsed request, over its key as Go marshals it
+/// ([`PublicKey::marshal_pkix_der`](super::PublicKey::marshal_pkix_der)), as the kubelet hashes
+/// the key it holds.
 pub fn node_csr_name_for(request: &CertificateRequest, usages: &[KeyUsage]) -> String {
-    node_csr_name(request.public_key().spki_der(), request.subject(), usages)
+    node_csr_name(
+        &request.public_key().marshal_pkix_der(),
+        request.subject(),
+        usages,
+    )
 }
 
 /// [`node_csr_name`] over raw parts (usages as strings, as the kubelet hashes them).

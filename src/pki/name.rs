@@ -4,7 +4,21 @@
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc4519;
 
-use super::asn1::{self, Asn1Error, tag};
+use der::asn1::{AnyRef, BitStringRef};
+use der::{Decode as _, Reader as _, Tagged as _};
+
+use super::asn1::{self, Asn1Error, Rest, Tlv, tag};
+
+/// Go's `pkix.AttributeTypeAndValue`: the value is any element (Go's `interface{}`), which
+/// `der`'s `AnyRef` cannot hold for every tag Go accepts (see asn1.rs; cases
+/// `subject-universalstring-value` and `subject-atv-trailing-element` in
+/// tests/data/pki/go-leniencies).
+#[derive(der::Sequence)]
+struct AttributeTypeAndValue<'a> {
+    oid: ObjectIdentifier,
+    value: Tlv<'a>,
+    rest: Rest<'a>,
+}
 
 /// A distinguished name exactly as encoded: its relative distinguished names in order, each
 /// with its attributes in their encoded order.
@@ -82,32 +96,25 @@ pub struct Subject {
 }
 
 impl Name {
-    /// Parses a DER `Name` the way Go's `encoding/asn1` reads an `RDNSequence`.
+    /// Parses a DER `Name` the way Go's `encoding/asn1` reads an `RDNSequence`: a SEQUENCE OF
+    /// SETs whose `AttributeTypeAndValue`s are kept in encoded order. `x509_cert`'s `Name`
+    /// (a `SetOfVec` per RDN) would sort them and refuse the string tags `der` does not model,
+    /// while Go keeps the order — which CN "wins" depends on it (corpus cases
+    /// `subject-multivalued-rdn`, `cn-two-values-last-valid`, `cn-two-values-last-invalid`).
     pub(crate) fn from_der(der: &[u8]) -> Result<Self, Asn1Error> {
-        let seq = asn1::read_all(der)?;
-        if seq.tag != tag::SEQUENCE {
-            return Err(asn1::structure(
-                "asn1: structure error: tags don't match (RDNSequence)",
-            ));
-        }
-        let mut rdns = Vec::new();
-        for set in asn1::elements(seq.value)? {
-            if set.tag != tag::SET {
+        let sets = Vec::<AnyRef<'_>>::from_der(der)?;
+        let mut rdns = Vec::with_capacity(sets.len());
+        for set in sets {
+            if set.tag() != der::Tag::Set {
                 return Err(asn1::structure(
                     "asn1: structure error: tags don't match (RelativeDistinguishedNameSET)",
                 ));
             }
+            let mut reader = der::SliceReader::new(set.value())?;
             let mut rdn = Vec::new();
-            for atv in asn1::elements(set.value)? {
-                if atv.tag != tag::SEQUENCE {
-                    return Err(asn1::structure(
-                        "asn1: structure error: tags don't match (AttributeTypeAndValue)",
-                    ));
-                }
-                let (type_tlv, rest) = asn1::read(atv.value)?;
-                let oid = asn1::oid(&type_tlv)?;
-                let (value, _) = asn1::read(rest)?;
-                rdn.push(Attribute::parse(oid, value.tag, value.value)?);
+            while !reader.is_finished() {
+                let atv: AttributeTypeAndValue<'_> = reader.decode()?;
+                rdn.push(Attribute::parse(atv.oid, &atv.value)?);
             }
             rdns.push(rdn);
         }
@@ -167,8 +174,24 @@ impl Name {
 }
 
 impl Attribute {
-    fn parse(oid: ObjectIdentifier, tag_octet: u8, raw: &[u8]) -> Result<Self, Asn1Error> {
-        let (string_type, text) = match tag_octet {
+    /// Go decodes an attribute value into an `interface{}`: the string types become text, and
+    /// INTEGER, BIT STRING and OBJECT IDENTIFIER values are decoded too (so a malformed one
+    /// fails the whole name) but are not text; other values are left undecoded.
+    fn parse(oid: ObjectIdentifier, value: &Tlv<'_>) -> Result<Self, Asn1Error> {
+        let raw = value.value;
+        let (string_type, text) = match value.tag {
+            tag::INTEGER => {
+                i64::from_der(value.full)?;
+                (StringType::Other(tag::INTEGER), None)
+            }
+            tag::BIT_STRING => {
+                asn1::go_bit_string(&BitStringRef::from_der(value.full)?)?;
+                (StringType::Other(tag::BIT_STRING), None)
+            }
+            tag::OID => {
+                <ObjectIdentifier>::from_der(value.full)?;
+                (StringType::Other(tag::OID), None)
+            }
             tag::PRINTABLE_STRING => {
                 if !raw.iter().all(|&b| is_printable(b, true)) {
                     return Err(asn1::structure(

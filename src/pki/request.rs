@@ -5,16 +5,17 @@ use std::fmt;
 use std::net::IpAddr;
 
 use const_oid::ObjectIdentifier;
+use der::Decode as _;
 
-use super::asn1::{self, Asn1Error, Tlv, tag};
+use super::asn1::{self, Asn1Error};
 use super::name::Name;
 use super::pem;
 
 mod extensions;
+mod parse;
 mod verify;
 
-pub(crate) use extensions::parse_extension;
-use extensions::{parse_extension_request, parse_san};
+use parse::{RsaPublicKey, SubjectPublicKeyInfo, parse, parse_public_key};
 pub(crate) use verify::check_signature;
 use verify::point_on_curve;
 
@@ -294,8 +295,8 @@ impl CertificateRequest {
         &self.signature
     }
 
-    /// The subject alternative names from the `extensionRequest` attribute (the last SAN
-    /// extension wins, as in Go).
+    /// The subject alternative names from the `extensionRequest` attribute (Go refuses a
+    /// request that asks for an extension twice).
     pub fn subject_alt_names(&self) -> &SubjectAltNames {
         &self.sans
     }
@@ -369,10 +370,54 @@ impl PublicKey {
         &self.key
     }
 
+    /// The key as Go's `x509.MarshalPKIXPublicKey` writes the parsed key back — what the
+    /// kubelet's `node-csr-` name hashes. It differs from [`PublicKey::spki_der`] only when the
+    /// request's encoding carries something Go ignores while parsing (a trailing element in the
+    /// SPKI, its AlgorithmIdentifier or the RSA key; test `pki_go_leniencies`). DSA and unknown
+    /// algorithms, which Go cannot marshal, give the SPKI as encoded.
+    pub fn marshal_pkix_der(&self) -> Vec<u8> {
+        let (algorithm, key): (Vec<u8>, std::borrow::Cow<'_, [u8]>) = match &self.kind {
+            KeyKind::EcdsaP224 | KeyKind::EcdsaP256 | KeyKind::EcdsaP384 | KeyKind::EcdsaP521 => {
+                let curve = match self.kind {
+                    KeyKind::EcdsaP224 => OID_P224,
+                    KeyKind::EcdsaP256 => OID_P256,
+                    KeyKind::EcdsaP384 => OID_P384,
+                    _ => OID_P521,
+                };
+                let mut alg = asn1::encode(asn1::tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
+                asn1::encode_into(&mut alg, asn1::tag::OID, curve.as_bytes());
+                (alg, self.key.as_slice().into())
+            }
+            KeyKind::Ed25519 => (
+                asn1::encode(asn1::tag::OID, OID_ED25519.as_bytes()),
+                self.key.as_slice().into(),
+            ),
+            KeyKind::Rsa { .. } => {
+                // Parsing checked the key; a failure here would keep the bytes as encoded.
+                let Ok(pkcs1) = RsaPublicKey::from_der(&self.key) else {
+                    return self.spki.clone();
+                };
+                let mut body = asn1::positive_integer(pkcs1.modulus.as_bytes());
+                body.extend_from_slice(&asn1::positive_integer(
+                    &pkcs1.public_exponent.to_be_bytes(),
+                ));
+                let mut alg = asn1::encode(asn1::tag::OID, OID_RSA.as_bytes());
+                alg.extend_from_slice(&[5, 0]);
+                (alg, asn1::encode(asn1::tag::SEQUENCE, &body).into())
+            }
+            KeyKind::Dsa | KeyKind::Other(_) => return self.spki.clone(),
+        };
+        let mut bits = vec![0u8];
+        bits.extend_from_slice(&key);
+        let mut spki = asn1::encode(asn1::tag::SEQUENCE, &algorithm);
+        asn1::encode_into(&mut spki, asn1::tag::BIT_STRING, &bits);
+        asn1::encode(asn1::tag::SEQUENCE, &spki)
+    }
+
     /// Parses a DER `SubjectPublicKeyInfo` as Go's `x509.ParsePKIXPublicKey` classifies it.
     pub fn from_spki_der(spki: &[u8]) -> Result<Self, RequestError> {
-        let tlv = asn1::read_all(spki)?;
-        parse_public_key(&tlv, PointCheck::Eager)
+        let decoded = SubjectPublicKeyInfo::from_der(spki).map_err(Asn1Error::from)?;
+        parse_public_key(spki, &decoded, PointCheck::Eager)
     }
 }
 
@@ -468,74 +513,6 @@ const OID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.10
 const OID_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
 const OID_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 
-/// Go's `signatureAlgorithmDetails` table (OID → algorithm), PSS handled separately.
-const SIGNATURE_OIDS: [(ObjectIdentifier, SignatureAlgorithm); 16] = [
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.2"),
-        SignatureAlgorithm::Md2WithRsa,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.4"),
-        SignatureAlgorithm::Md5WithRsa,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.5"),
-        SignatureAlgorithm::Sha1WithRsa,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.3.14.3.2.29"),
-        SignatureAlgorithm::Sha1WithRsa,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11"),
-        SignatureAlgorithm::Sha256WithRsa,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12"),
-        SignatureAlgorithm::Sha384WithRsa,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13"),
-        SignatureAlgorithm::Sha512WithRsa,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.10040.4.3"),
-        SignatureAlgorithm::DsaWithSha1,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.3.2"),
-        SignatureAlgorithm::DsaWithSha256,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.10045.4.1"),
-        SignatureAlgorithm::EcdsaWithSha1,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.2"),
-        SignatureAlgorithm::EcdsaWithSha256,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.3"),
-        SignatureAlgorithm::EcdsaWithSha384,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.10045.4.3.4"),
-        SignatureAlgorithm::EcdsaWithSha512,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.3.101.112"),
-        SignatureAlgorithm::Ed25519,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10"),
-        SignatureAlgorithm::Unknown,
-    ),
-    (
-        ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.14"),
-        SignatureAlgorithm::Unknown,
-    ),
-];
-
 /// The contents of the first PEM block, which must be a `CERTIFICATE REQUEST` (Go's
 /// `pem.Decode` then the API server's type check).
 fn request_block(pem_bytes: &[u8]) -> Result<Vec<u8>, RequestError> {
@@ -553,227 +530,3 @@ enum PointCheck {
 }
 
 const OFF_CURVE: &str = "x509: failed to unmarshal elliptic curve point";
-
-fn parse(der: &[u8], point_check: PointCheck) -> Result<CertificateRequest, RequestError> {
-    // certificateRequest ::= SEQUENCE { tbs, signatureAlgorithm, signatureValue }
-    let outer = asn1::read_all(der)?;
-    if outer.tag != tag::SEQUENCE {
-        return Err(Asn1Error::Structure(
-            "asn1: structure error: tags don't match (certificateRequest)".into(),
-        )
-        .into());
-    }
-    let (tbs, rest) = asn1::expect(outer.value, tag::SEQUENCE, "tbsCertificateRequest")?;
-    let (sig_alg, rest) = asn1::expect(rest, tag::SEQUENCE, "AlgorithmIdentifier")?;
-    let (sig_value, _) = asn1::read(rest)?;
-    let signature = asn1::bit_string(&sig_value)?.to_vec();
-    let signature_algorithm = signature_algorithm(&sig_alg)?;
-
-    // CertificationRequestInfo ::= SEQUENCE { version, subject, subjectPKInfo, [0] attributes }
-    let (version_tlv, rest) = asn1::read(tbs.value)?;
-    let version = asn1::small_int(&version_tlv)?;
-    let (subject_tlv, rest) = asn1::read(rest)?;
-    let (spki_tlv, rest) = asn1::expect(rest, tag::SEQUENCE, "publicKeyInfo")?;
-    let (attributes, _) = asn1::expect(rest, tag::CONTEXT_0, "attributes")?;
-
-    // Go's order: public key, subject, extensions. A deferred curve check still wins over any
-    // later parse error, as it would in Go.
-    let public_key = parse_public_key(&spki_tlv, point_check)?;
-    let rest_of_parse = || -> Result<_, RequestError> {
-        let name = Name::from_der(subject_tlv.full)?;
-        let extensions = parse_extension_request(attributes.value)?;
-        let mut sans = SubjectAltNames::default();
-        for ext in &extensions {
-            if ext.oid == OID_SAN {
-                sans = parse_san(&ext.value)?;
-            }
-        }
-        Ok((name, extensions, sans))
-    };
-    let (name, extensions, sans) = match rest_of_parse() {
-        Ok(parts) => parts,
-        Err(_) if !point_on_curve(&public_key.kind, &public_key.key) => {
-            return Err(RequestError::Parse(OFF_CURVE.into()));
-        }
-        Err(e) => return Err(e),
-    };
-
-    let tbs_start = offset_in(der, tbs.full);
-    Ok(CertificateRequest {
-        der: der.to_vec(),
-        tbs_start,
-        tbs_end: tbs_start + tbs.full.len(),
-        version,
-        subject: name.subject(),
-        name,
-        public_key,
-        signature_algorithm,
-        signature,
-        extensions,
-        sans,
-    })
-}
-
-fn offset_in(outer: &[u8], inner: &[u8]) -> usize {
-    (inner.as_ptr() as usize).saturating_sub(outer.as_ptr() as usize)
-}
-
-/// AlgorithmIdentifier ::= SEQUENCE { algorithm OID, parameters ANY OPTIONAL }
-fn algorithm_identifier<'a>(
-    tlv: &Tlv<'a>,
-) -> Result<(ObjectIdentifier, Option<Tlv<'a>>), Asn1Error> {
-    let (oid_tlv, rest) = asn1::read(tlv.value)?;
-    let oid = asn1::oid(&oid_tlv)?;
-    let params = if rest.is_empty() {
-        None
-    } else {
-        Some(asn1::read(rest)?.0)
-    };
-    Ok((oid, params))
-}
-
-/// Go's `getSignatureAlgorithmFromAI`.
-fn signature_algorithm(tlv: &Tlv<'_>) -> Result<SignatureAlgorithm, Asn1Error> {
-    let (oid, params) = algorithm_identifier(tlv)?;
-    if oid == OID_RSASSA_PSS {
-        return Ok(params.map_or(SignatureAlgorithm::Unknown, |p| pss_algorithm(&p)));
-    }
-    if oid == OID_ED25519 && params.is_some() {
-        return Ok(SignatureAlgorithm::Unknown);
-    }
-    Ok(SIGNATURE_OIDS
-        .iter()
-        .find(|(known, _)| *known == oid)
-        .map_or(SignatureAlgorithm::Unknown, |(_, a)| *a))
-}
-
-/// RSASSA-PSS-params as Go accepts them: MGF1 with the message hash, salt length equal to the
-/// hash length, trailer field 1, hash parameters absent or NULL.
-fn pss_algorithm(params: &Tlv<'_>) -> SignatureAlgorithm {
-    fn inner(params: &Tlv<'_>) -> Result<SignatureAlgorithm, Asn1Error> {
-        if params.tag != tag::SEQUENCE {
-            return Ok(SignatureAlgorithm::Unknown);
-        }
-        let mut hash = None;
-        let mut mgf = None;
-        let mut salt = None;
-        let mut trailer = 1;
-        for field in asn1::elements(params.value)? {
-            let explicit = asn1::read_all(field.value)?;
-            match field.tag {
-                0xa0 => hash = Some(algorithm_identifier(&explicit)?),
-                0xa1 => mgf = Some(algorithm_identifier(&explicit)?),
-                0xa2 => salt = Some(asn1::small_int(&explicit)?),
-                0xa3 => trailer = asn1::small_int(&explicit)?,
-                _ => return Ok(SignatureAlgorithm::Unknown),
-            }
-        }
-        let (Some((hash_oid, hash_params)), Some((mgf_oid, Some(mgf_params))), Some(salt)) =
-            (hash, mgf, salt)
-        else {
-            return Ok(SignatureAlgorithm::Unknown);
-        };
-        let absent_or_null = |p: &Option<Tlv<'_>>| p.as_ref().is_none_or(|t| t.full == [5, 0]);
-        let (mgf_hash, mgf_hash_params) = algorithm_identifier(&mgf_params)?;
-        if !absent_or_null(&hash_params)
-            || mgf_oid != OID_MGF1
-            || mgf_hash != hash_oid
-            || !absent_or_null(&mgf_hash_params)
-            || trailer != 1
-        {
-            return Ok(SignatureAlgorithm::Unknown);
-        }
-        Ok(match (hash_oid, salt) {
-            (h, 32) if h == OID_SHA256 => SignatureAlgorithm::Sha256WithRsaPss,
-            (h, 48) if h == OID_SHA384 => SignatureAlgorithm::Sha384WithRsaPss,
-            (h, 64) if h == OID_SHA512 => SignatureAlgorithm::Sha512WithRsaPss,
-            _ => SignatureAlgorithm::Unknown,
-        })
-    }
-    inner(params).unwrap_or(SignatureAlgorithm::Unknown)
-}
-
-/// Go's `parsePublicKey` (errors worded as Go words them).
-fn parse_public_key(spki: &Tlv<'_>, point_check: PointCheck) -> Result<PublicKey, RequestError> {
-    let (alg, rest) = asn1::expect(spki.value, tag::SEQUENCE, "AlgorithmIdentifier")?;
-    let (key_tlv, _) = asn1::read(rest)?;
-    let key = asn1::bit_string(&key_tlv)?;
-    let (oid, params) = algorithm_identifier(&alg)?;
-    let parse_err = |s: &str| RequestError::Parse(s.to_owned());
-    let kind = if oid == OID_RSA {
-        if params.is_none_or(|p| p.full != [5, 0]) {
-            return Err(parse_err("x509: RSA key missing NULL parameters"));
-        }
-        let bits =
-            rsa_modulus_bits(key).ok_or_else(|| parse_err("x509: invalid RSA public key"))?;
-        KeyKind::Rsa { bits }
-    } else if oid == OID_EC_PUBLIC_KEY {
-        let curve = params
-            .filter(|p| p.tag == tag::OID)
-            .and_then(|p| asn1::oid(&p).ok())
-            .ok_or_else(|| parse_err("x509: failed to parse ECDSA parameters as named curve"))?;
-        let (kind, coordinate_len) = match curve {
-            c if c == OID_P224 => (KeyKind::EcdsaP224, 28),
-            c if c == OID_P256 => (KeyKind::EcdsaP256, 32),
-            c if c == OID_P384 => (KeyKind::EcdsaP384, 48),
-            c if c == OID_P521 => (KeyKind::EcdsaP521, 66),
-            _ => {
-                return Err(RequestError::UnsupportedAlgorithm(
-                    "x509: unsupported elliptic curve".into(),
-                ));
-            }
-        };
-        // Go's elliptic.Unmarshal takes only the uncompressed form.
-        if key.len() != 1 + 2 * coordinate_len
-            || key[0] != 4
-            || (point_check == PointCheck::Eager && !point_on_curve(&kind, key))
-        {
-            return Err(parse_err(OFF_CURVE));
-        }
-        kind
-    } else if oid == OID_ED25519 {
-        if params.is_some() {
-            return Err(parse_err(
-                "x509: Ed25519 key encoded with illegal parameters",
-            ));
-        }
-        if key.len() != 32 {
-            return Err(parse_err("x509: wrong Ed25519 public key size"));
-        }
-        KeyKind::Ed25519
-    } else if oid == OID_DSA {
-        KeyKind::Dsa
-    } else {
-        KeyKind::Other(oid)
-    };
-    Ok(PublicKey {
-        spki: spki.full.to_vec(),
-        kind,
-        key: key.to_vec(),
-    })
-}
-
-/// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }; Go requires both
-/// positive and minimally encoded. Returns the modulus bit length.
-fn rsa_modulus_bits(pkcs1: &[u8]) -> Option<usize> {
-    let seq = asn1::read_all(pkcs1).ok()?;
-    if seq.tag != tag::SEQUENCE {
-        return None;
-    }
-    let (n, rest) = asn1::read(seq.value).ok()?;
-    let (e, _) = asn1::read(rest).ok()?;
-    if n.tag != tag::INTEGER || e.tag != tag::INTEGER {
-        return None;
-    }
-    asn1::check_integer(n.value).ok()?;
-    let e_value = asn1::small_int(&e).ok()?;
-    if n.value[0] & 0x80 != 0 || e_value <= 0 {
-        return None;
-    }
-    let magnitude: &[u8] = match n.value {
-        [0, rest @ ..] => rest,
-        all => all,
-    };
-    let first = *magnitude.first()?;
-    Some(magnitude.len() * 8 - first.leading_zeros() as usize)
-}

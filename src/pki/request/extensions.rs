@@ -4,93 +4,78 @@
 use std::net::IpAddr;
 
 use const_oid::ObjectIdentifier;
+use der::Decode as _;
+use der::asn1::OctetStringRef;
 
 use super::{Extension, OID_EXTENSION_REQUEST, RequestError, SubjectAltNames};
-use crate::pki::asn1::{self, Asn1Error, Tlv, tag};
+use crate::pki::asn1::{self, Asn1Error, Rest, SetOfTlv, Tlv};
+
+/// Go's `pkcs10Attribute`: an OID and a SET OF values.
+#[derive(der::Sequence)]
+struct Pkcs10Attribute<'a> {
+    id: ObjectIdentifier,
+    values: SetOfTlv<'a>,
+    rest: Rest<'a>,
+}
+
+/// Go's `pkix.Extension` (`x509_cert::ext::Extension` would refuse what Go ignores after the
+/// value, see asn1.rs; case `extension-trailing-element` in tests/data/pki/go-leniencies).
+#[derive(der::Sequence)]
+struct RequestedExtension<'a> {
+    extn_id: ObjectIdentifier,
+    #[asn1(default = "Default::default")]
+    critical: bool,
+    extn_value: &'a OctetStringRef,
+    rest: Rest<'a>,
+}
 
 /// Go's `parseCSRExtensions`: attributes that do not parse are ignored; the first value of each
-/// `extensionRequest` attribute must be a sequence of extensions.
-pub(super) fn parse_extension_request(attributes: &[u8]) -> Result<Vec<Extension>, RequestError> {
+/// `extensionRequest` attribute must be a sequence of extensions, and no extension may be
+/// requested twice (across all such attributes).
+pub(super) fn parse_extension_request(
+    attributes: &[Tlv<'_>],
+) -> Result<Vec<Extension>, RequestError> {
     let mut out = Vec::new();
-    for attr in asn1::elements(attributes)? {
-        let Some((oid, first_value)) = attribute(&attr) else {
+    for attr in attributes {
+        let Ok(attr) = Pkcs10Attribute::from_der(attr.full) else {
             continue;
         };
-        if oid != OID_EXTENSION_REQUEST {
+        let Some(first_value) = attr.values.0.first() else {
+            continue;
+        };
+        if attr.id != OID_EXTENSION_REQUEST {
             continue;
         }
-        let seq = asn1::read(first_value.full)?.0;
-        if seq.tag != tag::SEQUENCE {
-            return Err(Asn1Error::Structure(
-                "asn1: structure error: tags don't match (Extensions)".into(),
-            )
-            .into());
-        }
-        for ext in asn1::elements(seq.value)? {
-            out.push(parse_extension(&ext)?);
+        let extensions =
+            Vec::<RequestedExtension<'_>>::from_der(first_value.full).map_err(Asn1Error::from)?;
+        for e in extensions {
+            if out.iter().any(|seen: &Extension| seen.oid == e.extn_id) {
+                return Err(RequestError::Parse(
+                    "x509: certificate request contains duplicate requested extensions".into(),
+                ));
+            }
+            out.push(Extension {
+                oid: e.extn_id,
+                critical: e.critical,
+                value: e.extn_value.as_bytes().to_vec(),
+            });
         }
     }
     Ok(out)
 }
 
-/// Attribute ::= SEQUENCE { type OID, values SET OF ANY } with at least one value.
-fn attribute<'a>(attr: &Tlv<'a>) -> Option<(ObjectIdentifier, Tlv<'a>)> {
-    if attr.tag != tag::SEQUENCE {
-        return None;
-    }
-    let (oid_tlv, rest) = asn1::read(attr.value).ok()?;
-    let oid = asn1::oid(&oid_tlv).ok()?;
-    let (set, rest) = asn1::read(rest).ok()?;
-    if set.tag != tag::SET || !rest.is_empty() {
-        return None;
-    }
-    let values = asn1::elements(set.value).ok()?;
-    values.first().map(|v| (oid, *v))
-}
-
-/// Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
-pub(crate) fn parse_extension(ext: &Tlv<'_>) -> Result<Extension, Asn1Error> {
-    if ext.tag != tag::SEQUENCE {
-        return Err(asn1::structure(
-            "asn1: structure error: tags don't match (Extension)",
-        ));
-    }
-    let (oid_tlv, mut rest) = asn1::read(ext.value)?;
-    let oid = asn1::oid(&oid_tlv)?;
-    let mut critical = false;
-    let (mut next, after) = asn1::read(rest)?;
-    if next.tag == tag::BOOLEAN {
-        critical = match next.value {
-            [0x00] => false,
-            [0xff] => true,
-            _ => return Err(asn1::structure("asn1: syntax error: invalid boolean")),
-        };
-        (next, rest) = asn1::read(after)?;
-    } else {
-        rest = after;
-    }
-    let _ = rest;
-    if next.tag != tag::OCTET_STRING {
-        return Err(asn1::structure(
-            "asn1: structure error: tags don't match (extnValue)",
-        ));
-    }
-    Ok(Extension {
-        oid,
-        critical,
-        value: next.value.to_vec(),
-    })
-}
-
-/// Go's `parseSANExtension`.
+/// Go's `parseSANExtension`: a SEQUENCE of names read by their tags only (cryptobyte's
+/// `ReadAnyASN1`), so entries are [`Tlv`]s rather than `x509_cert`'s `GeneralName`, whose
+/// typed decoding refuses names Go skips unread (an `otherName`, `x400Address` or
+/// `directoryName` with contents Go never looks at; case `san-unparsed-names` in
+/// tests/data/pki/go-leniencies). Like cryptobyte's `ReadASN1`, bytes after the SEQUENCE are
+/// ignored (`san-trailing-after-seq` in tests/data/pki/go-parse).
 pub(super) fn parse_san(value: &[u8]) -> Result<SubjectAltNames, RequestError> {
-    let seq = asn1::read_all(value)
-        .map_err(|_| RequestError::Parse("x509: invalid subject alternative names".into()))?;
-    if seq.tag != tag::SEQUENCE {
-        return Err(RequestError::Parse(
-            "x509: invalid subject alternative names".into(),
-        ));
-    }
+    let seq = Tlv::from_der_partial(value)
+        .ok()
+        .map(|(seq, _)| seq)
+        .filter(|t| t.tag == asn1::tag::SEQUENCE)
+        .ok_or_else(|| RequestError::Parse("x509: invalid subject alternative names".into()))?;
     let mut sans = SubjectAltNames::default();
     let ia5 = |v: &[u8], what: &str| -> Result<String, RequestError> {
         if v.is_ascii() {
@@ -101,9 +86,15 @@ pub(super) fn parse_san(value: &[u8]) -> Result<SubjectAltNames, RequestError> {
             )))
         }
     };
-    for name in asn1::elements(seq.value)
+    for name in asn1::tlvs(seq.value)
         .map_err(|_| RequestError::Parse("x509: invalid subject alternative name".into()))?
     {
+        // cryptobyte reads only the low-tag-number form.
+        if name.tag & 0x1f == 0x1f {
+            return Err(RequestError::Parse(
+                "x509: invalid subject alternative name".into(),
+            ));
+        }
         match name.tag {
             0x81 => sans.email_addresses.push(ia5(name.value, "rfc822Name")?),
             0x82 => sans.dns_names.push(ia5(name.value, "dNSName")?),

@@ -2,7 +2,8 @@
 //! ring lacks.
 
 use super::{KeyKind, PublicKey, RequestError, SignatureAlgorithm};
-use crate::pki::asn1::{self, Tlv, tag};
+use der::Decode as _;
+use der::asn1::UintRef;
 
 /// Go's `checkSignature(algo, signed, signature, publicKey, allowSHA1 = true)`.
 pub(crate) fn check_signature(
@@ -147,26 +148,20 @@ pub(super) fn point_on_curve(kind: &KeyKind, point: &[u8]) -> bool {
     }
 }
 
-/// ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }, each left-padded to `width` bytes.
+/// `ECDSA-Sig-Value`, as Go's `ecdsa.VerifyASN1` reads it: two non-negative INTEGERs and
+/// nothing after them.
+#[derive(der::Sequence)]
+struct EcdsaSigValue<'a> {
+    r: UintRef<'a>,
+    s: UintRef<'a>,
+}
+
+/// The scalars of an `ECDSA-Sig-Value`, each left-padded to `width` bytes.
 fn ecdsa_scalars(der: &[u8], width: usize) -> Option<(Vec<u8>, Vec<u8>)> {
-    let seq = asn1::read_all(der).ok()?;
-    if seq.tag != tag::SEQUENCE {
-        return None;
-    }
-    let (r, rest) = asn1::read(seq.value).ok()?;
-    let (s, rest) = asn1::read(rest).ok()?;
-    if !rest.is_empty() {
-        return None;
-    }
-    let pad = |t: &Tlv<'_>| -> Option<Vec<u8>> {
-        if t.tag != tag::INTEGER || asn1::check_integer(t.value).is_err() || t.value[0] & 0x80 != 0
-        {
-            return None;
-        }
-        let magnitude: &[u8] = match t.value {
-            [0, rest @ ..] => rest,
-            all => all,
-        };
+    let sig = EcdsaSigValue::from_der(der).ok()?;
+    let pad = |int: &UintRef<'_>| -> Option<Vec<u8>> {
+        let bytes = int.as_bytes();
+        let magnitude = &bytes[bytes.iter().take_while(|&&b| b == 0).count()..];
         if magnitude.len() > width {
             return None;
         }
@@ -174,5 +169,5 @@ fn ecdsa_scalars(der: &[u8], width: usize) -> Option<(Vec<u8>, Vec<u8>)> {
         out.extend_from_slice(magnitude);
         Some(out)
     };
-    Some((pad(&r)?, pad(&s)?))
+    Some((pad(&sig.r)?, pad(&sig.s)?))
 }
