@@ -19,6 +19,8 @@
 //! - `sign/..._ring_outside`: the same with the key outside the crate — `Issuer::prepare`, the
 //!   caller signs the TBS with ring (nonce from the OS), `with_signature` (`_checked`: verified
 //!   again with the CA key first, as Go's `CreateCertificate` does, via `Issuer::check_signed`).
+//! - `sign/csr_pem_with_proof_to_certificate_pem_p256_ca[_ring_outside]`: PEM in, PEM out, the
+//!   request read with `from_pem_verified` and admission's `VerifiedDigest` (no second verify).
 //! - `sign/verified_request_to_certificate_pem_p256_ca[_ring_outside]`: the same from an already
 //!   verified request (the crate's request type carries the proof; Go verifies again).
 //! - `sign/verified_request_to_tbs_p256_ca`: the certificate without its signature.
@@ -153,6 +155,33 @@ fn benches(c: &mut Criterion) {
             })
         },
     );
+    // The signer reads `spec.request` again; admission's proof spares the second verify.
+    let proof = csr.verified_digest();
+    group.bench_function(
+        "csr_pem_with_proof_to_certificate_pem_p256_ca_ring_outside",
+        |b| {
+            b.iter(|| {
+                let request =
+                    CertificateRequest::from_pem_verified(std::hint::black_box(&csr_pem), &proof)
+                        .unwrap();
+                let unsigned = issuer
+                    .prepare(&request, &usages, None, 31_536_000, now, &[0x42; 16])
+                    .unwrap();
+                let signature = ring_sign(&unsigned);
+                unsigned.with_signature(signature.as_ref()).to_pem()
+            })
+        },
+    );
+    group.bench_function("csr_pem_with_proof_to_certificate_pem_p256_ca", |b| {
+        b.iter(|| {
+            let request =
+                CertificateRequest::from_pem_verified(std::hint::black_box(&csr_pem), &proof)
+                    .unwrap();
+            ca.sign(&request, &usages, None, 31_536_000, now, &[0x42; 16])
+                .unwrap()
+                .to_pem()
+        })
+    });
     // The request carries proof of its verification at admission, so the crate's signer
     // need not verify again (PERFORMANCE.md): the signing work alone.
     group.bench_function("verified_request_to_certificate_pem_p256_ca", |b| {

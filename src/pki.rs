@@ -55,6 +55,6 @@ pub use key::{KeyError, PrivateKey};
 pub use name::{Name, Subject};
 pub use request::{
     CertificateRequest, KeyKind, PublicKey, RequestError, RequestErrorKind, SignatureAlgorithm,
-    SubjectAltNames, UnverifiedRequest,
+    SubjectAltNames, UnverifiedRequest, VerifiedDigest,
 };
 pub use usage::KeyUsage;

@@ -250,6 +250,47 @@ impl CertificateRequest {
         }
     }
 
+    /// Proof that this request's bytes verified, for [`CertificateRequest::from_der_verified`].
+    pub fn verified_digest(&self) -> VerifiedDigest {
+        VerifiedDigest(sha256(&self.der))
+    }
+
+    /// [`CertificateRequest::from_pem`] for bytes that may have verified before: when the
+    /// block's DER is the one `proof` was made from, the self-signature is not checked again.
+    /// The result is always what `from_pem` returns; only its cost differs.
+    pub fn from_pem_verified(
+        pem_bytes: &[u8],
+        proof: &VerifiedDigest,
+    ) -> Result<Self, RequestError> {
+        Self::from_der_verified(&request_block(pem_bytes)?, proof)
+    }
+
+    /// [`CertificateRequest::from_der`] for bytes that may have verified before (see
+    /// [`VerifiedDigest`]): equal bytes are parsed without checking the signature again, other
+    /// bytes are verified in full.
+    ///
+    /// ```
+    /// use kube_tls_bootstrap::pki::CertificateRequest;
+    ///
+    /// let pem = include_bytes!("../../tests/data/pki/corpus/kubelet-client-p256.csr.pem");
+    /// let admitted = CertificateRequest::from_pem(pem).unwrap();
+    /// let proof = admitted.verified_digest();
+    /// // Later, the signer reads `spec.request` again: no second verification.
+    /// assert_eq!(CertificateRequest::from_pem_verified(pem, &proof).unwrap(), admitted);
+    /// // Other bytes prove nothing and are verified (or refused) as usual.
+    /// let other = include_bytes!("../../tests/data/pki/corpus/client-corrupt-signature.csr.pem");
+    /// assert!(CertificateRequest::from_pem_verified(other, &proof).is_err());
+    /// ```
+    pub fn from_der_verified(der: &[u8], proof: &VerifiedDigest) -> Result<Self, RequestError> {
+        if sha256(der) == proof.0 {
+            // These bytes verified (only a verified request makes a proof), and parsing and
+            // verifying are functions of the bytes alone.
+            parse(der, PointCheck::Deferred)
+        } else {
+            Self::from_der(der)
+        }
+    }
+
     /// The request's DER encoding.
     pub fn der(&self) -> &[u8] {
         &self.der
@@ -317,6 +358,39 @@ impl fmt::Debug for CertificateRequest {
             .field("extensions", &self.extensions.len())
             .finish()
     }
+}
+
+/// Proof that a request verified: the SHA-256 digest of its DER, made only by
+/// [`CertificateRequest::verified_digest`] — there is no other way to build one — and honoured
+/// by [`CertificateRequest::from_der_verified`], so bytes verified once (at admission) are not
+/// verified again (when the signer reads `spec.request`). Kubernetes verifies the same request
+/// at least twice; with the proof the crate verifies it once.
+///
+/// The proof lives in memory and is deliberately not serialisable: bytes read back after a
+/// restart are verified again. `Debug` shows the digest in hex.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct VerifiedDigest([u8; 32]);
+
+impl VerifiedDigest {
+    /// The SHA-256 digest of the verified request's DER.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for VerifiedDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("VerifiedDigest(")?;
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).into()
 }
 
 impl UnverifiedRequest {
