@@ -1,10 +1,14 @@
 //! `spec.request` as the API server reads it (PEM, PKCS#10 parse, self-signature) never
-//! panics; both entry points agree; what parses re-reads identically from its own PEM, its key
-//! as Go marshals it re-reads as the same key, and the checks and the CSR name run on it.
+//! panics; both entry points agree, and so does `from_pem_verified` with any proof; what parses
+//! re-reads identically from its own PEM, its key as Go marshals it re-reads as the same key,
+//! and the checks and the CSR name run on it.
 #![no_main]
 
 use kube_tls_bootstrap::pki::{CertificateRequest, PublicKey, UnverifiedRequest, checks, pem};
 use libfuzzer_sys::fuzz_target;
+
+const KUBELET_CSR: &[u8] =
+    include_bytes!("../../tests/data/pki/corpus/kubelet-client-p256.csr.pem");
 
 fuzz_target!(|data: &[u8]| {
     let _ = pem::Blocks::new(data).count();
@@ -12,6 +16,18 @@ fuzz_target!(|data: &[u8]| {
     let one_step = CertificateRequest::from_pem(data);
     let two_step = UnverifiedRequest::from_pem(data).and_then(UnverifiedRequest::verify);
     assert_eq!(one_step, two_step);
+    // A proof of other bytes changes nothing; a proof of these bytes changes only the cost.
+    let fixed = CertificateRequest::from_pem(KUBELET_CSR).expect("fixed CSR verifies");
+    assert_eq!(
+        CertificateRequest::from_pem_verified(data, &fixed.verified_digest()),
+        one_step
+    );
+    if let Ok(verified) = &one_step {
+        assert_eq!(
+            CertificateRequest::from_pem_verified(data, &verified.verified_digest()).as_ref(),
+            Ok(verified)
+        );
+    }
     let Ok(parsed) = UnverifiedRequest::from_pem(data) else {
         return;
     };
