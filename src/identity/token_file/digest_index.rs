@@ -1,39 +1,42 @@
-//! The token file's index: an open-addressing table from token to entry position.
+//! The token file's table: entries live at slots picked by a keyed hash of their token; a
+//! compact array of tags beside it says which slots are taken.
 //!
 //! Why not a general hash map: a lookup should cost as few cache misses, and as little work, as
-//! possible at a million tokens. Each 8-byte slot holds the entry position and a 24-bit tag, both
-//! taken from a secret-keyed SipHash-1-3 of the token (not from its SHA-256 digest), so:
-//! - a miss is decided by the slots alone (one cache miss), without computing SHA-256;
-//! - a hit computes SHA-256 only once a slot's tag matches, after asking for the candidate
-//!   entry's cache line, so the digest is computed while that line is on its way; the digests
-//!   are then compared in constant time.
+//! possible at a million tokens. Each slot has a 16-bit tag (0 marks an empty slot) taken, like
+//! the slot itself, from a secret-keyed SipHash-1-3 of the token (not from its SHA-256 digest),
+//! and the tags are two bytes a slot, small enough to stay cached (and within the TLB's reach)
+//! when the entries do not, so:
+//! - a miss is decided by the tags alone, without computing SHA-256 or touching an entry;
+//! - a hit computes SHA-256 only once a slot's tag matches, after asking for that slot's entry
+//!   (one cache line holding everything a hit needs), so the digest is computed while the
+//!   line is on its way; the digests are then compared in constant time.
 //!
 //! The key is derived from the SHA-256 digests of every token in the file, so it is as secret as
-//! the least known token: positions and tags say nothing about a token to whoever cannot compute
-//! the keyed hash, and a guess's position cannot be steered.
+//! the least known token: slots and tags say nothing about a token to whoever cannot compute
+//! the keyed hash, and a guess's slot cannot be steered.
 
 use super::TokenDigest;
 
-/// Positions are stored plus one (0 marks an empty slot) in the low 40 bits.
-const POSITION_BITS: u32 = 40;
-const POSITION_MASK: u64 = (1 << POSITION_BITS) - 1;
+/// The bytes of tags and owners [`DigestIndex::insert_all`] fills at a time: well within a
+/// core's L2.
+const REGION_BYTES: usize = 64 << 10;
+/// At most this many regions (so that the partition's write streams stay cached).
+const MAX_REGIONS: usize = 4096;
 
 /// No `Debug`: the key is derived from the tokens.
 #[derive(Clone)]
 pub(super) struct DigestIndex {
-    slots: Vec<u64>,
+    tags: Vec<u16>,
     mask: usize,
     key: [u64; 2],
 }
 
-/// What [`DigestIndex::insert`] did.
-pub(super) enum Inserted {
-    /// The token is new; it now points at the given position.
-    New,
-    /// The token was already there, at this position; nothing changed.
-    Existing(usize),
-    /// The position cannot be stored (beyond 2⁴⁰ − 2 entries, which no memory could hold).
-    Full,
+/// What [`DigestIndex::insert_all`] did.
+pub(super) struct Filled {
+    /// For each slot, 0 when empty, else 1 + the index of the entry it holds.
+    pub(super) owners: Vec<u32>,
+    /// `(kept, later)` for every entry whose token an earlier entry already had.
+    pub(super) duplicates: Vec<(usize, usize)>,
 }
 
 impl DigestIndex {
@@ -48,18 +51,18 @@ impl DigestIndex {
         let (words, _) = key_material.as_chunks::<8>();
         let word = |i: usize| words.get(i).map_or(0, |w| u64::from_le_bytes(*w));
         Self {
-            slots: vec![0; len],
+            tags: vec![0; len],
             mask: len - 1,
             key: [word(0) ^ word(2), word(1) ^ word(3)],
         }
     }
 
-    /// The keyed hash of a token: what [`insert`](Self::insert) takes.
+    /// The keyed hash of a token: what [`insert_all`](Self::insert_all) takes.
     pub(super) fn hash(&self, token: &[u8]) -> u64 {
         siphash13(self.key, token)
     }
 
-    /// The position of the entry for `token`; `digest_at` gives an entry's stored digest.
+    /// The slot of the entry for `token`; `digest_at` gives the digest stored at a slot.
     pub(super) fn find(
         &self,
         token: &[u8],
@@ -69,19 +72,19 @@ impl DigestIndex {
         let mut digest: Option<TokenDigest> = None;
         // A table at most half full always has an empty slot; the bound only keeps the loop
         // finite whatever happens.
-        for _ in 0..self.slots.len() {
-            let slot = *self.slots.get(pos & self.mask)?;
-            if slot == 0 {
+        for _ in 0..self.tags.len() {
+            let slot = pos & self.mask;
+            let found = *self.tags.get(slot)?;
+            if found == 0 {
                 return None;
             }
-            if slot >> POSITION_BITS == tag {
-                let position = usize::try_from((slot & POSITION_MASK).checked_sub(1)?).ok()?;
+            if found == tag {
                 // Load the candidate's digest before hashing, so that the cache miss and the
                 // SHA-256 rounds overlap instead of following each other.
-                let stored = std::hint::black_box(digest_at(position));
+                let stored = std::hint::black_box(digest_at(slot));
                 let digest = *digest.get_or_insert_with(|| TokenDigest::of(token));
                 if stored.is_some_and(|d| d == digest) {
-                    return Some(position);
+                    return Some(slot);
                 }
             }
             pos = pos.wrapping_add(1);
@@ -89,49 +92,108 @@ impl DigestIndex {
         None
     }
 
-    /// Adds the token with keyed hash `hash` at `position` unless it is already there;
-    /// `same_token(j)` says whether the entry at `j` has the same token (same digest).
-    pub(super) fn insert(
+    /// Gives each entry a slot, entry `i` by its keyed hash `hashes[i]`, as inserting them one
+    /// after the other in order of `i` would; `same_token(i, j)` says whether entries `i` and
+    /// `j` have the same token (same digest). An entry whose token an earlier one had gets no
+    /// slot. Entries from the 2³² − 1st on get none either (their table would take 256 GiB):
+    /// they fail closed, never authenticating.
+    ///
+    /// A table larger than the core's caches is filled region by region: the entries are first
+    /// partitioned (stably) by the region of the table their first slot falls in, so that each
+    /// region is written while it is in cache, instead of taking a cache miss for nearly every
+    /// entry. A token seen again has the same hash, so the same region, and stability keeps it
+    /// after its first appearance.
+    pub(super) fn insert_all(
         &mut self,
+        hashes: &[u64],
+        same_token: impl Fn(usize, usize) -> bool,
+    ) -> Filled {
+        let mut filled = Filled {
+            owners: vec![0; self.tags.len()],
+            duplicates: Vec::new(),
+        };
+        let slot_bytes = size_of::<u16>() + size_of::<u32>();
+        let regions = (self.tags.len().saturating_mul(slot_bytes) / REGION_BYTES).min(MAX_REGIONS);
+        if regions < 2 {
+            for (i, &hash) in hashes.iter().enumerate() {
+                self.insert(&mut filled, hash, i, &same_token);
+            }
+            return filled;
+        }
+        // Both powers of two (`regions` rounded down to one), so a region is a run of slots.
+        let regions = 1 << regions.ilog2();
+        let shift = (self.tags.len() / regions).trailing_zeros();
+        let mask = self.mask;
+        let region = |hash: u64| (place(hash).0 & mask) >> shift;
+        // Each region's count, then where its entries start (an exclusive prefix sum).
+        let mut starts = vec![0usize; regions];
+        for &hash in hashes {
+            if let Some(count) = starts.get_mut(region(hash)) {
+                *count += 1;
+            }
+        }
+        let mut total = 0;
+        for start in &mut starts {
+            let count = *start;
+            *start = total;
+            total += count;
+        }
+        let mut sorted = vec![(0u64, 0usize); hashes.len()];
+        for (i, &hash) in hashes.iter().enumerate() {
+            if let Some(next) = starts.get_mut(region(hash)) {
+                if let Some(cell) = sorted.get_mut(*next) {
+                    *cell = (hash, i);
+                }
+                *next += 1;
+            }
+        }
+        for (hash, i) in sorted {
+            self.insert(&mut filled, hash, i, &same_token);
+        }
+        filled
+    }
+
+    /// Gives entry `i`, of keyed hash `hash`, the first free slot from its place on, unless an
+    /// entry with the same token has one already.
+    fn insert(
+        &mut self,
+        filled: &mut Filled,
         hash: u64,
-        position: usize,
-        same_token: impl Fn(usize) -> bool,
-    ) -> Inserted {
-        let Some(value) = u64::try_from(position)
-            .ok()
-            .and_then(|p| p.checked_add(1))
-            .filter(|&p| p <= POSITION_MASK)
-        else {
-            return Inserted::Full;
+        i: usize,
+        same_token: impl Fn(usize, usize) -> bool,
+    ) {
+        let Some(owner) = u32::try_from(i).ok().and_then(|i| i.checked_add(1)) else {
+            return;
         };
         let (mut pos, tag) = place(hash);
-        for _ in 0..self.slots.len() {
-            let Some(slot) = self.slots.get_mut(pos & self.mask) else {
-                return Inserted::Full;
+        for _ in 0..self.tags.len() {
+            let slot = pos & self.mask;
+            let (Some(found), Some(held)) = (self.tags.get_mut(slot), filled.owners.get_mut(slot))
+            else {
+                return;
             };
-            if *slot == 0 {
-                *slot = tag << POSITION_BITS | value;
-                return Inserted::New;
+            if *found == 0 {
+                *found = tag;
+                *held = owner;
+                return;
             }
-            if *slot >> POSITION_BITS == tag {
-                let existing = (*slot & POSITION_MASK)
-                    .checked_sub(1)
-                    .and_then(|p| usize::try_from(p).ok())
-                    .unwrap_or(usize::MAX);
-                if same_token(existing) {
-                    return Inserted::Existing(existing);
+            if *found == tag {
+                let existing = usize::try_from(held.wrapping_sub(1)).unwrap_or(usize::MAX);
+                if same_token(i, existing) {
+                    filled.duplicates.push((existing, i));
+                    return;
                 }
             }
             pos = pos.wrapping_add(1);
         }
-        Inserted::Full
     }
 }
 
-/// The first slot to probe (the hash's low bits) and the tag (its top 24 bits).
-fn place(hash: u64) -> (usize, u64) {
+/// The first slot to probe (the hash's low bits) and the tag (its top 16 bits, never 0).
+fn place(hash: u64) -> (usize, u16) {
     // Truncation on 32-bit targets keeps the low bits, which is all the mask uses.
-    (hash as usize, hash >> POSITION_BITS)
+    let tag = (hash >> 48) as u16;
+    (hash as usize, tag.max(1))
 }
 
 /// SipHash-1-3: the keyed pseudo-random function Rust's `HashMap` (and Python's `dict`) use
@@ -214,47 +276,71 @@ mod tests {
     fn colliding_slots_and_tags_stay_apart() {
         // Same first slot and same tag, different tokens; then a different tag; all probing
         // past the end of the table and wrapping around (low hash bits all ones).
-        let tokens: [&[u8]; 4] = [b"a", b"b", b"c", b"d"];
-        let hashes = [u64::MAX, u64::MAX, u64::MAX, u64::MAX >> 24];
-        let mut index = DigestIndex::with_capacity(tokens.len(), &[7; 32]);
-        for (i, &h) in hashes.iter().enumerate() {
-            assert!(matches!(index.insert(h, i, |j| j == i), Inserted::New));
-        }
-        for (i, &h) in hashes.iter().enumerate() {
-            assert!(matches!(index.insert(h, 9, |j| j == i), Inserted::Existing(j) if j == i));
-        }
-        assert!(matches!(
-            index.insert(u64::MAX, 9, |_| false),
-            Inserted::New
-        ));
+        let hashes = [u64::MAX, u64::MAX, u64::MAX, u64::MAX >> 8, u64::MAX];
+        let token_of = [0, 1, 2, 3, 1];
+        let mut index = DigestIndex::with_capacity(4, &[7; 32]);
+        assert_eq!(index.tags.len(), 8);
+        let filled = index.insert_all(&hashes, |i, j| token_of[i] == token_of[j]);
+        assert_eq!(filled.owners, [2, 3, 4, 0, 0, 0, 0, 1]);
+        assert_eq!(filled.duplicates, [(1, 4)]);
+        assert_eq!(index.tags, [0xffff, 0xffff, 0xff, 0, 0, 0, 0, 0xffff]);
         // `find` hashes with the key: tokens inserted under their real keyed hashes are found,
         // others are not.
-        let mut index = DigestIndex::with_capacity(tokens.len(), &[7; 32]);
+        let tokens: [&[u8]; 4] = [b"a", b"b", b"c", b"d"];
         let digests: Vec<TokenDigest> = tokens.iter().map(|t| TokenDigest::of(t)).collect();
+        let mut index = DigestIndex::with_capacity(tokens.len(), &[7; 32]);
+        let hashes: Vec<u64> = tokens.iter().map(|t| index.hash(t)).collect();
+        let filled = index.insert_all(&hashes, |i, j| digests[i] == digests[j]);
+        let at = |slot: usize| {
+            let owner = *filled.owners.get(slot)?;
+            digests
+                .get(usize::try_from(owner).ok()?.checked_sub(1)?)
+                .copied()
+        };
         for (i, t) in tokens.iter().enumerate() {
-            let h = index.hash(t);
-            assert!(matches!(
-                index.insert(h, i, |j| digests[j] == digests[i]),
-                Inserted::New
-            ));
-        }
-        let at = |i: usize| digests.get(i).copied();
-        for (i, t) in tokens.iter().enumerate() {
-            assert_eq!(index.find(t, at), Some(i));
+            let slot = index.find(t, at).unwrap();
+            assert_eq!(filled.owners[slot], i as u32 + 1);
         }
         assert_eq!(index.find(b"e", at), None);
     }
 
     #[test]
-    fn positions_beyond_forty_bits_are_refused() {
-        let mut index = DigestIndex::with_capacity(1, &[0; 32]);
-        assert!(matches!(
-            index.insert(1, 1 << 40, |_| false),
-            Inserted::Full
-        ));
-        assert!(matches!(
-            index.insert(1, (1 << 40) - 2, |_| false),
-            Inserted::New
-        ));
+    fn filling_by_region_matches_filling_in_order() {
+        // 40 000 entries (a table of 2^17 slots: 8 regions), some repeating an earlier token,
+        // with made-up hashes that crowd some regions and wrap around the table's end.
+        let token_of = |i: usize| if i % 7 == 6 { i / 3 } else { i };
+        let hash_of = |t: usize| {
+            let t = t as u64;
+            let spread = t.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            if t.is_multiple_of(5) {
+                spread | 0x1_fff0
+            } else {
+                spread
+            }
+        };
+        let hashes: Vec<u64> = (0..40_000).map(|i| hash_of(token_of(i))).collect();
+        let same = |i: usize, j: usize| token_of(i) == token_of(j);
+        let mut by_region = DigestIndex::with_capacity(hashes.len(), &[3; 32]);
+        assert!(by_region.tags.len() * 6 / REGION_BYTES >= 8);
+        let filled = by_region.insert_all(&hashes, same);
+        let mut in_order = DigestIndex::with_capacity(hashes.len(), &[3; 32]);
+        let mut want = Filled {
+            owners: vec![0; in_order.tags.len()],
+            duplicates: Vec::new(),
+        };
+        for (i, &h) in hashes.iter().enumerate() {
+            in_order.insert(&mut want, h, i, same);
+        }
+        // Repeats of a token that is itself a repeat are new tokens.
+        assert_eq!(want.duplicates.len(), 3810);
+        let mut duplicates = filled.duplicates;
+        duplicates.sort_unstable_by_key(|&(_, later)| later);
+        assert_eq!(duplicates, want.duplicates);
+        // The same entries got slots, wherever linear probing put them, each with its tag.
+        let mut a: Vec<(u32, u16)> = filled.owners.iter().copied().zip(by_region.tags).collect();
+        let mut b: Vec<(u32, u16)> = want.owners.iter().copied().zip(in_order.tags).collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
     }
 }
