@@ -224,11 +224,10 @@ impl TokenFile {
     }
 
     fn load(input: &[u8], path: &str) -> Result<Self, TokenFileError> {
-        // Reserve the entries for the likely number of rows up front (one a line), so loading
-        // does not keep regrowing them; the cap (a row of a real file — a token, a name, a UID —
-        // is rarely under 32 bytes) keeps a file of blank lines from reserving memory for
-        // nothing.
-        let rows = (memchr::memchr_iter(b'\n', input).count() + 1).min(input.len() / 32);
+        // Reserve the entries for the most rows the file is likely to have up front, so loading
+        // does not keep regrowing them: a row of a real file — a token, a name, a UID — is
+        // rarely under 32 bytes. Reserved memory that is never written costs nothing.
+        let rows = input.len() / 32;
         let mut file = Self {
             path: path.to_owned(),
             text: Box::default(),

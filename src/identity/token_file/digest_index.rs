@@ -27,7 +27,6 @@ const MAX_REGIONS: usize = 4096;
 #[derive(Clone)]
 pub(super) struct DigestIndex {
     tags: Vec<u16>,
-    mask: usize,
     key: [u64; 2],
 }
 
@@ -40,21 +39,34 @@ pub(super) struct Filled {
 }
 
 impl DigestIndex {
-    /// An index with room for `n` tokens at a load of at most one half, hashing with the key
-    /// derived from `key_material` (secret: it must depend on every token's digest).
+    /// An index with room for `n` tokens at a load of at most three quarters, hashing with the
+    /// key derived from `key_material` (secret: it must depend on every token's digest).
     pub(super) fn with_capacity(n: usize, key_material: &[u8; 32]) -> Self {
-        let len = n
-            .saturating_mul(2)
-            .max(8)
-            .checked_next_power_of_two()
-            .unwrap_or(1 << (usize::BITS - 1));
+        let len = n.saturating_add(n / 3).saturating_add(1).max(8);
         let (words, _) = key_material.as_chunks::<8>();
         let word = |i: usize| words.get(i).map_or(0, |w| u64::from_le_bytes(*w));
         Self {
             tags: vec![0; len],
-            mask: len - 1,
             key: [word(0) ^ word(2), word(1) ^ word(3)],
         }
+    }
+
+    /// The slot after `slot`, wrapping around the end of the table.
+    fn next(&self, slot: usize) -> usize {
+        if slot + 1 >= self.tags.len() {
+            0
+        } else {
+            slot + 1
+        }
+    }
+
+    /// The first slot to probe for a keyed hash (the hash scaled to the table's length, so its
+    /// top bits choose) and the tag (its low 16 bits, never 0).
+    fn place(&self, hash: u64) -> (usize, u16) {
+        let scaled = (u128::from(hash) * self.tags.len() as u128) >> 64;
+        // Below the table's length, so it fits.
+        let slot = usize::try_from(scaled).unwrap_or(0);
+        (slot, (hash as u16).max(1))
     }
 
     /// The keyed hash of a token: what [`insert_all`](Self::insert_all) takes.
@@ -68,12 +80,11 @@ impl DigestIndex {
         token: &[u8],
         digest_at: impl Fn(usize) -> Option<TokenDigest>,
     ) -> Option<usize> {
-        let (mut pos, tag) = place(self.hash(token));
+        let (mut slot, tag) = self.place(self.hash(token));
         let mut digest: Option<TokenDigest> = None;
-        // A table at most half full always has an empty slot; the bound only keeps the loop
-        // finite whatever happens.
+        // A table at most three quarters full always has an empty slot; the bound only keeps
+        // the loop finite whatever happens.
         for _ in 0..self.tags.len() {
-            let slot = pos & self.mask;
             let found = *self.tags.get(slot)?;
             if found == 0 {
                 return None;
@@ -87,7 +98,7 @@ impl DigestIndex {
                     return Some(slot);
                 }
             }
-            pos = pos.wrapping_add(1);
+            slot = self.next(slot);
         }
         None
     }
@@ -120,11 +131,11 @@ impl DigestIndex {
             }
             return filled;
         }
-        // Both powers of two (`regions` rounded down to one), so a region is a run of slots.
-        let regions = 1 << regions.ilog2();
-        let shift = (self.tags.len() / regions).trailing_zeros();
-        let mask = self.mask;
-        let region = |hash: u64| (place(hash).0 & mask) >> shift;
+        let regions: usize = 1 << regions.ilog2();
+        // A power of two; the first slot grows with the hash, so the hash's top bits pick a run
+        // of slots.
+        let shift = 64 - regions.ilog2();
+        let region = |hash: u64| usize::try_from(hash >> shift).unwrap_or(0);
         // Each region's count, then where its entries start (an exclusive prefix sum).
         let mut starts = vec![0usize; regions];
         for &hash in hashes {
@@ -165,9 +176,8 @@ impl DigestIndex {
         let Some(owner) = u32::try_from(i).ok().and_then(|i| i.checked_add(1)) else {
             return;
         };
-        let (mut pos, tag) = place(hash);
+        let (mut slot, tag) = self.place(hash);
         for _ in 0..self.tags.len() {
-            let slot = pos & self.mask;
             let (Some(found), Some(held)) = (self.tags.get_mut(slot), filled.owners.get_mut(slot))
             else {
                 return;
@@ -184,16 +194,9 @@ impl DigestIndex {
                     return;
                 }
             }
-            pos = pos.wrapping_add(1);
+            slot = self.next(slot);
         }
     }
-}
-
-/// The first slot to probe (the hash's low bits) and the tag (its top 16 bits, never 0).
-fn place(hash: u64) -> (usize, u16) {
-    // Truncation on 32-bit targets keeps the low bits, which is all the mask uses.
-    let tag = (hash >> 48) as u16;
-    (hash as usize, tag.max(1))
 }
 
 /// SipHash-1-3: the keyed pseudo-random function Rust's `HashMap` (and Python's `dict`) use
@@ -276,7 +279,7 @@ mod tests {
     fn colliding_slots_and_tags_stay_apart() {
         // Same first slot and same tag, different tokens; then a different tag; all probing
         // past the end of the table and wrapping around (low hash bits all ones).
-        let hashes = [u64::MAX, u64::MAX, u64::MAX, u64::MAX >> 8, u64::MAX];
+        let hashes = [u64::MAX, u64::MAX, u64::MAX, u64::MAX ^ 0xff00, u64::MAX];
         let token_of = [0, 1, 2, 3, 1];
         let mut index = DigestIndex::with_capacity(4, &[7; 32]);
         assert_eq!(index.tags.len(), 8);
@@ -306,22 +309,23 @@ mod tests {
 
     #[test]
     fn filling_by_region_matches_filling_in_order() {
-        // 40 000 entries (a table of 2^17 slots: 8 regions), some repeating an earlier token,
-        // with made-up hashes that crowd some regions and wrap around the table's end.
+        // 90 000 entries (a table of 120 001 slots: 8 regions), some repeating an earlier token,
+        // with made-up hashes that crowd the table's end and wrap around it.
         let token_of = |i: usize| if i % 7 == 6 { i / 3 } else { i };
         let hash_of = |t: usize| {
             let t = t as u64;
             let spread = t.wrapping_mul(0x9e37_79b9_7f4a_7c15);
             if t.is_multiple_of(5) {
-                spread | 0x1_fff0
+                spread | 0xfff0 << 48
             } else {
                 spread
             }
         };
-        let hashes: Vec<u64> = (0..40_000).map(|i| hash_of(token_of(i))).collect();
+        let hashes: Vec<u64> = (0..90_000).map(|i| hash_of(token_of(i))).collect();
         let same = |i: usize, j: usize| token_of(i) == token_of(j);
         let mut by_region = DigestIndex::with_capacity(hashes.len(), &[3; 32]);
         assert!(by_region.tags.len() * 6 / REGION_BYTES >= 8);
+        assert_eq!(by_region.tags.len(), 120_001);
         let filled = by_region.insert_all(&hashes, same);
         let mut in_order = DigestIndex::with_capacity(hashes.len(), &[3; 32]);
         let mut want = Filled {
@@ -332,7 +336,11 @@ mod tests {
             in_order.insert(&mut want, h, i, same);
         }
         // Repeats of a token that is itself a repeat are new tokens.
-        assert_eq!(want.duplicates.len(), 3810);
+        let repeats = (0..90_000)
+            .filter(|i| i % 7 == 6 && (i / 3) % 7 != 6)
+            .count();
+        assert_eq!(want.duplicates.len(), repeats);
+        assert!(repeats > 8_000);
         let mut duplicates = filled.duplicates;
         duplicates.sort_unstable_by_key(|&(_, later)| later);
         assert_eq!(duplicates, want.duplicates);
