@@ -401,26 +401,34 @@ impl TokenFile {
         // Entries the index could not give a slot (past 2³² − 2 of them) are left out too.
         let placed = filled.owners.iter().filter(|&&owner| owner != 0).count();
         self.records.truncate(placed);
-        self.order = vec![0; placed];
-        self.table = Vec::with_capacity(filled.owners.len());
+        // Each entry's slot, then the entries written to their slots in order of appearance:
+        // reading them in order and scattering the writes keeps the cache misses off the
+        // critical path (a write does not wait), where gathering them slot by slot would not.
+        let mut slot_of = vec![usize::MAX; entries.len()];
         for (slot, &owner) in filled.owners.iter().enumerate() {
             let i = usize::try_from(owner).unwrap_or(0).wrapping_sub(1);
-            let Some(entry) = entries.get_mut(i) else {
-                self.table.push(EMPTY);
-                continue;
-            };
+            if let Some(cell) = slot_of.get_mut(i) {
+                *cell = slot;
+            }
+        }
+        drop(filled);
+        self.order = vec![0; placed];
+        self.table = vec![EMPTY; self.index.slots()];
+        for (i, (entry, &slot)) in entries.iter_mut().zip(&slot_of).enumerate() {
             let position = match &positions {
                 Some(positions) => positions.get(i).copied().unwrap_or(u32::MAX),
                 None => u32::try_from(i).unwrap_or(u32::MAX),
             };
+            let (Some(cell), Some(order)) = (
+                self.table.get_mut(slot),
+                self.order
+                    .get_mut(usize::try_from(position).unwrap_or(usize::MAX)),
+            ) else {
+                continue;
+            };
             entry.position = position;
-            self.table.push(entry.clone());
-            if let Some(cell) = self
-                .order
-                .get_mut(usize::try_from(position).unwrap_or(usize::MAX))
-            {
-                *cell = slot;
-            }
+            *cell = entry.clone();
+            *order = slot;
         }
     }
 

@@ -51,6 +51,11 @@ impl DigestIndex {
         }
     }
 
+    /// The number of slots.
+    pub(super) fn slots(&self) -> usize {
+        self.tags.len()
+    }
+
     /// The slot after `slot`, wrapping around the end of the table.
     fn next(&self, slot: usize) -> usize {
         if slot + 1 >= self.tags.len() {
