@@ -333,8 +333,8 @@ impl TokenFile {
     /// Places the entries (in order of appearance; `token(i)` is entry `i`'s token) in the
     /// table, once the index's key is known (it depends on every digest): all keyed hashes
     /// first, in one tight loop over the tokens; then the slots, region by region
-    /// ([`DigestIndex::insert_all`]), token equality decided by digests; then the table,
-    /// written front to back. A later record with a token seen before replaces the earlier
+    /// ([`DigestIndex::insert_all`]), token equality decided by digests; then each entry
+    /// copied to its slot. A later record with a token seen before replaces the earlier
     /// one's values (keeping its place and first record number) and is dropped, with
     /// kube-apiserver's duplicate warning.
     fn build<'t>(
