@@ -3,14 +3,15 @@
 //! (the groups column on every second row), parsed from memory; lookups of present tokens in a
 //! shuffled order ("hit") and of absent tokens ("miss") at 1 M tokens.
 //!
-//! Compare with `tokenbench bench 10000|100000|1000000` run in the same sitting.
+//! Compare with `tokenbench bench 10000|100000|1000000` run in the same sitting. `token_digest`
+//! measures the SHA-256 every row and every hit pays, the floor under both.
 #![allow(missing_docs)] // criterion_group! generates undocumented items
 #![allow(clippy::unwrap_used)] // fixed, valid inputs: a panic is a broken benchmark
 
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use kube_tls_bootstrap::identity::TokenFile;
+use kube_tls_bootstrap::identity::{TokenDigest, TokenFile};
 
 /// splitmix64: a fixed, dependency-free generator so every run measures the same input.
 struct Rng(u64);
@@ -95,5 +96,22 @@ fn lookup(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, parse, lookup);
+/// The floor under both: every row's token is hashed with SHA-256 while loading (the file keeps
+/// digests, not tokens), and a hit hashes the presented token.
+fn digest(c: &mut Criterion) {
+    let mut rng = Rng(2);
+    let tokens: Vec<String> = (0..1024).map(|_| rng.token()).collect();
+    let mut group = c.benchmark_group("token_digest");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("sha256_32_byte_token", |b| {
+        let mut i = 0;
+        b.iter(|| {
+            i = (i + 1) % tokens.len();
+            TokenDigest::of(black_box(tokens[i].as_bytes()))
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, parse, lookup, digest);
 criterion_main!(benches);

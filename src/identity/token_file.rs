@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
-use digest_index::{DigestIndex, Inserted};
+use digest_index::DigestIndex;
 
 use subtle::ConstantTimeEq as _;
 
@@ -78,20 +78,20 @@ impl std::fmt::Debug for TokenDigest {
 
 /// The tokens of a static token file and the user each one authenticates as.
 ///
-/// The file keeps no token, only SHA-256 digests of them. [`lookup`](Self::lookup) finds the
-/// presented token's slot in a table through SipHash-1-3 of the token under a 128-bit key
-/// derived from the digests of all the file's tokens, then compares the SHA-256 digest of the
-/// presented token with the stored one in constant time (`subtle`).
+/// The file keeps no token, only SHA-256 digests of them. Each entry sits in a table at the
+/// slot that SipHash-1-3 of its token picks, under a 128-bit key derived from the digests of all
+/// the file's tokens; [`lookup`](Self::lookup) goes to the presented token's slot, and compares
+/// the SHA-256 digest of the presented token with the stored one in constant time (`subtle`).
 ///
 /// What may leak through timing: the number of entries (the table's size and cache behaviour);
 /// the presented token's length (both hashes work in 8- or 64-byte blocks); whether it was
 /// found; and the probe sequence: the slot the keyed hash picks, whether the slots from there to
-/// the next empty one carry the same 24-bit tag (also from the keyed hash; SHA-256 is only
-/// computed when one does) and the place of the matching entry. These are values of a keyed
-/// pseudo-random function whose key is as secret as the least known token of the file: without
-/// it they cannot be related to any token, and a guess cannot be steered toward a stored token's
-/// slot. What cannot leak: the stored tokens, or how many leading bytes of a guess are right —
-/// no comparison ever looks at token bytes.
+/// the next empty one carry the same 16-bit tag (also from the keyed hash; SHA-256 is only
+/// computed, and an entry only read, when one does) and the place of the matching entry. These
+/// are values of a keyed pseudo-random function whose key is as secret as the least known token
+/// of the file: without it they cannot be related to any token, and a guess cannot be steered
+/// toward a stored token's slot. What cannot leak: the stored tokens, or how many leading bytes
+/// of a guess are right — no comparison ever looks at token bytes.
 ///
 /// ```
 /// use kube_tls_bootstrap::identity::TokenFile;
@@ -110,14 +110,17 @@ pub struct TokenFile {
     /// other files), kept as bytes so that the input is validated once, not twice: each field
     /// is checked when read, which for these short fields costs next to nothing.
     text: Box<[u8]>,
-    /// The entries in order of first appearance.
-    entries: Vec<StoredEntry>,
-    /// Their record numbers, apart: a lookup does not need them.
+    /// The entries, each at the slot of the table the index gave its token (empty slots hold
+    /// zeros): a hit reads one cache line.
+    table: Vec<StoredEntry>,
+    /// The slot of each entry, in order of first appearance.
+    order: Vec<usize>,
+    /// The entries' record numbers, in that order, apart: a lookup does not need them.
     records: Vec<Records>,
     /// The lengths of name, UID and groups of the entries where one does not fit in `u32`,
     /// by the entry's `text_start`.
     wide: BTreeMap<usize, [usize; 3]>,
-    /// Positions in `entries`, by token digest.
+    /// Which slots are taken, by keyed hash of the token.
     index: DigestIndex,
     warnings: Vec<TokenFileWarning>,
 }
@@ -157,23 +160,23 @@ impl TokenFile {
 
     /// The number of distinct tokens.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.order.len()
     }
 
     /// Whether the file defines no token.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.order.is_empty()
     }
 
     /// The entries in the order in which each distinct token first appears, each with the
     /// values of the last record carrying that token.
     pub fn entries(&self) -> impl ExactSizeIterator<Item = TokenFileEntry<'_>> {
-        self.entries
+        self.order
             .iter()
             .enumerate()
-            .map(move |(position, stored)| TokenFileEntry {
+            .map(move |(position, &slot)| TokenFileEntry {
                 file: self,
-                stored,
+                stored: self.table.get(slot).unwrap_or(&EMPTY),
                 position,
             })
     }
@@ -186,13 +189,14 @@ impl TokenFile {
     /// The entry for `token`, found in constant time with respect to the token's bytes (see the
     /// type's documentation for what may leak).
     pub fn lookup(&self, token: &str) -> Option<TokenFileEntry<'_>> {
-        let i = self
-            .index
-            .find(token.as_bytes(), |i| self.entries.get(i).map(|e| e.digest))?;
+        let slot = self.index.find(token.as_bytes(), |slot| {
+            self.table.get(slot).map(|e| e.digest)
+        })?;
+        let stored = self.table.get(slot)?;
         Some(TokenFileEntry {
             file: self,
-            stored: self.entries.get(i)?,
-            position: i,
+            stored,
+            position: usize::try_from(stored.position).unwrap_or(usize::MAX),
         })
     }
 
@@ -203,13 +207,9 @@ impl TokenFile {
     /// time linear in the number of entries. Use [`lookup`](Self::lookup) to authenticate.
     pub fn lookup_digest(&self, digest: &TokenDigest) -> Option<TokenFileEntry<'_>> {
         let mut found = None;
-        for (position, stored) in self.entries.iter().enumerate() {
-            if stored.digest == *digest && found.is_none() {
-                found = Some(TokenFileEntry {
-                    file: self,
-                    stored,
-                    position,
-                });
+        for entry in self.entries() {
+            if entry.stored.digest == *digest && found.is_none() {
+                found = Some(entry);
             }
         }
         found
@@ -224,15 +224,15 @@ impl TokenFile {
     }
 
     fn load(input: &[u8], path: &str) -> Result<Self, TokenFileError> {
-        // Reserve the entries for the likely number of rows up front (one a line), so loading
-        // does not keep regrowing them; the cap (a row of a real file — a token, a name, a UID —
-        // is rarely under 32 bytes) keeps a file of blank lines from reserving memory for
-        // nothing.
-        let rows = (memchr::memchr_iter(b'\n', input).count() + 1).min(input.len() / 32);
+        // Reserve the entries for the most rows the file is likely to have up front, so loading
+        // does not keep regrowing them: a row of a real file — a token, a name, a UID — is
+        // rarely under 32 bytes. Reserved memory that is never written costs nothing.
+        let rows = input.len() / 32;
         let mut file = Self {
             path: path.to_owned(),
             text: Box::default(),
-            entries: Vec::with_capacity(rows),
+            table: Vec::new(),
+            order: Vec::new(),
             records: Vec::with_capacity(rows),
             wide: BTreeMap::new(),
             index: DigestIndex::with_capacity(0, &[0; 32]),
@@ -247,6 +247,8 @@ impl TokenFile {
         // cancels out of the XOR but not out of the sum).
         let mut xor = [0u64; 4];
         let mut sum = [0u64; 4];
+        // The entries in order of appearance, until the table is built.
+        let mut entries: Vec<StoredEntry> = Vec::with_capacity(rows);
         let mut text = Vec::with_capacity(input.len());
         let mut reader = Reader::new(input);
         let mut record: u64 = 0;
@@ -288,8 +290,7 @@ impl TokenFile {
                 *len = field.len();
             }
             let short_lens = lens.map(|len| u32::try_from(len).unwrap_or(u32::MAX));
-            let wide = short_lens.contains(&u32::MAX);
-            if wide {
+            if short_lens.contains(&u32::MAX) {
                 file.wide.insert(text_start, lens);
             }
             let digest = TokenDigest::of(token);
@@ -299,13 +300,12 @@ impl TokenFile {
                 *x ^= w;
                 *s = s.wrapping_add(w);
             }
-            file.entries.push(StoredEntry {
+            entries.push(StoredEntry {
                 digest,
-                line,
+                line_and_groups: line | u64::from(has_groups) << 63,
                 text_start: as_u64(text_start),
                 lens: short_lens,
-                has_groups,
-                wide,
+                position: 0,
             });
             file.records.push(Records {
                 first: record,
@@ -323,74 +323,112 @@ impl TokenFile {
                 .get(start..end - input.len())
                 .unwrap_or_default(),
         };
-        file.build_index(&key_material, |i| {
+        file.build(entries, &key_material, |i| {
             tokens.get(i).map_or(&[][..], |&span| token_at(span))
         });
         file.text = text.into_boxed_slice();
         Ok(file)
     }
 
-    /// Indexes the records by the keyed hash of their tokens (`token(i)` is entry `i`'s), after
-    /// reading, once the key is known (it depends on every digest), in one tight loop: the
-    /// index's cache misses then overlap instead of each waiting behind a row's parsing; token
-    /// equality is decided by digests. A later record
-    /// with a token seen before replaces the earlier one's values (keeping its place and first
-    /// record number) and is dropped, with kube-apiserver's duplicate warning.
-    fn build_index<'t>(&mut self, key_material: &[u8; 32], token: impl Fn(usize) -> &'t [u8]) {
-        self.index = DigestIndex::with_capacity(self.entries.len(), key_material);
-        let entries = &self.entries;
-        let same = |i: usize, j: usize| {
-            entries.get(i).map(|e| e.digest) == entries.get(j).map(|e| e.digest)
+    /// Places the entries (in order of appearance; `token(i)` is entry `i`'s token) in the
+    /// table, once the index's key is known (it depends on every digest): all keyed hashes
+    /// first, in one tight loop over the tokens; then the slots, region by region
+    /// ([`DigestIndex::insert_all`]), token equality decided by digests; then each entry
+    /// copied to its slot. A later record with a token seen before replaces the earlier
+    /// one's values (keeping its place and first record number) and is dropped, with
+    /// kube-apiserver's duplicate warning.
+    fn build<'t>(
+        &mut self,
+        mut entries: Vec<StoredEntry>,
+        key_material: &[u8; 32],
+        token: impl Fn(usize) -> &'t [u8],
+    ) {
+        self.index = DigestIndex::with_capacity(entries.len(), key_material);
+        let hashes: Vec<u64> = (0..entries.len())
+            .map(|i| self.index.hash(token(i)))
+            .collect();
+        drop(token);
+        let filled = {
+            let entries = &entries;
+            let digest = |i: usize| entries.get(i).map(|e| e.digest);
+            self.index
+                .insert_all(&hashes, |i, j| digest(i) == digest(j))
         };
-        let mut duplicates = Vec::new();
-        let mut unindexed = false;
-        for i in 0..entries.len() {
-            let hash = self.index.hash(token(i));
-            match self.index.insert(hash, i, |j| same(i, j)) {
-                Inserted::New => {}
-                Inserted::Existing(kept) => duplicates.push((kept, i)),
-                Inserted::Full => unindexed = true,
+        drop(hashes);
+        // Each entry's place in order of first appearance: its index, less the number of
+        // dropped entries before it.
+        let mut positions: Option<Vec<u32>> = None;
+        if !filled.duplicates.is_empty() {
+            let mut dropped = vec![false; entries.len()];
+            for &(kept, later) in &filled.duplicates {
+                let (Some(replacement), Some(last)) = (
+                    entries.get(later).cloned(),
+                    self.records.get(later).map(|r| r.last),
+                ) else {
+                    continue;
+                };
+                self.warn(
+                    TokenFileWarningKind::DuplicateToken,
+                    last,
+                    replacement.line(),
+                );
+                if let (Some(entry), Some(records)) =
+                    (entries.get_mut(kept), self.records.get_mut(kept))
+                {
+                    *entry = replacement;
+                    records.last = last;
+                }
+                if let Some(flag) = dropped.get_mut(later) {
+                    *flag = true;
+                }
+            }
+            self.warnings.sort_by_key(|w| w.record);
+            let mut flags = dropped.iter();
+            self.records
+                .retain(|_| !flags.next().copied().unwrap_or(false));
+            let mut next = 0u32;
+            positions = Some(
+                dropped
+                    .iter()
+                    .map(|&dropped| {
+                        let position = next;
+                        next = next.saturating_add(u32::from(!dropped));
+                        position
+                    })
+                    .collect(),
+            );
+        }
+        // Entries the index could not give a slot (past 2³² − 2 of them) are left out too.
+        let placed = filled.owners.iter().filter(|&&owner| owner != 0).count();
+        self.records.truncate(placed);
+        // Each entry's slot, then the entries written to their slots in order of appearance:
+        // reading them in order and scattering the writes keeps the cache misses off the
+        // critical path (a write does not wait), where gathering them slot by slot would not.
+        let mut slot_of = vec![usize::MAX; entries.len()];
+        for (slot, &owner) in filled.owners.iter().enumerate() {
+            let i = usize::try_from(owner).unwrap_or(0).wrapping_sub(1);
+            if let Some(cell) = slot_of.get_mut(i) {
+                *cell = slot;
             }
         }
-        if duplicates.is_empty() && !unindexed {
-            return;
-        }
-        let mut dropped = vec![false; self.entries.len()];
-        for (kept, later) in duplicates {
-            let (Some(replacement), Some(last)) = (
-                self.entries.get(later).cloned(),
-                self.records.get(later).map(|r| r.last),
+        drop(filled);
+        self.order = vec![0; placed];
+        self.table = vec![EMPTY; self.index.slots()];
+        for (i, (entry, &slot)) in entries.iter_mut().zip(&slot_of).enumerate() {
+            let position = match &positions {
+                Some(positions) => positions.get(i).copied().unwrap_or(u32::MAX),
+                None => u32::try_from(i).unwrap_or(u32::MAX),
+            };
+            let (Some(cell), Some(order)) = (
+                self.table.get_mut(slot),
+                self.order
+                    .get_mut(usize::try_from(position).unwrap_or(usize::MAX)),
             ) else {
                 continue;
             };
-            self.warn(TokenFileWarningKind::DuplicateToken, last, replacement.line);
-            if let (Some(slot), Some(records)) =
-                (self.entries.get_mut(kept), self.records.get_mut(kept))
-            {
-                *slot = replacement;
-                records.last = last;
-            }
-            if let Some(flag) = dropped.get_mut(later) {
-                *flag = true;
-            }
-        }
-        let mut flags = dropped.iter();
-        self.entries
-            .retain(|_| !flags.next().copied().unwrap_or(false));
-        let mut flags = dropped.iter();
-        self.records
-            .retain(|_| !flags.next().copied().unwrap_or(false));
-        self.warnings.sort_by_key(|w| w.record);
-        // Re-index without the dropped records. An entry the index cannot hold (past 2^40 − 2
-        // of them, far beyond any memory) is left out: it fails closed, never authenticating.
-        self.index = DigestIndex::with_capacity(self.entries.len(), key_material);
-        let entries = &self.entries;
-        let kept = (0..dropped.len()).filter(|&i| !dropped.get(i).copied().unwrap_or(true));
-        for (i, original) in kept.enumerate() {
-            let hash = self.index.hash(token(original));
-            let _ = self.index.insert(hash, i, |j| {
-                entries.get(i).map(|e| e.digest) == entries.get(j).map(|e| e.digest)
-            });
+            entry.position = position;
+            *cell = entry.clone();
+            *order = slot;
         }
     }
 
@@ -409,7 +447,7 @@ impl TokenFile {
     /// only keeps the library free of panics.
     fn fields(&self, stored: &StoredEntry) -> [&str; 3] {
         let start = usize::try_from(stored.text_start).unwrap_or(usize::MAX);
-        let lens = if stored.wide {
+        let lens = if stored.lens.contains(&u32::MAX) {
             self.wide.get(&start).copied().unwrap_or_default()
         } else {
             stored
@@ -476,7 +514,7 @@ impl<'a> TokenFileEntry<'a> {
     /// The 4th column, when the record had one.
     pub fn groups_column(&self) -> Option<&'a str> {
         let [_, _, groups] = self.file.fields(self.stored);
-        self.stored.has_groups.then_some(groups)
+        self.stored.has_groups().then_some(groups)
     }
 
     /// The groups: none without a 4th column, else the 4th column split on `,` as Go's
@@ -505,7 +543,7 @@ impl<'a> TokenFileEntry<'a> {
     /// `system:authenticated` does not reallocate).
     fn user_with_room(&self, extra: usize) -> UserInfo {
         let [name, uid, groups] = self.file.fields(self.stored);
-        let column = self.stored.has_groups.then_some(groups);
+        let column = self.stored.has_groups().then_some(groups);
         let count = column.map_or(0, |g| memchr::memchr_iter(b',', g.as_bytes()).count() + 1);
         let mut list = Vec::with_capacity(count + extra);
         list.extend(
@@ -532,7 +570,7 @@ impl<'a> TokenFileEntry<'a> {
 
     /// The line on which the kept record starts.
     pub fn line(&self) -> u64 {
-        self.stored.line
+        self.stored.line()
     }
 }
 
@@ -545,7 +583,7 @@ impl std::fmt::Debug for TokenFileEntry<'_> {
             .field("groups", &self.groups().collect::<Vec<_>>())
             .field("first_record", &self.first_record())
             .field("last_record", &self.last_record())
-            .field("line", &self.stored.line)
+            .field("line", &self.stored.line())
             .finish()
     }
 }
@@ -657,20 +695,41 @@ impl TokenFileError {
     }
 }
 
-/// A kept record in one cache line (what a lookup touches): the digest, the line, and where
-/// name, UID and groups stand, back to back, in the text arena.
+/// A kept record in one cache line (everything a lookup touches): the digest, the line, and
+/// where name, UID and groups stand, back to back, in the text arena.
 #[derive(Clone)]
 #[repr(C, align(64))]
 struct StoredEntry {
     digest: TokenDigest,
-    line: u64,
+    /// The line, and in the top bit whether the record has a 4th column (a line number is
+    /// below 2⁶³: the input would not fit in memory otherwise).
+    line_and_groups: u64,
     text_start: u64,
-    /// Lengths of name, UID and groups; when `wide`, one does not fit and `TokenFile::wide`
-    /// holds them.
+    /// Lengths of name, UID and groups; where one does not fit (`u32::MAX`),
+    /// `TokenFile::wide` holds them.
     lens: [u32; 3],
-    has_groups: bool,
-    wide: bool,
+    /// The entry's place in order of first appearance (in `TokenFile::order` and `records`).
+    position: u32,
 }
+
+impl StoredEntry {
+    fn line(&self) -> u64 {
+        self.line_and_groups & !(1 << 63)
+    }
+
+    fn has_groups(&self) -> bool {
+        self.line_and_groups >> 63 == 1
+    }
+}
+
+/// What an empty slot of the table holds.
+const EMPTY: StoredEntry = StoredEntry {
+    digest: TokenDigest([0; 32]),
+    line_and_groups: 0,
+    text_start: 0,
+    lens: [0; 3],
+    position: 0,
+};
 
 /// The record numbers of a kept record (first and last appearance of its token).
 #[derive(Clone, Copy)]

@@ -1,137 +1,207 @@
-//! The token file's index: an open-addressing table from token to entry position.
+//! The token file's table: entries live at slots picked by a keyed hash of their token; a
+//! compact array of tags beside it says which slots are taken.
 //!
 //! Why not a general hash map: a lookup should cost as few cache misses, and as little work, as
-//! possible at a million tokens. Each 8-byte slot holds the entry position and a 24-bit tag, both
-//! taken from a secret-keyed SipHash-1-3 of the token (not from its SHA-256 digest), so:
-//! - a miss is decided by the slots alone (one cache miss), without computing SHA-256;
-//! - a hit computes SHA-256 only once a slot's tag matches, after asking for the candidate
-//!   entry's cache line, so the digest is computed while that line is on its way; the digests
-//!   are then compared in constant time.
+//! possible at a million tokens. Each slot has a 16-bit tag (0 marks an empty slot) taken, like
+//! the slot itself, from a secret-keyed SipHash-1-3 of the token (not from its SHA-256 digest),
+//! and the tags are two bytes a slot, small enough to stay cached (and within the TLB's reach)
+//! when the entries do not, so:
+//! - a miss is decided by the tags alone, without computing SHA-256 or touching an entry;
+//! - a hit computes SHA-256 only once a slot's tag matches, after asking for that slot's entry
+//!   (one cache line holding everything a hit needs), so the digest is computed while the
+//!   line is on its way; the digests are then compared in constant time.
 //!
 //! The key is derived from the SHA-256 digests of every token in the file, so it is as secret as
-//! the least known token: positions and tags say nothing about a token to whoever cannot compute
-//! the keyed hash, and a guess's position cannot be steered.
+//! the least known token: slots and tags say nothing about a token to whoever cannot compute
+//! the keyed hash, and a guess's slot cannot be steered.
 
 use super::TokenDigest;
 
-/// Positions are stored plus one (0 marks an empty slot) in the low 40 bits.
-const POSITION_BITS: u32 = 40;
-const POSITION_MASK: u64 = (1 << POSITION_BITS) - 1;
+/// The bytes of tags and owners [`DigestIndex::insert_all`] fills at a time: well within a
+/// core's L2.
+const REGION_BYTES: usize = 64 << 10;
+/// At most this many regions (so that the partition's write streams stay cached).
+const MAX_REGIONS: usize = 4096;
 
 /// No `Debug`: the key is derived from the tokens.
 #[derive(Clone)]
 pub(super) struct DigestIndex {
-    slots: Vec<u64>,
-    mask: usize,
+    tags: Vec<u16>,
     key: [u64; 2],
 }
 
-/// What [`DigestIndex::insert`] did.
-pub(super) enum Inserted {
-    /// The token is new; it now points at the given position.
-    New,
-    /// The token was already there, at this position; nothing changed.
-    Existing(usize),
-    /// The position cannot be stored (beyond 2⁴⁰ − 2 entries, which no memory could hold).
-    Full,
+/// What [`DigestIndex::insert_all`] did.
+pub(super) struct Filled {
+    /// For each slot, 0 when empty, else 1 + the index of the entry it holds.
+    pub(super) owners: Vec<u32>,
+    /// `(kept, later)` for every entry whose token an earlier entry already had.
+    pub(super) duplicates: Vec<(usize, usize)>,
 }
 
 impl DigestIndex {
-    /// An index with room for `n` tokens at a load of at most one half, hashing with the key
-    /// derived from `key_material` (secret: it must depend on every token's digest).
+    /// An index with room for `n` tokens at a load of at most three quarters, hashing with the
+    /// key derived from `key_material` (secret: it must depend on every token's digest).
     pub(super) fn with_capacity(n: usize, key_material: &[u8; 32]) -> Self {
-        let len = n
-            .saturating_mul(2)
-            .max(8)
-            .checked_next_power_of_two()
-            .unwrap_or(1 << (usize::BITS - 1));
+        let len = n.saturating_add(n / 3).saturating_add(1).max(8);
         let (words, _) = key_material.as_chunks::<8>();
         let word = |i: usize| words.get(i).map_or(0, |w| u64::from_le_bytes(*w));
         Self {
-            slots: vec![0; len],
-            mask: len - 1,
+            tags: vec![0; len],
             key: [word(0) ^ word(2), word(1) ^ word(3)],
         }
     }
 
-    /// The keyed hash of a token: what [`insert`](Self::insert) takes.
+    /// The number of slots.
+    pub(super) fn slots(&self) -> usize {
+        self.tags.len()
+    }
+
+    /// The slot after `slot`, wrapping around the end of the table.
+    fn next(&self, slot: usize) -> usize {
+        if slot + 1 >= self.tags.len() {
+            0
+        } else {
+            slot + 1
+        }
+    }
+
+    /// The first slot to probe for a keyed hash (the hash scaled to the table's length, so its
+    /// top bits choose) and the tag (its low 16 bits, never 0).
+    fn place(&self, hash: u64) -> (usize, u16) {
+        let scaled = (u128::from(hash) * self.tags.len() as u128) >> 64;
+        // Below the table's length, so it fits.
+        let slot = usize::try_from(scaled).unwrap_or(0);
+        (slot, (hash as u16).max(1))
+    }
+
+    /// The keyed hash of a token: what [`insert_all`](Self::insert_all) takes.
     pub(super) fn hash(&self, token: &[u8]) -> u64 {
         siphash13(self.key, token)
     }
 
-    /// The position of the entry for `token`; `digest_at` gives an entry's stored digest.
+    /// The slot of the entry for `token`; `digest_at` gives the digest stored at a slot.
     pub(super) fn find(
         &self,
         token: &[u8],
         digest_at: impl Fn(usize) -> Option<TokenDigest>,
     ) -> Option<usize> {
-        let (mut pos, tag) = place(self.hash(token));
+        let (mut slot, tag) = self.place(self.hash(token));
         let mut digest: Option<TokenDigest> = None;
-        // A table at most half full always has an empty slot; the bound only keeps the loop
-        // finite whatever happens.
-        for _ in 0..self.slots.len() {
-            let slot = *self.slots.get(pos & self.mask)?;
-            if slot == 0 {
+        // A table at most three quarters full always has an empty slot; the bound only keeps
+        // the loop finite whatever happens.
+        for _ in 0..self.tags.len() {
+            let found = *self.tags.get(slot)?;
+            if found == 0 {
                 return None;
             }
-            if slot >> POSITION_BITS == tag {
-                let position = usize::try_from((slot & POSITION_MASK).checked_sub(1)?).ok()?;
+            if found == tag {
                 // Load the candidate's digest before hashing, so that the cache miss and the
                 // SHA-256 rounds overlap instead of following each other.
-                let stored = std::hint::black_box(digest_at(position));
+                let stored = std::hint::black_box(digest_at(slot));
                 let digest = *digest.get_or_insert_with(|| TokenDigest::of(token));
                 if stored.is_some_and(|d| d == digest) {
-                    return Some(position);
+                    return Some(slot);
                 }
             }
-            pos = pos.wrapping_add(1);
+            slot = self.next(slot);
         }
         None
     }
 
-    /// Adds the token with keyed hash `hash` at `position` unless it is already there;
-    /// `same_token(j)` says whether the entry at `j` has the same token (same digest).
-    pub(super) fn insert(
+    /// Gives each entry a slot, entry `i` by its keyed hash `hashes[i]`, as inserting them one
+    /// after the other in order of `i` would; `same_token(i, j)` says whether entries `i` and
+    /// `j` have the same token (same digest). An entry whose token an earlier one had gets no
+    /// slot. Entries from the 2³² − 1st on get none either (their table would take 256 GiB):
+    /// they fail closed, never authenticating.
+    ///
+    /// A table larger than the core's caches is filled region by region: the entries are first
+    /// partitioned (stably) by the region of the table their first slot falls in, so that each
+    /// region is written while it is in cache, instead of taking a cache miss for nearly every
+    /// entry. A token seen again has the same hash, so the same region, and stability keeps it
+    /// after its first appearance.
+    pub(super) fn insert_all(
         &mut self,
-        hash: u64,
-        position: usize,
-        same_token: impl Fn(usize) -> bool,
-    ) -> Inserted {
-        let Some(value) = u64::try_from(position)
-            .ok()
-            .and_then(|p| p.checked_add(1))
-            .filter(|&p| p <= POSITION_MASK)
-        else {
-            return Inserted::Full;
+        hashes: &[u64],
+        same_token: impl Fn(usize, usize) -> bool,
+    ) -> Filled {
+        let mut filled = Filled {
+            owners: vec![0; self.tags.len()],
+            duplicates: Vec::new(),
         };
-        let (mut pos, tag) = place(hash);
-        for _ in 0..self.slots.len() {
-            let Some(slot) = self.slots.get_mut(pos & self.mask) else {
-                return Inserted::Full;
-            };
-            if *slot == 0 {
-                *slot = tag << POSITION_BITS | value;
-                return Inserted::New;
+        let slot_bytes = size_of::<u16>() + size_of::<u32>();
+        let regions = (self.tags.len().saturating_mul(slot_bytes) / REGION_BYTES).min(MAX_REGIONS);
+        if regions < 2 {
+            for (i, &hash) in hashes.iter().enumerate() {
+                self.insert(&mut filled, hash, i, &same_token);
             }
-            if *slot >> POSITION_BITS == tag {
-                let existing = (*slot & POSITION_MASK)
-                    .checked_sub(1)
-                    .and_then(|p| usize::try_from(p).ok())
-                    .unwrap_or(usize::MAX);
-                if same_token(existing) {
-                    return Inserted::Existing(existing);
+            return filled;
+        }
+        let regions: usize = 1 << regions.ilog2();
+        // A power of two; the first slot grows with the hash, so the hash's top bits pick a run
+        // of slots.
+        let shift = 64 - regions.ilog2();
+        let region = |hash: u64| usize::try_from(hash >> shift).unwrap_or(0);
+        // Each region's count, then where its entries start (an exclusive prefix sum).
+        let mut starts = vec![0usize; regions];
+        for &hash in hashes {
+            if let Some(count) = starts.get_mut(region(hash)) {
+                *count += 1;
+            }
+        }
+        let mut total = 0;
+        for start in &mut starts {
+            let count = *start;
+            *start = total;
+            total += count;
+        }
+        let mut sorted = vec![(0u64, 0usize); hashes.len()];
+        for (i, &hash) in hashes.iter().enumerate() {
+            if let Some(next) = starts.get_mut(region(hash)) {
+                if let Some(cell) = sorted.get_mut(*next) {
+                    *cell = (hash, i);
+                }
+                *next += 1;
+            }
+        }
+        for (hash, i) in sorted {
+            self.insert(&mut filled, hash, i, &same_token);
+        }
+        filled
+    }
+
+    /// Gives entry `i`, of keyed hash `hash`, the first free slot from its place on, unless an
+    /// entry with the same token has one already.
+    fn insert(
+        &mut self,
+        filled: &mut Filled,
+        hash: u64,
+        i: usize,
+        same_token: impl Fn(usize, usize) -> bool,
+    ) {
+        let Some(owner) = u32::try_from(i).ok().and_then(|i| i.checked_add(1)) else {
+            return;
+        };
+        let (mut slot, tag) = self.place(hash);
+        for _ in 0..self.tags.len() {
+            let (Some(found), Some(held)) = (self.tags.get_mut(slot), filled.owners.get_mut(slot))
+            else {
+                return;
+            };
+            if *found == 0 {
+                *found = tag;
+                *held = owner;
+                return;
+            }
+            if *found == tag {
+                let existing = usize::try_from(held.wrapping_sub(1)).unwrap_or(usize::MAX);
+                if same_token(i, existing) {
+                    filled.duplicates.push((existing, i));
+                    return;
                 }
             }
-            pos = pos.wrapping_add(1);
+            slot = self.next(slot);
         }
-        Inserted::Full
     }
-}
-
-/// The first slot to probe (the hash's low bits) and the tag (its top 24 bits).
-fn place(hash: u64) -> (usize, u64) {
-    // Truncation on 32-bit targets keeps the low bits, which is all the mask uses.
-    (hash as usize, hash >> POSITION_BITS)
 }
 
 /// SipHash-1-3: the keyed pseudo-random function Rust's `HashMap` (and Python's `dict`) use
@@ -214,47 +284,76 @@ mod tests {
     fn colliding_slots_and_tags_stay_apart() {
         // Same first slot and same tag, different tokens; then a different tag; all probing
         // past the end of the table and wrapping around (low hash bits all ones).
-        let tokens: [&[u8]; 4] = [b"a", b"b", b"c", b"d"];
-        let hashes = [u64::MAX, u64::MAX, u64::MAX, u64::MAX >> 24];
-        let mut index = DigestIndex::with_capacity(tokens.len(), &[7; 32]);
-        for (i, &h) in hashes.iter().enumerate() {
-            assert!(matches!(index.insert(h, i, |j| j == i), Inserted::New));
-        }
-        for (i, &h) in hashes.iter().enumerate() {
-            assert!(matches!(index.insert(h, 9, |j| j == i), Inserted::Existing(j) if j == i));
-        }
-        assert!(matches!(
-            index.insert(u64::MAX, 9, |_| false),
-            Inserted::New
-        ));
+        let hashes = [u64::MAX, u64::MAX, u64::MAX, u64::MAX ^ 0xff00, u64::MAX];
+        let token_of = [0, 1, 2, 3, 1];
+        let mut index = DigestIndex::with_capacity(4, &[7; 32]);
+        assert_eq!(index.tags.len(), 8);
+        let filled = index.insert_all(&hashes, |i, j| token_of[i] == token_of[j]);
+        assert_eq!(filled.owners, [2, 3, 4, 0, 0, 0, 0, 1]);
+        assert_eq!(filled.duplicates, [(1, 4)]);
+        assert_eq!(index.tags, [0xffff, 0xffff, 0xff, 0, 0, 0, 0, 0xffff]);
         // `find` hashes with the key: tokens inserted under their real keyed hashes are found,
         // others are not.
-        let mut index = DigestIndex::with_capacity(tokens.len(), &[7; 32]);
+        let tokens: [&[u8]; 4] = [b"a", b"b", b"c", b"d"];
         let digests: Vec<TokenDigest> = tokens.iter().map(|t| TokenDigest::of(t)).collect();
+        let mut index = DigestIndex::with_capacity(tokens.len(), &[7; 32]);
+        let hashes: Vec<u64> = tokens.iter().map(|t| index.hash(t)).collect();
+        let filled = index.insert_all(&hashes, |i, j| digests[i] == digests[j]);
+        let at = |slot: usize| {
+            let owner = *filled.owners.get(slot)?;
+            digests
+                .get(usize::try_from(owner).ok()?.checked_sub(1)?)
+                .copied()
+        };
         for (i, t) in tokens.iter().enumerate() {
-            let h = index.hash(t);
-            assert!(matches!(
-                index.insert(h, i, |j| digests[j] == digests[i]),
-                Inserted::New
-            ));
-        }
-        let at = |i: usize| digests.get(i).copied();
-        for (i, t) in tokens.iter().enumerate() {
-            assert_eq!(index.find(t, at), Some(i));
+            let slot = index.find(t, at).unwrap();
+            assert_eq!(filled.owners[slot], i as u32 + 1);
         }
         assert_eq!(index.find(b"e", at), None);
     }
 
     #[test]
-    fn positions_beyond_forty_bits_are_refused() {
-        let mut index = DigestIndex::with_capacity(1, &[0; 32]);
-        assert!(matches!(
-            index.insert(1, 1 << 40, |_| false),
-            Inserted::Full
-        ));
-        assert!(matches!(
-            index.insert(1, (1 << 40) - 2, |_| false),
-            Inserted::New
-        ));
+    fn filling_by_region_matches_filling_in_order() {
+        // 90 000 entries (a table of 120 001 slots: 8 regions), some repeating an earlier token,
+        // with made-up hashes that crowd the table's end and wrap around it.
+        let token_of = |i: usize| if i % 7 == 6 { i / 3 } else { i };
+        let hash_of = |t: usize| {
+            let t = t as u64;
+            let spread = t.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            if t.is_multiple_of(5) {
+                spread | 0xfff0 << 48
+            } else {
+                spread
+            }
+        };
+        let hashes: Vec<u64> = (0..90_000).map(|i| hash_of(token_of(i))).collect();
+        let same = |i: usize, j: usize| token_of(i) == token_of(j);
+        let mut by_region = DigestIndex::with_capacity(hashes.len(), &[3; 32]);
+        assert!(by_region.tags.len() * 6 / REGION_BYTES >= 8);
+        assert_eq!(by_region.tags.len(), 120_001);
+        let filled = by_region.insert_all(&hashes, same);
+        let mut in_order = DigestIndex::with_capacity(hashes.len(), &[3; 32]);
+        let mut want = Filled {
+            owners: vec![0; in_order.tags.len()],
+            duplicates: Vec::new(),
+        };
+        for (i, &h) in hashes.iter().enumerate() {
+            in_order.insert(&mut want, h, i, same);
+        }
+        // Repeats of a token that is itself a repeat are new tokens.
+        let repeats = (0..90_000)
+            .filter(|i| i % 7 == 6 && (i / 3) % 7 != 6)
+            .count();
+        assert_eq!(want.duplicates.len(), repeats);
+        assert!(repeats > 8_000);
+        let mut duplicates = filled.duplicates;
+        duplicates.sort_unstable_by_key(|&(_, later)| later);
+        assert_eq!(duplicates, want.duplicates);
+        // The same entries got slots, wherever linear probing put them, each with its tag.
+        let mut a: Vec<(u32, u16)> = filled.owners.iter().copied().zip(by_region.tags).collect();
+        let mut b: Vec<(u32, u16)> = want.owners.iter().copied().zip(in_order.tags).collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
     }
 }

@@ -94,3 +94,58 @@ fn debug_shows_fingerprints_not_tokens() {
     assert!(!debug.contains("s3cr3t"), "{debug}");
     assert!(debug.contains(&TokenDigest::of(b"s3cr3t-token").fingerprint()));
 }
+
+#[test]
+fn a_large_file_with_repeats_keeps_go_order_values_and_records() {
+    // Large enough that the table is filled region by region; every 5th row repeats the token
+    // of row i/2 (when that row is not itself a repeat), with new values.
+    let rows = 30_000;
+    let token = |i: usize| {
+        if i % 5 == 4 && (i / 2) % 5 != 4 {
+            format!("tok-{}", i / 2)
+        } else {
+            format!("tok-{i}")
+        }
+    };
+    let mut input = String::new();
+    for i in 0..rows {
+        input.push_str(&format!("{},user-{i},uid-{i},g{i}\n", token(i)));
+    }
+    let file = TokenFile::parse(input.as_bytes(), "big.csv").unwrap();
+    // What Go keeps: each distinct token at its first appearance, values of its last.
+    let mut want: Vec<(String, usize, usize)> = Vec::new(); // token, first row, last row
+    let mut seen = std::collections::HashMap::new();
+    for i in 0..rows {
+        let t = token(i);
+        match seen.get(&t) {
+            Some(&at) => {
+                let kept: &mut (String, usize, usize) = &mut want[at];
+                kept.2 = i;
+            }
+            None => {
+                seen.insert(t.clone(), want.len());
+                want.push((t, i, i));
+            }
+        }
+    }
+    assert!(want.len() < rows - 2_000);
+    assert_eq!(file.len(), want.len());
+    assert_eq!(file.warnings().len(), rows - want.len());
+    for (entry, (t, first, last)) in file.entries().zip(&want) {
+        assert_eq!(entry.digest(), &TokenDigest::of(t.as_bytes()));
+        assert_eq!(entry.name(), format!("user-{last}"));
+        assert_eq!(entry.groups().collect::<Vec<_>>(), [format!("g{last}")]);
+        assert_eq!(
+            (entry.first_record(), entry.last_record(), entry.line()),
+            (*first as u64 + 1, *last as u64 + 1, *last as u64 + 1)
+        );
+        let found = file.lookup(t).unwrap();
+        assert_eq!(
+            (found.first_record(), found.last_record(), found.uid()),
+            (entry.first_record(), entry.last_record(), entry.uid())
+        );
+    }
+    assert!(file.lookup("tok-30000").is_none());
+    let digest = TokenDigest::of(b"tok-29999");
+    assert_eq!(file.lookup_digest(&digest).unwrap().line(), 30_000);
+}
