@@ -31,6 +31,15 @@ fn data(rel: &str) -> Vec<u8> {
     .unwrap()
 }
 
+/// The CA in `tests/data/pki/DIR` (`ca.crt`, `ca.key`).
+fn load_ca(dir: &str) -> CertificateAuthority {
+    CertificateAuthority::from_pem(
+        &data(&format!("{dir}/ca.crt")),
+        &data(&format!("{dir}/ca.key")),
+    )
+    .unwrap()
+}
+
 fn csr(name: &str) -> CertificateRequest {
     CertificateRequest::from_pem(&data(&format!("corpus/{name}"))).unwrap()
 }
@@ -69,8 +78,7 @@ fn split(cert_der: &[u8]) -> (Vec<u8>, Vec<u8>) {
 
 #[test]
 fn ring_signs_what_the_certificate_authority_would_sign() {
-    let ca = CertificateAuthority::from_pem(&data("corpus/ca/ca.crt"), &data("corpus/ca/ca.key"))
-        .unwrap();
+    let ca = load_ca("corpus/ca");
     let issuer = ca.issuer();
     assert_eq!(
         issuer.signature_algorithm(),
@@ -121,8 +129,7 @@ fn ring_signs_what_the_certificate_authority_would_sign() {
 #[test]
 fn a_wrong_signature_is_refused_with_go_texts() {
     // ECDSA: the signature of other bytes.
-    let ca = CertificateAuthority::from_pem(&data("corpus/ca/ca.crt"), &data("corpus/ca/ca.key"))
-        .unwrap();
+    let ca = load_ca("corpus/ca");
     let unsigned = prepare(ca.issuer(), &[4; 16]);
     let other = ca.key().sign(b"not the certificate").unwrap();
     assert_eq!(
@@ -141,8 +148,7 @@ fn a_wrong_signature_is_refused_with_go_texts() {
     );
 
     // RSA: a flipped bit.
-    let rsa =
-        CertificateAuthority::from_pem(&data("ca-rsa/ca.crt"), &data("ca-rsa/ca.key")).unwrap();
+    let rsa = load_ca("ca-rsa");
     let unsigned = prepare(rsa.issuer(), &[5; 16]);
     let mut signature = rsa.key().sign(unsigned.tbs_der()).unwrap();
     signature[10] ^= 1;
@@ -155,8 +161,7 @@ fn a_wrong_signature_is_refused_with_go_texts() {
     );
 
     // Ed25519: the right bytes signed by another key.
-    let ed = CertificateAuthority::from_pem(&data("ca-ed25519/ca.crt"), &data("ca-ed25519/ca.key"))
-        .unwrap();
+    let ed = load_ca("ca-ed25519");
     let unsigned = prepare(ed.issuer(), &[6; 16]);
     let stranger = ring::signature::Ed25519KeyPair::from_seed_unchecked(&[9; 32]).unwrap();
     assert_eq!(
@@ -173,8 +178,7 @@ fn ring_rsa_and_ed25519_signatures_equal_the_in_process_ones() {
     // PKCS#1 v1.5 and Ed25519 are deterministic: a caller signing with ring produces the very
     // certificate the in-process authority issues.
     let rng = ring::rand::SystemRandom::new();
-    let rsa =
-        CertificateAuthority::from_pem(&data("ca-rsa/ca.crt"), &data("ca-rsa/ca.key")).unwrap();
+    let rsa = load_ca("ca-rsa");
     let unsigned = prepare(rsa.issuer(), &[7; 16]);
     let pair = rs::RsaKeyPair::from_pkcs8(&rsa.key().to_pkcs8_der()).unwrap();
     let mut signature = vec![0; pair.public().modulus_len()];
@@ -198,8 +202,7 @@ fn ring_rsa_and_ed25519_signatures_equal_the_in_process_ones() {
         .unwrap();
     assert_eq!(external, in_process);
 
-    let ed = CertificateAuthority::from_pem(&data("ca-ed25519/ca.crt"), &data("ca-ed25519/ca.key"))
-        .unwrap();
+    let ed = load_ca("ca-ed25519");
     let unsigned = prepare(ed.issuer(), &[8; 16]);
     let pair = rs::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&ed.key().to_pkcs8_der()).unwrap();
     let external = ed
@@ -215,8 +218,7 @@ fn ring_rsa_and_ed25519_signatures_equal_the_in_process_ones() {
 #[test]
 fn a_p521_ca_issues_what_go_issues_inside_and_outside_the_crate() {
     // Go signs with ECDSA-SHA512 for a P-521 CA.
-    let ca =
-        CertificateAuthority::from_pem(&data("ca-p521/ca.crt"), &data("ca-p521/ca.key")).unwrap();
+    let ca = load_ca("ca-p521");
     let issuer = Issuer::from_pem(&data("ca-p521/ca.crt")).unwrap();
     assert_eq!(&issuer, ca.issuer());
     assert_eq!(

@@ -209,7 +209,7 @@ impl PrivateKey {
             what: "P-256 scalar",
         })?;
         let point = secret.public_key().to_sec1_bytes();
-        Self::from_sec1_der(&ec_private_key(bytes, OID_P256, &point))
+        Self::from_sec1_der(&ec_private_key(bytes, Some(OID_P256), &point))
     }
 
     /// The key as client-go's `keyutil.MarshalPrivateKeyToPEM` writes it: ECDSA as SEC 1
@@ -218,12 +218,8 @@ impl PrivateKey {
     pub fn to_pem(&self) -> String {
         let pair = match &self.signer {
             Signer::Ecdsa(key) => {
-                let (d, curve) = match key {
-                    EcdsaKey::P256(key) => (key.to_bytes().to_vec(), OID_P256),
-                    EcdsaKey::P384(key) => (key.to_bytes().to_vec(), OID_P384),
-                    EcdsaKey::P521(key) => (key.to_bytes().to_vec(), OID_P521),
-                };
-                let sec1 = ec_private_key(&d, curve, self.public_key.key_bytes());
+                let (d, curve) = key.secret_and_curve();
+                let sec1 = ec_private_key(&d, Some(curve), self.public_key.key_bytes());
                 return pem::encode("EC PRIVATE KEY", &sec1);
             }
             Signer::Ring(pair) => pair,
@@ -237,8 +233,8 @@ impl PrivateKey {
     }
 
     /// The key as a PKCS#8 `PrivateKeyInfo` (ECDSA as Go's `x509.MarshalPKCS8PrivateKey` writes
-    /// it, without the inner curve parameters; RSA and Ed25519 as loaded) — the form ring and most HSM tooling load, for
-    /// callers that sign [`UnsignedCertificate`](super::UnsignedCertificate)s outside the crate.
+    /// it, without the inner curve parameters; RSA and Ed25519 as loaded) — the form ring and
+    /// most HSM tooling load, for callers that sign [`UnsignedCertificate`](super::UnsignedCertificate)s outside the crate.
     /// The bytes hold the secret key: handle them as such.
     ///
     /// ```
@@ -250,19 +246,9 @@ impl PrivateKey {
     pub fn to_pkcs8_der(&self) -> Vec<u8> {
         match &self.signer {
             Signer::Ecdsa(key) => {
-                let (d, curve) = match key {
-                    EcdsaKey::P256(key) => (key.to_bytes().to_vec(), OID_P256),
-                    EcdsaKey::P384(key) => (key.to_bytes().to_vec(), OID_P384),
-                    EcdsaKey::P521(key) => (key.to_bytes().to_vec(), OID_P521),
-                };
-                let mut inner = vec![0x02, 0x01, 0x01];
-                asn1::encode_into(&mut inner, tag::OCTET_STRING, &d);
-                let mut bits = vec![0u8];
-                bits.extend_from_slice(self.public_key.key_bytes());
-                asn1::encode_into(&mut inner, 0xa1, &asn1::encode(tag::BIT_STRING, &bits));
-                let mut algorithm = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
-                asn1::encode_into(&mut algorithm, tag::OID, curve.as_bytes());
-                pkcs8_wrap(&algorithm, &asn1::encode(tag::SEQUENCE, &inner))
+                let (d, curve) = key.secret_and_curve();
+                let inner = ec_private_key(&d, None, self.public_key.key_bytes());
+                pkcs8_wrap(&ec_algorithm_body(curve), &inner)
             }
             Signer::Ring(pair) => pair.serialized_der().to_vec(),
         }
@@ -437,11 +423,9 @@ impl EcdsaKey {
         {
             return None;
         }
-        let curve = [OID_P256, OID_P384, OID_P521].into_iter().find(|curve| {
-            let mut expected = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
-            expected.extend_from_slice(&asn1::encode(tag::OID, curve.as_bytes()));
-            algorithm.value == expected.as_slice()
-        })?;
+        let curve = [OID_P256, OID_P384, OID_P521]
+            .into_iter()
+            .find(|curve| algorithm.value == ec_algorithm_body(*curve).as_slice())?;
         let curve_tlv = asn1::encode(tag::OID, curve.as_bytes());
 
         let inner = asn1::read_all(private_key.value)
@@ -493,14 +477,21 @@ impl EcdsaKey {
                     .then_some(Self::P521(key))?
             }
         };
-        let mut algorithm_body = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
-        algorithm_body.extend_from_slice(&curve_tlv);
-        let mut spki = asn1::encode(tag::SEQUENCE, &algorithm_body);
+        let mut spki = asn1::encode(tag::SEQUENCE, &ec_algorithm_body(curve));
         let mut bits = vec![0u8];
         bits.extend_from_slice(point);
         asn1::encode_into(&mut spki, tag::BIT_STRING, &bits);
         let public_key = PublicKey::from_spki_der(&asn1::encode(tag::SEQUENCE, &spki)).ok()?;
         Some((key, public_key))
+    }
+
+    /// The secret scalar (the curve's width) and the curve.
+    fn secret_and_curve(&self) -> (Vec<u8>, const_oid::ObjectIdentifier) {
+        match self {
+            Self::P256(key) => (key.to_bytes().to_vec(), OID_P256),
+            Self::P384(key) => (key.to_bytes().to_vec(), OID_P384),
+            Self::P521(key) => (key.to_bytes().to_vec(), OID_P521),
+        }
     }
 
     /// ECDSA with the curve's hash (SHA-256 for P-256, SHA-384 for P-384, SHA-512 for P-521, as
@@ -549,19 +540,29 @@ fn pkcs8_private_key(pkcs8: &[u8]) -> Option<&[u8]> {
     Some(key.value)
 }
 
-/// Go's `MarshalECPrivateKey`: SEQUENCE { 1, d, [0] curve, [1] point }.
-fn ec_private_key(d: &[u8], curve: const_oid::ObjectIdentifier, point: &[u8]) -> Vec<u8> {
+/// Go's `MarshalECPrivateKey`: SEQUENCE { 1, d, [0] curve, [1] point }; without the curve,
+/// the form `MarshalPKCS8PrivateKey` puts inside PKCS#8 (whose algorithm names the curve).
+fn ec_private_key(d: &[u8], curve: Option<const_oid::ObjectIdentifier>, point: &[u8]) -> Vec<u8> {
     let mut body = vec![0x02, 0x01, 0x01];
     asn1::encode_into(&mut body, tag::OCTET_STRING, d);
-    asn1::encode_into(
-        &mut body,
-        tag::CONTEXT_0,
-        &asn1::encode(tag::OID, curve.as_bytes()),
-    );
+    if let Some(curve) = curve {
+        asn1::encode_into(
+            &mut body,
+            tag::CONTEXT_0,
+            &asn1::encode(tag::OID, curve.as_bytes()),
+        );
+    }
     let mut bits = vec![0u8];
     bits.extend_from_slice(point);
     asn1::encode_into(&mut body, 0xa1, &asn1::encode(tag::BIT_STRING, &bits));
     asn1::encode(tag::SEQUENCE, &body)
+}
+
+/// The `AlgorithmIdentifier` contents of an EC key: `id-ecPublicKey` and the named curve.
+fn ec_algorithm_body(curve: const_oid::ObjectIdentifier) -> Vec<u8> {
+    let mut body = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
+    asn1::encode_into(&mut body, tag::OID, curve.as_bytes());
+    body
 }
 
 /// PrivateKeyInfo ::= SEQUENCE { version 0, AlgorithmIdentifier, privateKey OCTET STRING }
@@ -623,7 +624,7 @@ mod tests {
             .unwrap()
             .public_key()
             .to_sec1_bytes();
-        PrivateKey::from_sec1_der(&ec_private_key(d, OID_P384, &point)).unwrap()
+        PrivateKey::from_sec1_der(&ec_private_key(d, Some(OID_P384), &point)).unwrap()
     }
 
     fn hex(s: &str) -> Vec<u8> {
@@ -710,17 +711,16 @@ mod tests {
             .unwrap()
             .public_key()
             .to_sec1_bytes();
-        let mut algorithm = asn1::encode(tag::OID, OID_EC_PUBLIC_KEY.as_bytes());
-        algorithm.extend_from_slice(&asn1::encode(tag::OID, OID_P256.as_bytes()));
+        let algorithm = ec_algorithm_body(OID_P256);
         let wrap = |ec: &[u8]| pkcs8_wrap(&algorithm, ec);
-        let good = wrap(&ec_private_key(&d, OID_P256, &point));
+        let good = wrap(&ec_private_key(&d, Some(OID_P256), &point));
         assert!(PrivateKey::from_pkcs8_der(&good).is_ok());
 
         let invalid = Err(KeyError::Invalid { what: "PKCS#8" });
         let mut other_point = point.to_vec();
         other_point[40] ^= 1;
-        let short = ec_private_key(&d[1..], OID_P256, &point);
-        let other_curve = ec_private_key(&d, OID_P384, &point);
+        let short = ec_private_key(&d[1..], Some(OID_P256), &point);
+        let other_curve = ec_private_key(&d, Some(OID_P384), &point);
         let mut no_public_key = vec![0x02, 0x01, 0x01];
         asn1::encode_into(&mut no_public_key, tag::OCTET_STRING, &d);
         let no_public_key = asn1::encode(tag::SEQUENCE, &no_public_key);
@@ -734,12 +734,12 @@ mod tests {
         for (what, der) in [
             (
                 "public key of another scalar",
-                wrap(&ec_private_key(&d, OID_P256, &other_point)),
+                wrap(&ec_private_key(&d, Some(OID_P256), &other_point)),
             ),
             ("31-byte scalar", wrap(&short)),
             (
                 "zero scalar",
-                wrap(&ec_private_key(&[0; 32], OID_P256, &point)),
+                wrap(&ec_private_key(&[0; 32], Some(OID_P256), &point)),
             ),
             ("[0] names another curve", wrap(&other_curve)),
             ("no [1] public key", wrap(&no_public_key)),
