@@ -5,8 +5,14 @@
 //! a whole number of seconds since the Unix epoch, UTC. Where Go compares instants with
 //! sub-second precision (a bootstrap token's `expiration`), [`parse_rfc3339`] also returns the
 //! nanoseconds.
+//!
+//! The machines run finer: their clock is an [`Instant`] (nanoseconds) and their timers are
+//! [`Duration`]s, which print as Go's `time.Duration` does because Kubernetes' log texts print them.
 
 use std::fmt;
+
+mod duration;
+pub use duration::{Duration, Instant};
 
 /// An instant with one-second precision: seconds since 1970-01-01T00:00:00Z.
 ///
