@@ -38,6 +38,18 @@ impl FieldErrorType {
             Self::TooLong => "Too long",
         }
     }
+
+    /// The `metav1.CauseType` a 422 Invalid status lists for an error of this type.
+    pub const fn cause_type(self) -> &'static str {
+        match self {
+            Self::Required => "FieldValueRequired",
+            Self::Duplicate => "FieldValueDuplicate",
+            Self::Invalid => "FieldValueInvalid",
+            Self::NotSupported => "FieldValueNotSupported",
+            Self::Forbidden => "FieldValueForbidden",
+            Self::TooLong => "FieldValueTooLong",
+        }
+    }
 }
 
 /// The offending value of a [`FieldError`], kept with the Go type that decides how it prints.

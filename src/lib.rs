@@ -37,6 +37,7 @@
 //! | [`pki`] | steps 3, 4 and 6, X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, keys, the kubelet's CSR, the signer's certificate profile (with the CA key in-process or outside the crate), proof that a request verified |
 //! | [`rbac`] | steps 2, 4 and 5, what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
 //! | [`csr`] | steps 3 to 6, the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
+//! | [`api`] | the REST API between the machines as data: requests with their credentials, replies, `Status` with Kubernetes' messages, watch events |
 //!
 //! `examples/bootstrap.rs` (`cargo run --example bootstrap`) drives these modules through the
 //! whole flow — token file, RBAC, the kubelet's request, create, SubjectAccessReview approval,
@@ -56,6 +57,7 @@
 //! validation messages, the kubectl CONDITION column, the issued certificate's profile — this
 //! crate reproduces it byte for byte; tests pin the exact strings.
 
+pub mod api;
 pub mod csr;
 pub mod field;
 mod go;

@@ -121,7 +121,9 @@ impl Duration {
 
     /// The span as a [`std::time::Duration`], or `None` when it is negative.
     pub fn to_std(self) -> Option<std::time::Duration> {
-        u64::try_from(self.0).ok().map(std::time::Duration::from_nanos)
+        u64::try_from(self.0)
+            .ok()
+            .map(std::time::Duration::from_nanos)
     }
 
     /// A [`std::time::Duration`] as a span, saturating at [`Duration::MAX`].
@@ -385,7 +387,10 @@ mod tests {
             (3_300_000_000, "3.3s"),
             (4 * 60_000_000_000 + 5_000_000_000, "4m5s"),
             (4 * 60_000_000_000 + 5_001_000_000, "4m5.001s"),
-            (5 * 3_600_000_000_000 + 6 * 60_000_000_000 + 7_001_000_000, "5h6m7.001s"),
+            (
+                5 * 3_600_000_000_000 + 6 * 60_000_000_000 + 7_001_000_000,
+                "5h6m7.001s",
+            ),
             (8 * 60_000_000_000 + 1, "8m0.000000001s"),
             (i64::MAX, "2562047h47m16.854775807s"),
             (i64::MIN, "-2562047h47m16.854775808s"),
