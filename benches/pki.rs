@@ -25,7 +25,10 @@
 //!   verified request (the crate's request type carries the proof; Go verifies again).
 //! - `sign/verified_request_to_tbs_p256_ca`: the certificate without its signature.
 //! - `sign_raw/*`: the CA's ECDSA P-256 signature alone — the crate's RFC 6979 signing beside
-//!   ring's, which draws its nonce from the operating system.
+//!   ring's, which draws its nonce from the operating system — and the two pieces of RustCrypto
+//!   arithmetic inside the crate's signature: the fixed-base multiplication `k·G` (with p256's
+//!   precomputed tables) and the inversion of `k`. What is left of `ecdsa_p256_rfc6979` after
+//!   those two is the RFC 6979 nonce (HMAC-DRBG over SHA-256) and the hashing.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kube_tls_bootstrap::pki::{
@@ -240,6 +243,20 @@ fn benches(c: &mut Criterion) {
     group.bench_function("ecdsa_p256_rfc6979", |b| {
         b.iter(|| ca.key().sign(std::hint::black_box(&tbs_like)).unwrap())
     });
+    {
+        use p256::elliptic_curve::group::Group as _;
+        // A fixed full-width scalar; the arithmetic is constant-time, so any one will do.
+        let k = p256::Scalar::from(0x0123_4567_89ab_cdef_u64)
+            * p256::Scalar::from(0xfedc_ba98_7654_3210_u64)
+            * p256::Scalar::from(0x1357_9bdf_2468_ace0_u64)
+            * p256::Scalar::from(0xdead_beef_cafe_f00d_u64);
+        group.bench_function("p256_mul_by_generator_to_affine", |b| {
+            b.iter(|| p256::ProjectivePoint::mul_by_generator(std::hint::black_box(&k)).to_affine())
+        });
+        group.bench_function("p256_scalar_invert", |b| {
+            b.iter(|| std::hint::black_box(k).invert())
+        });
+    }
     group.bench_function("ring_ecdsa_p256_random_nonce", |b| {
         b.iter(|| {
             ring_key
