@@ -37,6 +37,7 @@
 //! | [`pki`] | steps 3, 4 and 6, X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, keys, the kubelet's CSR, the signer's certificate profile (with the CA key in-process or outside the crate), proof that a request verified |
 //! | [`rbac`] | steps 2, 4 and 5, what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
 //! | [`csr`] | steps 3 to 6, the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
+//! | [`node`] | the Node a bootstrapped kubelet registers: wire type, NodeRestriction's rules for it, `kubectl get nodes` |
 //! | [`api`] | the REST API between the machines as data: requests with their credentials, replies, `Status` with Kubernetes' messages, watch events |
 //!
 //! `examples/bootstrap.rs` (`cargo run --example bootstrap`) drives these modules through the
@@ -63,6 +64,7 @@ pub mod field;
 mod go;
 pub mod identity;
 pub mod meta;
+pub mod node;
 pub mod pki;
 pub mod rbac;
 pub mod time;

@@ -314,7 +314,7 @@ pub fn certificate(
 /// A column block is a run of consecutive lines that have a tab-terminated cell in that column;
 /// each block is as wide as its widest cell plus the padding (at least 6), counted in
 /// characters. The text after a line's last tab is not padded.
-fn tabwrite(lines: &[String]) -> String {
+pub(crate) fn tabwrite(lines: &[String]) -> String {
     let cells: Vec<Vec<&str>> = lines.iter().map(|l| l.split('\t').collect()).collect();
     let mut out = String::new();
     let mut widths = Vec::new();
