@@ -11,7 +11,7 @@
 //! - [`admission`]: CertificateApproval, CertificateSigning and CertificateSubjectRestriction
 //!   over an RBAC [`Authorize`](crate::rbac::Authorize).
 //! - [`kubectl`]: the `get csr` table and its CONDITION column, `kubectl certificate
-//!   approve|deny`.
+//!   approve|deny`; [`describe`]: `kubectl describe csr`.
 //! - [`cleaner`]: which requests kube-controller-manager garbage-collects, and when.
 //!
 //! A kubelet's request through create, approval and issuance:
@@ -36,6 +36,7 @@
 
 pub mod admission;
 pub mod cleaner;
+pub mod describe;
 mod invalid;
 pub mod kubectl;
 #[cfg(feature = "k8s-openapi")]

@@ -6,7 +6,9 @@
 use crate::time::Timestamp;
 
 mod printable;
+mod tabwriter;
 use printable::PRINTABLE;
+pub(crate) use tabwriter::tabwrite;
 
 /// `s` quoted as Go's `strconv.Quote` quotes it.
 pub(crate) fn quote(s: &str) -> String {

@@ -521,7 +521,7 @@ pub fn get_table(nodes: &[Node], now: Timestamp) -> String {
             .collect();
         lines.push(cells.join("\t"));
     }
-    crate::csr::kubectl::tabwrite(&lines)
+    crate::go::tabwrite(&lines, 6, 3)
 }
 
 #[cfg(test)]

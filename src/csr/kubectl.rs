@@ -1,8 +1,6 @@
 //! What kubectl shows and does: the `get csr` table with its CONDITION column, and
 //! `kubectl certificate approve|deny`.
 
-use std::fmt::Write as _;
-
 use super::types::{CertificateSigningRequest, CertificateSigningRequestCondition, ConditionType};
 use crate::time::Timestamp;
 
@@ -308,74 +306,10 @@ pub fn certificate(
     })
 }
 
-/// Go's `text/tabwriter` with kubectl's settings (minwidth 6, tabwidth 4, padding 3, pad with
-/// spaces, align left) over `\n`-terminated lines whose cells are separated by `\t`.
-///
-/// A column block is a run of consecutive lines that have a tab-terminated cell in that column;
-/// each block is as wide as its widest cell plus the padding (at least 6), counted in
-/// characters. The text after a line's last tab is not padded.
+/// Go's `text/tabwriter` with the settings of kubectl's table printer (minwidth 6, tabwidth 4,
+/// padding 3, pad with spaces, align left) over lines whose cells are separated by `\t`.
 pub(crate) fn tabwrite(lines: &[String]) -> String {
-    let cells: Vec<Vec<&str>> = lines.iter().map(|l| l.split('\t').collect()).collect();
-    let mut out = String::new();
-    let mut widths = Vec::new();
-    format_block(&cells, 0, cells.len(), &mut widths, &mut out);
-    out
-}
-
-const MIN_WIDTH: usize = 6;
-const PADDING: usize = 3;
-
-/// Go's `Writer.format`: lays out lines `line0..line1`, with `widths` the widths of the columns
-/// to the left.
-fn format_block(
-    cells: &[Vec<&str>],
-    mut line0: usize,
-    line1: usize,
-    widths: &mut Vec<usize>,
-    out: &mut String,
-) {
-    let column = widths.len();
-    let mut this = line0;
-    while this < line1 {
-        if column + 1 >= cells[this].len() {
-            this += 1;
-            continue;
-        }
-        write_lines(cells, line0, this, widths, out);
-        line0 = this;
-        let mut width = MIN_WIDTH;
-        while this < line1 && column + 1 < cells[this].len() {
-            width = width.max(cells[this][column].chars().count() + PADDING);
-            this += 1;
-        }
-        widths.push(width);
-        format_block(cells, line0, this, widths, out);
-        widths.pop();
-        line0 = this;
-    }
-    write_lines(cells, line0, line1, widths, out);
-}
-
-/// Go's `Writer.writeLines`.
-fn write_lines(
-    cells: &[Vec<&str>],
-    line0: usize,
-    line1: usize,
-    widths: &[usize],
-    out: &mut String,
-) {
-    for line in &cells[line0..line1] {
-        for (j, cell) in line.iter().enumerate() {
-            out.push_str(cell);
-            if let Some(w) = widths.get(j)
-                && j + 1 < line.len()
-            {
-                let pad = w.saturating_sub(cell.chars().count());
-                let _ = write!(out, "{:pad$}", "");
-            }
-        }
-        out.push('\n');
-    }
+    crate::go::tabwrite(lines, 6, 3)
 }
 
 #[cfg(test)]
