@@ -451,27 +451,26 @@ pub fn resolve(argument: &str) -> Result<ResolvedResource, UnknownResource> {
     }
     let lower = argument.to_ascii_lowercase();
     let parts: Vec<&str> = lower.splitn(3, '.').collect();
-    if let [resource, version, group] = parts[..] {
-        if let Some(found) = find(resource, Some(version), group) {
-            return Ok(ResolvedResource::BuiltIn(found));
-        }
+    if let [resource, version, group] = parts[..]
+        && let Some(found) = find(resource, Some(version), group)
+    {
+        return Ok(ResolvedResource::BuiltIn(found));
     }
     let (resource, group) = lower.split_once('.').unwrap_or((&lower, ""));
     if let Some(found) = find(resource, None, group) {
         return Ok(ResolvedResource::BuiltIn(found));
     }
-    if let [resource, version, group] = parts[..] {
-        if looks_like_version(version)
-            && !resource.is_empty()
-            && !group.is_empty()
-            && !BUILT_IN_RESOURCES.iter().any(|t| t.group == group)
-        {
-            return Ok(ResolvedResource::Custom {
-                resource: resource.to_owned(),
-                version: version.to_owned(),
-                group: group.to_owned(),
-            });
-        }
+    if let [resource, version, group] = parts[..]
+        && looks_like_version(version)
+        && !resource.is_empty()
+        && !group.is_empty()
+        && !BUILT_IN_RESOURCES.iter().any(|t| t.group == group)
+    {
+        return Ok(ResolvedResource::Custom {
+            resource: resource.to_owned(),
+            version: version.to_owned(),
+            group: group.to_owned(),
+        });
     }
     Err(UnknownResource {
         resource: resource.to_owned(),
@@ -568,7 +567,7 @@ mod tests {
                 .unwrap_err()
                 .is_non_standard()
         );
-        assert!(!resolve("pods.nope").is_ok());
+        assert!(resolve("pods.nope").is_err());
         assert!(resolve("deployments").unwrap().namespaced());
         assert!(!resolve("nodes").unwrap().namespaced());
     }
