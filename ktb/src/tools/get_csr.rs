@@ -13,6 +13,7 @@ use std::io::Write;
 use base64::Engine as _;
 use kube_tls_bootstrap::csr::{DecodeError, decode_document, kubectl};
 use kube_tls_bootstrap::time::Timestamp;
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use super::common::{Failure, as_u64, read_or_fail};
@@ -47,25 +48,60 @@ pub(crate) fn run(
     Ok(0)
 }
 
-/// The document as JSON: JSON as given, YAML (what does not start with `{` after blanks and a
-/// byte order mark) converted.
+/// The document as JSON. JSON (what starts with `{` after blanks and a byte order mark) as
+/// given, or several concatenated JSON objects (kubectl's stream) as a `List`; YAML converted,
+/// several documents (`---`) as a `List` of them.
 fn to_json(file: &str, bytes: &[u8]) -> Result<Vec<u8>, Failure> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    let mut documents = Vec::new();
     if first == Some(&b'{') || first.is_none() {
-        return Ok(bytes.to_vec());
+        for value in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
+            match value {
+                Ok(value) => documents.push(value),
+                // One document: the CSR decoder reports its errors with their places.
+                Err(_) if documents.is_empty() => return Ok(bytes.to_vec()),
+                Err(e) => {
+                    return Err(Failure::input(
+                        file,
+                        Some(as_u64(e.line())),
+                        Some(as_u64(e.column())),
+                        format!("invalid JSON: {}", without_position(&e.to_string())),
+                        1,
+                    ));
+                }
+            }
+        }
+        if documents.len() <= 1 {
+            return Ok(bytes.to_vec());
+        }
+    } else {
+        for (i, document) in serde_norway::Deserializer::from_slice(bytes).enumerate() {
+            let value = Value::deserialize(document).map_err(|e| {
+                let location = e.location();
+                Failure::input(
+                    file,
+                    location.as_ref().map(|l| as_u64(l.line())),
+                    location.as_ref().map(|l| as_u64(l.column())),
+                    format!("invalid YAML in document {}: {e}", i + 1),
+                    1,
+                )
+            })?;
+            if !value.is_null() {
+                documents.push(value);
+            }
+        }
     }
-    let value: Value = serde_norway::from_slice(bytes).map_err(|e| {
-        let location = e.location();
-        Failure::input(
-            file,
-            location.as_ref().map(|l| as_u64(l.line())),
-            location.as_ref().map(|l| as_u64(l.column())),
-            format!("invalid YAML: {e}"),
-            1,
-        )
-    })?;
-    serde_json::to_vec(&value).map_err(|e| Failure::input(file, None, None, e, 1))
+    let document = match documents.len() {
+        1 => documents.pop().unwrap_or_default(),
+        _ => serde_json::json!({"apiVersion": "v1", "kind": "List", "items": documents}),
+    };
+    serde_json::to_vec(&document).map_err(|e| Failure::input(file, None, None, e, 1))
+}
+
+/// serde_json's message without its ` at line L column C` tail (the place is printed first).
+fn without_position(message: &str) -> &str {
+    message.rsplit_once(" at line ").map_or(message, |(m, _)| m)
 }
 
 /// The decoding error with its place: the field path when a base64 field is at fault (found by
@@ -82,9 +118,7 @@ fn decode_failure(file: &str, original: &[u8], json: &[u8], error: &DecodeError)
             column,
             message,
         } if original == json => {
-            let message = message
-                .rsplit_once(" at line ")
-                .map_or(message.as_str(), |(m, _)| m);
+            let message = without_position(message);
             Failure::input(file, Some(as_u64(*line)), Some(as_u64(*column)), message, 1)
         }
         other => Failure::input(file, None, None, other, 1),
