@@ -246,7 +246,8 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
-    let (program, usage, result) = match cli.command {
+    // The second value is the example's usage line, which clap's own usage replaces here.
+    let (program, _, result) = match cli.command {
         Command::LintTokens(a) => {
             let options = lint_tokens::Options {
                 json: a.json,
@@ -318,8 +319,9 @@ fn main() -> ExitCode {
         Ok(status)
     });
     drop(out);
-    let usage = usage.replace("usage: ", "usage (the example's flags): ");
-    ExitCode::from(common::finish(program, &usage, result))
+    // clap prints its own usage errors; the tools' own checks point at --help, as kubectl does.
+    let hint = format!("See '{program} --help' for help and examples.");
+    ExitCode::from(common::finish(program, &hint, result))
 }
 
 fn sign_options(a: SignCsrArgs) -> Result<sign_csr::Options, common::Failure> {
