@@ -2,6 +2,8 @@
 //! resource resolution and warnings, TYPE/NAME, --subresource, -q, --list, several files,
 //! BOM, multi-document YAML, kubectl's JSON stream, empty input, -v.
 
+#![allow(clippy::disallowed_methods, clippy::unwrap_used)] // a test: reads its fixtures, a panic is a failure
+
 mod common;
 
 use common::{expect, ktb, ktb_with_stdin};

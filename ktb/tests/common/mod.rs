@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// `tests/data/cli` of the repository.
-pub fn data() -> PathBuf {
+pub(crate) fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/cli")
 }
 
 /// What a run printed and how it ended.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Run {
-    pub stdout: String,
-    pub stderr: String,
-    pub status: Option<i32>,
+pub(crate) struct Run {
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) status: Option<i32>,
 }
 
 impl From<Output> for Run {
@@ -30,17 +30,17 @@ impl From<Output> for Run {
 }
 
 /// `ktb ARGS` in `tests/data/cli`, with `stdin` on standard input.
-pub fn ktb_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
+pub(crate) fn ktb_with_stdin(args: &[&str], stdin: &[u8]) -> Run {
     run(Command::new(env!("CARGO_BIN_EXE_ktb")), args, stdin)
 }
 
 /// `ktb ARGS` in `tests/data/cli`.
-pub fn ktb(args: &[&str]) -> Run {
+pub(crate) fn ktb(args: &[&str]) -> Run {
     ktb_with_stdin(args, b"")
 }
 
 /// The example `name` (built on first use) with `args`, in `tests/data/cli`.
-pub fn example(name: &str, args: &[&str]) -> Run {
+pub(crate) fn example(name: &str, args: &[&str]) -> Run {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let built = Command::new(cargo)
         .args([
@@ -80,7 +80,7 @@ fn run(mut command: Command, args: &[&str], stdin: &[u8]) -> Run {
 }
 
 /// A finished run with exactly this output and status.
-pub fn expect(run: &Run, stdout: &str, stderr: &str, status: i32) {
+pub(crate) fn expect(run: &Run, stdout: &str, stderr: &str, status: i32) {
     assert_eq!(run.stdout, stdout, "stdout; stderr was {:?}", run.stderr);
     assert_eq!(run.stderr, stderr, "stderr");
     assert_eq!(run.status, Some(status), "status");
