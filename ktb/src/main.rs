@@ -90,9 +90,10 @@ Exit status: 0 when the signer would sign every file, 1 otherwise (or a file can
         long_about = "The certificate kube-controller-manager's signer would issue for a PEM \
 CSR, signed with the given CA.\n\n\
 Prints the certificate PEM. --now defaults to the current time and --serial-hex to 16 random \
-bytes. On a signer validation failure prints `Failed: SignerValidationFailure: <message>` on \
-standard error and exits 1; another signing error prints `error: <message>` and exits 1; usage \
-errors exit 2."
+bytes.\n\n\
+Exit status: 0 when the certificate was printed; 1 when the signer refuses \
+(`Failed: SignerValidationFailure: <message>` on standard error, the controller's condition) or \
+another error stops it (`error: <message>`); 2 on a usage error."
     )]
     SignCsr(SignCsrArgs),
     /// `kubectl auth can-i`, offline, over RBAC manifests and the default policy.
