@@ -460,3 +460,28 @@ fn kubectl_reads_the_manifests_as_can_i_does() {
         std::fs::read_to_string(common::data().join("crb-bootstrap.yaml")).unwrap()
     );
 }
+
+/// The batch form answers the Go peer's cross-check requests with the peer's exact reasons,
+/// with the default policy loaded (visited after the manifests) and without it.
+#[test]
+fn batch_json_matches_the_go_peer_with_and_without_the_default_policy() {
+    let expected =
+        std::fs::read_to_string(common::data().join("../rbac/crosscheck.expected.jsonl")).unwrap();
+    for extra in [&[][..], &["--no-default-policy"]] {
+        let mut args = vec![
+            "can-i",
+            "-f",
+            "../rbac/crosscheck.manifests.json",
+            "--json",
+            "--requests=../rbac/crosscheck.requests.jsonl",
+        ];
+        args.extend(extra);
+        let run = ktb(&args);
+        assert_eq!(run.stdout, expected, "{extra:?}");
+        assert_eq!(run.status, Some(1));
+        assert_eq!(
+            run.stderr.lines().next().unwrap(),
+            "ktb can-i: warning: ../rbac/crosscheck.manifests.json: skipping object of kind \"ConfigMap\" (name \"ignored\")"
+        );
+    }
+}

@@ -10,10 +10,10 @@
 //!
 //! The answer comes from kube-apiserver's usual chain — `system:masters`, the Node
 //! authorizer's CSR rules, then RBAC — for `--as USER` and `--as-group GROUP`s with
-//! `system:authenticated` added as impersonation adds it. RBAC holds Kubernetes' default
-//! ClusterRoles and bindings for certificates (unless `--no-default-policy`) and then every
-//! object of every `--manifests`/`-f` file, in order (a role of the same name replaces the
-//! default). It prints `yes`, or `no` with ` - <reason>` when there is one; `-q` prints
+//! `system:authenticated` added as impersonation adds it. RBAC holds every object of every
+//! `--manifests`/`-f` file, in order, and Kubernetes' default ClusterRoles and binding for
+//! certificates (unless `--no-default-policy`): a manifest's role of the same name stands for
+//! the default, and the default binding is visited after the manifests' bindings. It prints `yes`, or `no` with ` - <reason>` when there is one; `-q` prints
 //! nothing; `-v` adds the evidence: the granting binding, its subject and rule, or the bindings
 //! that matched and the rule that is missing. `--list` prints kubectl's table of every allowed
 //! action.
@@ -124,18 +124,12 @@ fn check_flags(o: &Options) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Kubernetes' default policy (unless left out), then every manifest's objects.
+/// Every manifest's objects, in order, then Kubernetes' default policy (unless left out): its
+/// ClusterRoles where no manifest defines one of the same name (an object read from a cluster
+/// is the cluster's version of the default), its binding after the manifests' bindings, so that
+/// a manifest's binding is the one named when both allow.
 fn load_policy(o: &Options, err: &mut dyn Write, program: &str) -> Result<Policy, Failure> {
     let mut policy = Policy::new();
-    if !o.no_default_policy {
-        for role in bootstrap::csr_cluster_roles() {
-            policy.add(Object::ClusterRole(role));
-        }
-        policy.add(Object::ClusterRole(bootstrap::certificate_controller_role()));
-        policy.add(Object::ClusterRoleBinding(
-            bootstrap::certificate_controller_binding(),
-        ));
-    }
     for file in &o.manifests {
         let bytes = read_or_fail(file, 2)?;
         let text = std::str::from_utf8(&bytes).map_err(|e| {
@@ -166,6 +160,18 @@ fn load_policy(o: &Options, err: &mut dyn Write, program: &str) -> Result<Policy
             }
             policy.add(object);
         }
+    }
+    if !o.no_default_policy {
+        let mut roles = bootstrap::csr_cluster_roles();
+        roles.push(bootstrap::certificate_controller_role());
+        for role in roles {
+            if policy.cluster_role(&role.metadata.name).is_none() {
+                policy.add(Object::ClusterRole(role));
+            }
+        }
+        policy.add(Object::ClusterRoleBinding(
+            bootstrap::certificate_controller_binding(),
+        ));
     }
     Ok(policy)
 }

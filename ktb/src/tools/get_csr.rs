@@ -11,7 +11,7 @@
 use std::io::Write;
 
 use base64::Engine as _;
-use kube_tls_bootstrap::csr::{DecodeError, decode_document, kubectl};
+use kube_tls_bootstrap::csr::{CertificateSigningRequest, DecodeError, decode_document, kubectl};
 use kube_tls_bootstrap::time::Timestamp;
 use serde::Deserialize as _;
 use serde_json::Value;
@@ -38,14 +38,23 @@ pub(crate) fn run(
 ) -> Result<u8, Failure> {
     let file = &options.file;
     let bytes = read_or_fail(file, 1)?;
-    let json = to_json(file, &bytes)?;
-    let csrs = decode_document(&json).map_err(|e| decode_failure(file, &bytes, &json, &e))?;
+    let csrs = read_document(file, &bytes)?;
     if csrs.is_empty() {
         writeln!(err, "No resources found")?;
         return Ok(0);
     }
     write!(out, "{}", kubectl::get_table(&csrs, options.now))?;
     Ok(0)
+}
+
+/// The CSRs of a `kubectl get csr -o json|yaml` document read from `file`, or the failure
+/// naming the file and the place or field.
+pub(crate) fn read_document(
+    file: &str,
+    bytes: &[u8],
+) -> Result<Vec<CertificateSigningRequest>, Failure> {
+    let json = to_json(file, bytes)?;
+    decode_document(&json).map_err(|e| decode_failure(file, bytes, &json, &e))
 }
 
 /// The document as JSON. JSON (what starts with `{` after blanks and a byte order mark) as
