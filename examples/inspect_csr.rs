@@ -52,7 +52,12 @@ fn main() -> ExitCode {
             usages,
             files: args.positional,
         };
-        inspect_csr::run(&options, &mut std::io::stdout().lock())
+        inspect_csr::run(
+            &options,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+            "inspect_csr",
+        )
     });
     ExitCode::from(common::finish("inspect_csr", inspect_csr::USAGE, result))
 }

@@ -276,7 +276,7 @@ fn main() -> ExitCode {
             (
                 "ktb inspect-csr",
                 inspect_csr::USAGE,
-                inspect_csr::run(&options, &mut out),
+                inspect_csr::run(&options, &mut out, &mut err, "ktb inspect-csr"),
             )
         }
         Command::SignCsr(a) => (

@@ -114,12 +114,19 @@ fn the_signers_own_text_says_why_it_would_not_sign() {
 
 #[test]
 fn usage_and_input_errors() {
-    expect(
-        &ktb(&["inspect-csr", "missing.csr"]),
-        "",
-        "ktb inspect-csr: missing.csr: no such file or directory\n",
-        1,
+    // An unreadable file is reported; the others are still inspected.
+    let run = ktb(&["inspect-csr", "missing.csr", "kubelet.csr"]);
+    assert_eq!(
+        run.stderr,
+        "ktb inspect-csr: missing.csr: no such file or directory\n"
     );
+    assert!(
+        run.stdout
+            .starts_with("kubelet.csr\n  api server: accepted\n"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(run.status, Some(1));
     let run = ktb(&[
         "inspect-csr",
         "--usages",

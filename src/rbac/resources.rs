@@ -502,7 +502,7 @@ fn looks_like_version(s: &str) -> bool {
     if digits == 0 || rest.starts_with('0') {
         return false;
     }
-    let tail = &rest[digits..];
+    let tail = rest.get(digits..).unwrap_or_default();
     if tail.is_empty() {
         return true;
     }

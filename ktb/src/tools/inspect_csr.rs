@@ -101,8 +101,14 @@ struct Signer {
     reason: Option<String>,
 }
 
-/// Inspects every file; the exit status.
-pub(crate) fn run(options: &Options, out: &mut dyn Write) -> Result<u8, Failure> {
+/// Inspects every file; the exit status. A file that cannot be read is reported on `err` as
+/// `PROGRAM: FILE: reason` and the others are still inspected.
+pub(crate) fn run(
+    options: &Options,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    program: &str,
+) -> Result<u8, Failure> {
     if options.files.is_empty() {
         return Err(Failure::Usage("no FILE given".to_owned()));
     }
@@ -112,7 +118,10 @@ pub(crate) fn run(options: &Options, out: &mut dyn Write) -> Result<u8, Failure>
         let report = match read_input(file) {
             Ok(bytes) => inspect(file, &bytes, &options.signer, &usage_strs),
             Err(e) => {
-                return Err(Failure::input(file, None, None, io_text(&e), 1));
+                out.flush()?;
+                writeln!(err, "{program}: {file}: {}", io_text(&e))?;
+                all_signed = false;
+                continue;
             }
         };
         all_signed &= report.signer.would_sign;

@@ -89,21 +89,11 @@ fn sign(a: &Options) -> Result<String, String> {
         expiration_seconds: a.expiration_seconds,
         signing_duration_seconds: a.signing_duration,
     };
-    match a_sign(&ca, &request, &input, a) {
-        Ok(cert) => Ok(cert),
+    match ca.sign_for_signer(&request, &input, a.now, &a.serial) {
+        Ok(cert) => Ok(cert.to_pem()),
         Err(SignerFailure::Validation(e)) => Err(format!("Failed: SignerValidationFailure: {e}")),
         Err(e) => Err(format!("error: {e}")),
     }
-}
-
-fn a_sign(
-    ca: &CertificateAuthority,
-    request: &kube_tls_bootstrap::pki::CertificateRequest,
-    input: &SignerInput<'_>,
-    a: &Options,
-) -> Result<String, SignerFailure> {
-    ca.sign_for_signer(request, input, a.now, &a.serial)
-        .map(|cert| cert.to_pem())
 }
 
 /// Big-endian hex (optionally `0x`-prefixed) of an integer below 2^128, right-aligned.
@@ -125,6 +115,7 @@ pub(crate) fn parse_serial(hex: &str) -> Result<[u8; 16], String> {
         return Err("--serial-hex: must be 1 to 16 bytes (a serial below 2^128)".into());
     }
     let mut serial = [0u8; 16];
+    // `magnitude` is at most 16 bytes (checked above), so the range is inside `serial`.
     serial[16 - magnitude.len()..].copy_from_slice(magnitude);
     Ok(serial)
 }
