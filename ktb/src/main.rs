@@ -189,16 +189,21 @@ struct SignCsrArgs {
 #[derive(Args)]
 struct CanIArgs {
     /// RBAC manifest files, YAML or JSON (`-` for standard input); repeat for several.
-    #[arg(long = "manifests", short = 'f', required = true)]
+    #[arg(long = "manifests", short = 'f', required = true, value_name = "FILE")]
     manifests: Vec<String>,
     /// Leave out Kubernetes' default ClusterRoles and bindings.
     #[arg(long)]
     no_default_policy: bool,
     /// The user to ask for.
-    #[arg(long = "as", default_value = "")]
+    #[arg(
+        long = "as",
+        default_value = "",
+        hide_default_value = true,
+        value_name = "USER"
+    )]
     user: String,
     /// A group of the user; repeat for several.
-    #[arg(long = "as-group")]
+    #[arg(long = "as-group", value_name = "GROUP")]
     groups: Vec<String>,
     /// The namespace [default: default].
     #[arg(long, short = 'n')]
@@ -207,7 +212,7 @@ struct CanIArgs {
     #[arg(long, short = 'A')]
     all_namespaces: bool,
     /// A subresource such as `approval` or `status`.
-    #[arg(long, default_value = "")]
+    #[arg(long, default_value = "", hide_default_value = true)]
     subresource: String,
     /// Print nothing; only the exit status answers.
     #[arg(long, short = 'q')]
@@ -225,10 +230,10 @@ struct CanIArgs {
     #[arg(long, requires = "requests")]
     json: bool,
     /// One JSON request per line.
-    #[arg(long)]
+    #[arg(long, value_name = "FILE")]
     requests: Option<String>,
     /// VERB and TYPE[/NAME] or /URL (and, as the example accepts, NAME).
-    #[arg(num_args = 0..=3)]
+    #[arg(num_args = 0..=3, value_name = "VERB TYPE[/NAME] | VERB /URL")]
     args: Vec<String>,
 }
 
