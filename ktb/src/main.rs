@@ -348,9 +348,9 @@ fn sign_options(a: SignCsrArgs) -> Result<sign_csr::Options, common::Failure> {
     })
 }
 
-/// 16 random bytes with the top bit cleared, so the serial is positive and below 2^127 — what
-/// kube-controller-manager draws (`rand.Int(rand.Reader, 2^128-1)` is what Kubernetes uses; a
-/// leading zero bit only keeps the DER integer at 16 bytes).
+/// 16 random bytes with the top bit cleared: a positive serial below 2^127. Kubernetes' signer
+/// draws below 2^128 (`rand.Int(rand.Reader, 2^128)`); the cleared bit keeps the DER integer at
+/// 16 bytes, which `--serial-hex` accepts back.
 fn random_serial() -> Result<[u8; 16], common::Failure> {
     let mut serial = [0u8; 16];
     getrandom::fill(&mut serial).map_err(|e| common::Failure::Input {
