@@ -23,6 +23,7 @@ mod bearer;
 mod bootstrap_token;
 mod csv;
 mod token_file;
+mod token_lint;
 
 pub use authenticator::{AuthenticationError, Authenticator, RequestAuthentication, TokenSource};
 pub use bearer::{BearerHeader, BearerToken, EXTRA_SPACE_WARNING, INVALID_BEARER_TOKEN};
@@ -42,6 +43,7 @@ pub use csv::{CsvError, CsvErrorKind};
 pub use token_file::{
     TokenDigest, TokenFile, TokenFileEntry, TokenFileError, TokenFileWarning, TokenFileWarningKind,
 };
+pub use token_lint::{SAFE_TOKEN_LENGTH, TokenLint, TokenLintKind, lint_token_file};
 
 /// The group every authenticated user is given (appended after authentication).
 pub const ALL_AUTHENTICATED: &str = "system:authenticated";

@@ -44,6 +44,7 @@ mod matching;
 mod objects;
 mod policy;
 mod request;
+pub mod resources;
 mod validation;
 mod yaml;
 

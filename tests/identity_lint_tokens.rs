@@ -1,6 +1,7 @@
 //! `examples/lint_tokens --json` on every file of the Go peer's token-file corpus says what the
 //! peer (`tokencsv -warnings -meta`) says: the same identities (by fingerprint), warnings and
-//! errors, with the path as given; and its exit status and usage errors are as documented.
+//! errors, with the path as given (its lint findings, a key of their own, are checked in
+//! `ktb/tests/cli_lint_tokens.rs`); and its exit status and usage errors are as documented.
 #![allow(clippy::disallowed_methods)] // runs the example and reads the committed corpus
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is a test failure
 
@@ -120,6 +121,14 @@ fn json_output_agrees_with_the_go_peer_on_the_whole_corpus() {
             );
             continue;
         }
+        // The lint findings are this crate's advice, not the peer's: a key of their own.
+        assert!(
+            got.as_object_mut()
+                .unwrap()
+                .remove("lint")
+                .unwrap()
+                .is_array()
+        );
         for w in got["warnings"].as_array_mut().unwrap() {
             assert!(w.as_object_mut().unwrap().remove("line").unwrap().is_u64());
         }
@@ -135,13 +144,18 @@ fn warning_lines_and_human_output() {
         String::from_utf8(out.stdout).unwrap(),
         format!(
             "record-numbering.csv: loads: 2 tokens, 2 warnings
-  {}  user \"b\"  uid \"2\"  groups []  (line 3)
-  {}  user \"d\"  uid \"4\"  groups []  (line 6)
+  {0}  user \"b\"  uid \"2\"  groups []  (line 3)
+  {1}  user \"d\"  uid \"4\"  groups []  (line 6)
   warning (line 1): empty token has been found in token file 'record-numbering.csv', record number '1'
   warning (line 5): empty token has been found in token file 'record-numbering.csv', record number '3'
+  lint (line 3, short-token): token {0} is 3 bytes long; use at least 32 random characters
+  lint (line 6, short-token): token {1} is 1 byte long; use at least 32 random characters
 duplicate-last-wins.csv: loads: 1 token, 1 warning
-  {}  user \"bob\"  uid \"2\"  groups []  (line 2)
+  {2}  user \"bob\"  uid \"2\"  groups []  (line 2)
   warning (line 2): duplicate token has been found in token file 'duplicate-last-wins.csv', record number '2'
+  lint (line 1, short-token): token {2} is 3 bytes long; use at least 32 random characters
+  lint (line 2, short-token): token {2} is 3 bytes long; use at least 32 random characters
+  lint (line 2, reused-token): token {2} is also the token of \"alice\" (line 1): kube-apiserver keeps only the last record, so it authenticates as \"bob\" alone
 ",
             fingerprint("x\ny"),
             fingerprint("z"),
@@ -162,6 +176,8 @@ fn errors_usage_and_exit_status() {
         String::from_utf8(out.stdout).unwrap(),
         "csv-error-after-valid-rows.csv: does not load at line 3, column 5 (csv error)
   parse error on line 3, column 5: bare \" in non-quoted-field
+  lint (line 1, short-token): token sha256:628b49d96dcde97a is 2 bytes long; use at least 32 random characters
+  lint (line 2, short-token): token sha256:c44474038d459e40 is 2 bytes long; use at least 32 random characters
 two-columns.csv: does not load at line 1 (columns error)
   token file 'two-columns.csv' must have at least 3 columns (token, user name, user uid), found 2
 missing.csv: does not load (io error)
@@ -174,7 +190,7 @@ missing.csv: does not load (io error)
         assert!(
             String::from_utf8(out.stderr)
                 .unwrap()
-                .ends_with("usage: lint_tokens [--json] FILE...\n")
+                .ends_with("usage: lint_tokens [--json] [--strict] FILE...\n")
         );
     }
     assert_eq!(

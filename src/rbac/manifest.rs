@@ -48,7 +48,7 @@ pub enum ManifestError {
     /// An element is not an object of the shape its `kind` needs.
     #[error("document {document}, {path}: {message}")]
     Object {
-        /// 1-based index of the document (always 1 for JSON).
+        /// 1-based index of the document (of the value, in a JSON stream).
         document: usize,
         /// Where in the document: `(root)`, `items[3]`, `[2].items[0]`.
         path: String,
@@ -64,8 +64,9 @@ fn position(line: Option<usize>, column: Option<usize>) -> String {
     }
 }
 
-/// Reads RBAC objects from `input`: JSON when it starts with `{` or `[`, else a YAML stream of
-/// one or more documents. Objects of other kinds are skipped with a warning; empty documents
+/// Reads RBAC objects from `input` as kubectl reads a manifest: a leading UTF-8 byte order mark
+/// is dropped; then JSON when it starts with `{` or `[` (one value or a stream of concatenated
+/// values, each counted as a document), else a YAML stream of one or more documents. Objects of other kinds are skipped with a warning; empty documents
 /// are ignored.
 ///
 /// ```
@@ -77,14 +78,20 @@ fn position(line: Option<usize>, column: Option<usize>) -> String {
 /// ```
 pub fn parse_manifests(input: &str) -> Result<Manifests, ManifestError> {
     let mut out = Manifests::default();
-    let trimmed = input.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    // kubectl drops a UTF-8 byte order mark before deciding between JSON and YAML.
+    let input = input.strip_prefix('\u{feff}').unwrap_or(input);
+    let trimmed = input.trim_start_matches([' ', '\t', '\r', '\n']);
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        let value: Value = serde_json::from_str(trimmed).map_err(|e| ManifestError::Json {
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        })?;
-        add_value(&mut out, value, 1, &mut String::new(), 0)?;
+        // One value, or kubectl's stream of concatenated objects (`-o json` of several).
+        let stream = serde_json::Deserializer::from_str(input).into_iter::<Value>();
+        for (i, value) in stream.enumerate() {
+            let value = value.map_err(|e| ManifestError::Json {
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            })?;
+            add_value(&mut out, value, i + 1, &mut String::new(), 0)?;
+        }
         return Ok(out);
     }
     for (i, document) in serde_norway::Deserializer::from_str(input).enumerate() {
@@ -236,6 +243,30 @@ mod tests {
         assert_eq!(b.subjects[0].api_group, "rbac.authorization.k8s.io");
         let yaml = "---\n---\nkind: Role\nmetadata:\n  name: r\n  namespace: n\n";
         assert_eq!(parse_manifests(yaml).unwrap().objects.len(), 1);
+    }
+
+    #[test]
+    fn reads_what_kubectl_reads() {
+        let bom_yaml = "\u{feff}kind: ClusterRole\nmetadata:\n  name: a\n";
+        assert_eq!(parse_manifests(bom_yaml).unwrap().objects.len(), 1);
+        let stream = "\u{feff}{\"kind\":\"ClusterRole\",\"metadata\":{\"name\":\"a\"}}\n\
+            {\"kind\":\"ClusterRole\",\"metadata\":{\"name\":\"b\"}}\n";
+        assert_eq!(parse_manifests(stream).unwrap().objects.len(), 2);
+        let e = parse_manifests("\n\n{\"kind\":\"Role\"}\n{\"kind\": }").unwrap_err();
+        assert_eq!(
+            e,
+            ManifestError::Json {
+                line: 4,
+                column: 10,
+                message: "expected value at line 4 column 10".into()
+            }
+        );
+        let e = parse_manifests("{\"kind\":\"Role\"}\n[5]").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "document 2, [0]: expected an object, found a number"
+        );
+        assert_eq!(parse_manifests("").unwrap(), Manifests::default());
     }
 
     #[test]
