@@ -1,6 +1,8 @@
 //! `kubectl describe csr` against the real kubectl 1.32's output for the same objects
 //! (tests/data/csr/describe/: `NAME.json` served to `TZ=UTC kubectl describe csr` by a stub
 //! server, `NAME.kubectl.txt` what kubectl printed).
+#![allow(clippy::disallowed_methods)] // reads the golden files
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is a test failure with a line
 
 use kube_tls_bootstrap::csr::{CertificateSigningRequest, describe};
 
