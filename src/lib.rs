@@ -37,6 +37,8 @@
 //! | [`pki`] | steps 3, 4 and 6, X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, keys, the kubelet's CSR, the signer's certificate profile (with the CA key in-process or outside the crate), proof that a request verified |
 //! | [`rbac`] | steps 2, 4 and 5, what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
 //! | [`csr`] | steps 3 to 6, the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
+//! | [`kubeconfig`] | step 7, kubeconfig files as client-go reads them and as the kubelet writes them after bootstrapping |
+//! | [`kubelet`] | steps 3 and 7, the node's side as a sans-IO machine: bootstrap (legacy and rotation paths), the wait for the certificate, the certificate store as file operations, rotation and serving certificates |
 //! | [`api`] | the REST API between the machines as data: requests with their credentials, replies, `Status` with Kubernetes' messages, watch events |
 //!
 //! `examples/bootstrap.rs` (`cargo run --example bootstrap`) drives these modules through the
@@ -62,6 +64,8 @@ pub mod csr;
 pub mod field;
 mod go;
 pub mod identity;
+pub mod kubeconfig;
+pub mod kubelet;
 pub mod meta;
 pub mod pki;
 pub mod rbac;
