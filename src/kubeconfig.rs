@@ -377,12 +377,12 @@ impl Kubeconfig {
             CertificateAuthority::System
         };
         let certificate = if user.client_certificate_data.is_empty() {
-            (!user.client_certificate.is_empty()).then(|| Source::File(user.client_certificate))
+            (!user.client_certificate.is_empty()).then_some(Source::File(user.client_certificate))
         } else {
             Some(Source::Data(user.client_certificate_data))
         };
         let key = if user.client_key_data.is_empty() {
-            (!user.client_key.is_empty()).then(|| Source::File(user.client_key))
+            (!user.client_key.is_empty()).then_some(Source::File(user.client_key))
         } else {
             Some(Source::Data(user.client_key_data))
         };

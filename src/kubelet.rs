@@ -1,1 +1,6 @@
 //! The node's side of the protocol.
+
+pub mod files;
+pub mod request;
+pub mod store;
+pub mod wait;

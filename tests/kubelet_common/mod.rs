@@ -1,0 +1,50 @@
+//! Shared by the kubelet tests: the test CA of `tests/data/pki/corpus/ca/`, deterministic keys
+//! and certificates issued the way the kubelet-client signer issues them.
+#![allow(dead_code, unreachable_pub)]
+
+use kube_tls_bootstrap::pki::{
+    CertificateAuthority, CertificateRequest, KeyUsage, PrivateKey, kubelet,
+};
+use kube_tls_bootstrap::time::{Instant, Timestamp};
+
+pub const NOW: &str = "2026-12-01T09:00:00Z";
+
+pub fn now() -> Instant {
+    Instant::from(Timestamp::parse_rfc3339(NOW).unwrap())
+}
+
+pub fn ca() -> CertificateAuthority {
+    CertificateAuthority::from_pem(
+        &std::fs::read("tests/data/pki/corpus/ca/ca.crt").unwrap(),
+        &std::fs::read("tests/data/pki/corpus/ca/ca.key").unwrap(),
+    )
+    .unwrap()
+}
+
+/// A P-256 key from a seed byte (the scalar `[seed; 32]`, valid for 1..=0xfe).
+pub fn key(seed: u8) -> PrivateKey {
+    PrivateKey::ecdsa_p256_from_random_bytes(&[seed.clamp(1, 0xfe); 32]).unwrap()
+}
+
+/// A client certificate for `node` and `key`, valid from `now - 5m` for `ttl_seconds - 5m`,
+/// as PEM.
+pub fn issue(
+    ca: &CertificateAuthority,
+    key: &PrivateKey,
+    node: &str,
+    now: Timestamp,
+    ttl_seconds: i64,
+) -> String {
+    let csr = CertificateRequest::from_pem(kubelet::client_csr_pem(key, node).unwrap().as_bytes())
+        .unwrap();
+    ca.sign(
+        &csr,
+        &[KeyUsage::DigitalSignature, KeyUsage::ClientAuth],
+        None,
+        ttl_seconds,
+        now,
+        &[0x42; 16],
+    )
+    .unwrap()
+    .to_pem()
+}
