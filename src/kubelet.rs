@@ -315,6 +315,9 @@ impl Machine {
             Mode::Legacy => m.start_legacy(now),
             Mode::Rotation => m.start_rotation(now),
         }
+        // The managers' loops and the transport's check run once at start.
+        m.run_timers(now);
+        m.after_legacy(now);
         m
     }
 
@@ -339,6 +342,16 @@ impl Machine {
     /// The current serving certificate, if any.
     pub fn serving_certificate(&self) -> Option<&Pair> {
         self.serving.as_ref().and_then(|m| m.cert.as_deref())
+    }
+
+    /// The rotation deadline a certificate manager is sleeping until (`None` while it is
+    /// rotating, backing off, or not running).
+    pub fn rotation_deadline(&self, purpose: KeyPurpose) -> Option<Instant> {
+        match purpose {
+            KeyPurpose::Serving => self.serving.as_ref(),
+            _ => self.client.as_ref(),
+        }
+        .and_then(Manager::sleeping_until)
     }
 
     /// The next output, in order; `None` when there is nothing to do.

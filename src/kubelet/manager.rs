@@ -110,6 +110,14 @@ impl Manager {
         }
     }
 
+    /// The rotation deadline the manager sleeps until, if it is sleeping.
+    pub(crate) fn sleeping_until(&self) -> Option<Instant> {
+        match self.phase {
+            Phase::Sleeping(t) => Some(t),
+            _ => None,
+        }
+    }
+
     /// `Current()`: the certificate unless it has expired.
     pub(crate) fn current(&self, now: Instant) -> Option<&Arc<Pair>> {
         self.cert.as_ref().filter(|p| {

@@ -48,3 +48,17 @@ pub fn issue(
     .unwrap()
     .to_pem()
 }
+
+pub mod server;
+
+pub const BOOTSTRAP_TOKEN: &str = "abcdef.0123456789abcdef";
+
+/// A bootstrap kubeconfig with a token and the test CA as data.
+pub fn bootstrap_kubeconfig() -> String {
+    use base64::Engine as _;
+    let ca = base64::engine::general_purpose::STANDARD
+        .encode(std::fs::read("tests/data/pki/corpus/ca/ca.crt").unwrap());
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    server: https://10.0.0.1:6443\n    certificate-authority-data: {ca}\ncontexts:\n- name: tls-bootstrap-token-user@kubernetes\n  context:\n    cluster: kubernetes\n    user: tls-bootstrap-token-user\ncurrent-context: tls-bootstrap-token-user@kubernetes\nusers:\n- name: tls-bootstrap-token-user\n  user:\n    token: {BOOTSTRAP_TOKEN}\n"
+    )
+}
