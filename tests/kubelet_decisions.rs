@@ -1,6 +1,8 @@
 //! The pure decisions: the wait condition's outcomes and texts, the rotation deadline (a
 //! proptest: always in [70 %, 90 %] of the lifetime), the back-off schedule, the serving
 //! template from node addresses, and template satisfaction.
+#![allow(clippy::disallowed_methods)] // reads test data and (kubectl test) writes temp files
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] fns: a panic is a test failure with a line
 
 mod kubelet_common;
 

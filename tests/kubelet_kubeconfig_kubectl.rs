@@ -4,6 +4,8 @@
 //!
 //! Needs `kubectl` on PATH, so it is `#[ignore]`d: run with
 //! `cargo test --test kubelet_kubeconfig_kubectl -- --ignored`.
+#![allow(clippy::disallowed_methods)] // reads test data and (kubectl test) writes temp files
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] fns: a panic is a test failure with a line
 
 use std::process::Command;
 

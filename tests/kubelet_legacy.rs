@@ -2,6 +2,8 @@
 //! scripted API server: tmp key, `node-csr-` name, reuse after AlreadyExists and the
 //! compatibility texts, the 1 h wait, store, tmp-key removal, kubeconfig, and exits with
 //! Kubernetes' texts.
+#![allow(clippy::disallowed_methods)] // reads test data and (kubectl test) writes temp files
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] fns: a panic is a test failure with a line
 
 mod kubelet_common;
 

@@ -1,6 +1,8 @@
 //! The rotation path (`rotateCertificates: true`) end to end against the scripted API server:
 //! bootstrap with the token, store, deadline, renewal with the client certificate, back-off,
 //! server health and the transport's exit rules — every log and exit text pinned.
+#![allow(clippy::disallowed_methods)] // reads test data and (kubectl test) writes temp files
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] fns: a panic is a test failure with a line
 
 mod kubelet_common;
 

@@ -2,6 +2,8 @@
 //! order, client-go's error texts; and a proptest that a crash at any point of an update leaves
 //! a directory from which start-up recovery finds the old pair, the new pair, or none — never a
 //! half-written one.
+#![allow(clippy::disallowed_methods)] // reads test data and (kubectl test) writes temp files
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] fns: a panic is a test failure with a line
 
 mod kubelet_common;
 

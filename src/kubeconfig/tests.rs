@@ -164,8 +164,10 @@ fn quoting_keeps_strings_strings() {
     for s in [
         "true", "1.5", "0x1f", "null", "a: b", "#x", "", "it's", "x\ny", "-",
     ] {
-        let mut k = Kubeconfig::default();
-        k.current_context = s.to_owned();
+        let k = Kubeconfig {
+            current_context: s.to_owned(),
+            ..Kubeconfig::default()
+        };
         assert_eq!(
             Kubeconfig::parse(k.to_yaml().as_bytes())
                 .unwrap()

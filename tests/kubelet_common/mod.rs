@@ -1,6 +1,7 @@
 //! Shared by the kubelet tests: the test CA of `tests/data/pki/corpus/ca/`, deterministic keys
 //! and certificates issued the way the kubelet-client signer issues them.
 #![allow(dead_code, unreachable_pub)]
+#![allow(clippy::disallowed_methods, clippy::unwrap_used, clippy::expect_used)]
 
 use kube_tls_bootstrap::pki::{
     CertificateAuthority, CertificateRequest, KeyUsage, PrivateKey, kubelet,

@@ -3,6 +3,8 @@
 //! approve, issue, deny, fail, delete or re-create a CSR, pushing watch events to open watches.
 //! A [`Harness`] drives a machine against it on a virtual clock.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
