@@ -473,3 +473,54 @@ fn file_operations_are_emitted_in_order() {
         path: String::new(),
     };
 }
+
+#[test]
+fn an_expired_certificate_with_a_bootstrap_kubeconfig_exits_for_a_restart() {
+    // The kubeconfig's certificate is the only client credential, but a bootstrap kubeconfig is
+    // configured: Kubernetes' exit-and-restart recovers through it, so the machine exits with the
+    // transport's text rather than declaring the node stranded.
+    let ca = ca();
+    let k = key(5);
+    let pem = issue(&ca, &k, "node-1", now().timestamp(), 3600);
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        bootstrap_kubeconfig(),
+    );
+    disk.insert_file(
+        "/etc/kubernetes/pki/kubelet.pem",
+        format!("{pem}{}", k.to_pem()),
+    );
+    use kube_tls_bootstrap::kubeconfig::{
+        CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
+    };
+    let c = ClientConfig {
+        server: "https://10.0.0.1:6443".into(),
+        tls_server_name: String::new(),
+        insecure_skip_tls_verify: false,
+        certificate_authority: CertificateAuthority::System,
+        credential: KCred::None,
+    };
+    disk.insert_file(
+        "/etc/kubernetes/kubelet.conf",
+        Kubeconfig::after_bootstrap(&c, "/etc/kubernetes/pki/kubelet.pem").to_yaml(),
+    );
+    let mut h = Harness::new(config(), disk, now());
+    assert!(h.has_log("Current kubeconfig file contents are still valid, no bootstrap necessary"));
+    for _ in 0..1000 {
+        h.server
+            .create_script
+            .push_back(CreateScript::Refuse(Status::unauthorized()));
+    }
+    // Expires at 60 min; no valid certificate for 5 min while the server answers → exit.
+    h.advance(Duration::from_mins(62));
+    assert!(h.exits.is_empty(), "{:?}", h.exits);
+    h.advance(Duration::from_mins(6));
+    assert_eq!(
+        h.exits,
+        [
+            "It has been 5m0s since a valid client cert was found and the server is responsive, exiting."
+        ]
+    );
+    assert!(matches!(h.state(), State::Exited(_)));
+}

@@ -462,7 +462,9 @@ impl Manager {
                 waiter.stop(ctx.io);
                 self.wait_done(ctx, Err(super::wait::WaitError::Timeout));
             }
-            Phase::Sleeping(_) | Phase::Loop(_) if self.template.is_some() => {
+            // The interrupt is read only while the loop sleeps; otherwise the loop's next
+            // iteration sees the new template.
+            Phase::Sleeping(_) if self.template.is_some() => {
                 ctx.io.info(format!(
                     "{}: Certificate template changed, rotating",
                     self.name

@@ -250,6 +250,12 @@ impl Machine {
         if self.stranded(now, cert.as_deref()) {
             return;
         }
+        if let Some(pair) = &cert {
+            self.io.outputs.push_back(Output::CertificateChanged {
+                purpose: KeyPurpose::Client,
+                pair: pair.clone(),
+            });
+        }
         let template = Template::client(&self.config.node_name);
         let manager = Manager::start(
             &mut self.io,
@@ -331,13 +337,21 @@ impl Machine {
         else {
             return false;
         };
-        let bootstrap = if self.config.bootstrap_kubeconfig_path.is_empty() {
+        // A restart would bootstrap again with the bootstrap kubeconfig: only when there is
+        // none, or it cannot help, is the node stranded.
+        let path = self.config.bootstrap_kubeconfig_path.clone();
+        let bootstrap = if path.is_empty() {
             "no bootstrap kubeconfig is configured".to_owned()
         } else {
-            format!(
-                "the credential of {} is itself an expired client certificate",
-                self.config.kubeconfig_path
-            )
+            match startup::load_client_config(&self.io.disk, &path)
+                .and_then(|c| startup::resolve_credential(&self.io.disk, &c))
+            {
+                Err(e) => format!("the bootstrap kubeconfig {path} cannot be used: {e}"),
+                Ok(c) if c.not_after.is_some_and(|t| now > Instant::from(t)) => {
+                    format!("the bootstrap kubeconfig {path} holds an expired client certificate")
+                }
+                Ok(_) => return false,
+            }
         };
         let text = format!(
             "the client certificate expired at {} and no bootstrap credential is left ({bootstrap}): \
