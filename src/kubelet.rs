@@ -21,6 +21,48 @@
 //! files it writes are [`FileOperation`]s the caller performs (the machine assumes they
 //! succeed and keeps its own view of the directory).
 //!
+//! ```
+//! use kube_tls_bootstrap::api::{Credential, Operation};
+//! use kube_tls_bootstrap::kubelet::{Config, Disk, Input, Machine, Output};
+//! use kube_tls_bootstrap::pki::PrivateKey;
+//! use kube_tls_bootstrap::time::Instant;
+//!
+//! // The caller read the bootstrap kubeconfig from disk.
+//! let mut disk = Disk::new();
+//! disk.insert_file("/etc/kubernetes/bootstrap-kubelet.conf", "
+//! clusters: [{name: k, cluster: {server: 'https://10.0.0.1:6443', certificate-authority: /etc/kubernetes/pki/ca.crt}}]
+//! contexts: [{name: c, context: {cluster: k, user: u}}]
+//! current-context: c
+//! users: [{name: u, user: {token: abcdef.0123456789abcdef}}]
+//! ");
+//! let now = Instant::from_unix(1_796_115_600, 0);
+//! let mut kubelet = Machine::new(Config::kubeadm("node-1"), disk, now);
+//!
+//! // The run loop: perform every output, feed the answers back.
+//! let mut created = None;
+//! while let Some(output) = kubelet.poll_output() {
+//!     match output {
+//!         // Perform the file operation (here: the kubeconfig is written at once).
+//!         Output::File(op) => println!("{op:?}"),
+//!         Output::Log(line) => println!("{}", line.text),
+//!         // Generate a key with the operating system's randomness; here a fixed one.
+//!         Output::GenerateKey(purpose) => {
+//!             let key = PrivateKey::ecdsa_p256_from_random_bytes(&[7; 32]).unwrap();
+//!             kubelet.handle(now, Input::Key(purpose, key));
+//!         }
+//!         // Send it to the API server; answer with Input::Reply when it comes back.
+//!         Output::Request { id, request } => created = Some((id, request)),
+//!         _ => {}
+//!     }
+//! }
+//! let (_, request) = created.unwrap();
+//! assert_eq!(request.credential, Credential::BearerToken("abcdef.0123456789abcdef".into()));
+//! assert!(matches!(request.operation, Operation::CreateCertificateSigningRequest(ref csr)
+//!     if csr.metadata.generate_name == "csr-"));
+//! // Nothing else until the reply arrives or the next timer (the transport's 10 s check).
+//! assert!(kubelet.poll_timeout().is_some());
+//! ```
+//!
 //! # The two paths (PROTOCOL §5.1)
 //!
 //! - [`Mode::Legacy`] (`rotateCertificates: false`, `LoadClientCert`): a valid kubeconfig ends

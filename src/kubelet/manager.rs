@@ -1,7 +1,11 @@
 //! client-go's certificate manager (`certificate_manager.go`) as a sub-machine: the rotation
 //! loop, the attempt (key, CSR, wait, store), the back-off, server-health tracking and the
-//! template check. Log texts are the manager's, prefixed with its name (the signer name, as the
-//! kubelet configures no other).
+//! template check. Log texts are the manager's printf-era texts (`klog`/`HandleError` with
+//! `fmt.Errorf("%s: …", m.name, …)`), prefixed with its name — the signer name, as the kubelet
+//! configures no other — e.g. `kubernetes.io/kubelet-serving: certificate request was not
+//! signed: timed out waiting for the condition`, the line kubelets print in the field. The
+//! newest client-go logs the same events through structured logging instead
+//! (`"Certificate request was not signed" err="…"`); those lines are not reproduced.
 
 use std::sync::Arc;
 
