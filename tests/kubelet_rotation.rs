@@ -524,3 +524,30 @@ fn an_expired_certificate_with_a_bootstrap_kubeconfig_exits_for_a_restart() {
     );
     assert!(matches!(h.state(), State::Exited(_)));
 }
+
+#[test]
+fn no_secret_in_any_debug_output() {
+    use kube_tls_bootstrap::kubelet::{Machine, Output};
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        bootstrap_kubeconfig(),
+    );
+    let mut m = Machine::new(config(), disk, now());
+    let mut seen = Vec::new();
+    while let Some(out) = m.poll_output() {
+        if let Output::GenerateKey(p) = &out {
+            let k = key(77);
+            let input = Input::Key(*p, k);
+            seen.push(format!("{input:?}"));
+            m.handle(now(), input);
+        }
+        seen.push(format!("{out:?}"));
+    }
+    seen.push(format!("{m:?}"));
+    let all = seen.join("\n");
+    assert!(all.contains("BearerToken([elided])"), "{all}");
+    assert!(!all.contains("0123456789abcdef"), "{all}");
+    assert!(!all.contains("PRIVATE KEY"), "{all}");
+    assert!(!all.contains(&key(77).to_pem()[40..80]));
+}

@@ -293,3 +293,69 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn pair_file_keeps_the_chain_drops_text_and_keeps_key_headers() {
+    let ca = ca();
+    let k = key(21);
+    let leaf = issue(&ca, &k, "n", now().timestamp(), 3600);
+    let ca_pem =
+        String::from_utf8(std::fs::read("tests/data/pki/corpus/ca/ca.crt").unwrap()).unwrap();
+    let issued = format!("issued by the test CA\n{leaf}junk between\n{ca_pem}trailer\n");
+    let contents = pair_file_contents(issued.as_bytes(), k.to_pem().as_bytes()).unwrap();
+    let text = String::from_utf8(contents).unwrap();
+    assert!(text.starts_with(&leaf));
+    assert_eq!(text.matches("-----BEGIN CERTIFICATE-----").count(), 2);
+    assert!(!text.contains("junk") && !text.contains("trailer"));
+    assert!(text.ends_with(&k.to_pem()));
+    // The first PEM block of the key data is what is written, whatever it is.
+    let key_pem = k.to_pem();
+    let with_headers = key_pem.replacen("-----\n", "-----\nX-B: 2\nProc-Type: 4,ENCRYPTED\n\n", 1);
+    let text =
+        String::from_utf8(pair_file_contents(leaf.as_bytes(), with_headers.as_bytes()).unwrap())
+            .unwrap();
+    assert!(
+        text.contains("-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nX-B: 2\n\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn extreme_times_do_not_panic() {
+    let s = Store::new("kubelet-client", DIR);
+    for t in [i64::MIN, -1, 0, 253_402_300_800, i64::MAX] {
+        let _ = s.pair_path(Timestamp::from_unix(t), i32::MAX);
+        let _ = s.pair_path(Timestamp::from_unix(t), i32::MIN);
+    }
+}
+
+#[test]
+fn disk_follows_links_and_refuses_clobbering_symlinks() {
+    let mut d = Disk::new();
+    d.insert_symlink("/a", "/b");
+    d.insert_symlink("/b", "/a");
+    assert!(d.stat("/a").is_none(), "a loop resolves to nothing");
+    assert!(
+        d.apply(&FileOperation::Symlink {
+            target: "/x".into(),
+            link: "/a".into()
+        })
+        .is_err()
+    );
+    assert!(
+        d.apply(&FileOperation::Rename {
+            from: "/missing".into(),
+            to: "/y".into()
+        })
+        .is_err()
+    );
+    d.insert_symlink("/l", "/f");
+    d.apply(&FileOperation::WriteFile {
+        path: "/l".into(),
+        mode: 0o600,
+        contents: b"x".to_vec(),
+    })
+    .unwrap();
+    assert_eq!(d.read("/f"), Some(&b"x"[..]));
+    assert!(matches!(d.lstat("/l"), Some(Entry::Symlink(_))));
+}
