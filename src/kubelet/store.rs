@@ -388,10 +388,18 @@ pub fn load_pair(
             )
         });
     };
-    let key = PrivateKey::from_pkcs1_der(&key_block.contents)
-        .or_else(|_| PrivateKey::from_pkcs8_der(&key_block.contents))
-        .or_else(|_| PrivateKey::from_sec1_der(&key_block.contents))
-        .map_err(|_| "tls: failed to parse private key".to_owned())?;
+    // Go tries PKCS#1, PKCS#8, then SEC 1 whatever the label; a DER that parses as one form
+    // never parses as another, so trying the labelled form first only saves time.
+    let der = &key_block.contents;
+    let key = match key_block.label.as_str() {
+        "EC PRIVATE KEY" => PrivateKey::from_sec1_der(der),
+        "PRIVATE KEY" => PrivateKey::from_pkcs8_der(der),
+        _ => PrivateKey::from_pkcs1_der(der),
+    }
+    .or_else(|_| PrivateKey::from_pkcs1_der(der))
+    .or_else(|_| PrivateKey::from_pkcs8_der(der))
+    .or_else(|_| PrivateKey::from_sec1_der(der))
+    .map_err(|_| "tls: failed to parse private key".to_owned())?;
     let chain = chain
         .iter()
         .map(|der| Certificate::from_der(der))
