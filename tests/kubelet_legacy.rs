@@ -323,3 +323,25 @@ fn an_expired_kubeconfig_is_logged_and_bootstrapped_again() {
     assert!(h.disk.read(TMP).is_none());
     let _ = Input::Timeout;
 }
+
+#[test]
+fn serving_certificates_start_after_a_legacy_bootstrap() {
+    use kube_tls_bootstrap::kubelet::NodeAddress;
+    let mut cfg = config();
+    cfg.serving = true;
+    let mut h = Harness::new(cfg, disk(), now());
+    let name = h.server.last_name();
+    h.server.approve_and_issue(&name, h.now);
+    h.drive();
+    assert!(h.bootstrapped);
+    assert!(h.has_log("kubernetes.io/kubelet-serving: Certificate rotation is enabled"));
+    h.input(Input::NodeAddresses(vec![NodeAddress::new(
+        "InternalIP",
+        "10.0.0.5",
+    )]));
+    h.advance(Duration::from_secs(2));
+    let client = h.changed[0].1.chain_der();
+    let (cred, csr) = h.server.last_create();
+    assert_eq!(*cred, Credential::ClientCertificate(client));
+    assert_eq!(csr.spec.signer_name, "kubernetes.io/kubelet-serving");
+}
