@@ -243,7 +243,9 @@ pub enum Level {
     Error,
 }
 
-/// A log line with the kubelet's text.
+/// A log line with the kubelet's text: the formatted text of printf-style lines
+/// (`klog.Infof`, `utilruntime.HandleError(fmt.Errorf(…))`), the message of structured ones
+/// (`klog.InfoS(msg, key, value…)`, whose key/value pairs are left out).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Log {
     /// Info or error.

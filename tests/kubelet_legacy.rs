@@ -94,7 +94,7 @@ fn fresh_node_bootstraps_and_writes_everything() {
     assert_eq!(h2.server.creates(), 0);
     assert_eq!(
         h2.log_texts(),
-        ["Kubeconfig exists and is valid, skipping bootstrap path=/etc/kubernetes/kubelet.conf"]
+        ["Kubeconfig exists and is valid, skipping bootstrap"]
     );
 }
 

@@ -20,9 +20,9 @@ impl Machine {
         let kubeconfig = self.config.kubeconfig_path.clone();
         match startup::kubeconfig_validity(&self.io.disk, &kubeconfig, now.timestamp()) {
             Validity::Valid(_) => {
-                self.io.info(format!(
-                    "Kubeconfig exists and is valid, skipping bootstrap path={kubeconfig}"
-                ));
+                // klog.InfoS(msg, "path", kubeconfig): the line's text is the message.
+                self.io
+                    .info("Kubeconfig exists and is valid, skipping bootstrap".to_owned());
                 self.legacy_pair = self.kubeconfig_pair(now);
                 self.finish_legacy(now);
                 return;
