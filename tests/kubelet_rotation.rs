@@ -551,3 +551,34 @@ fn no_secret_in_any_debug_output() {
     assert!(!all.contains("PRIVATE KEY"), "{all}");
     assert!(!all.contains(&key(77).to_pem()[40..80]));
 }
+
+#[test]
+fn server_health_follows_the_error_class() {
+    use kube_tls_bootstrap::api::GroupResource;
+    let gr = GroupResource::certificate_signing_requests();
+    for (status, healthy) in [
+        (Status::not_found(&gr, "x"), true),
+        (Status::forbidden(&gr, "", "forbidden".into()), true),
+        (Status::unauthorized(), true),
+        (Status::bad_request("bad"), false),
+        (Status::conflict(&gr, "x"), false),
+    ] {
+        let mut disk = Disk::new();
+        disk.insert_file(
+            "/etc/kubernetes/bootstrap-kubelet.conf",
+            bootstrap_kubeconfig(),
+        );
+        let mut h = Harness::new(config(), Disk::new(), now());
+        for _ in 0..100 {
+            h.server
+                .create_script
+                .push_back(CreateScript::Refuse(status.clone()));
+        }
+        h.machine = kube_tls_bootstrap::kubelet::Machine::new(config(), disk, now());
+        h.exits.clear();
+        h.logs.clear();
+        h.drive();
+        h.advance(Duration::from_mins(6));
+        assert_eq!(h.exits.len(), usize::from(healthy), "{status:?}");
+    }
+}
