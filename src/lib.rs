@@ -38,6 +38,8 @@
 //! | [`rbac`] | steps 2, 4 and 5, what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
 //! | [`csr`] | steps 3 to 6, the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
 //! | [`node`] | the Node a bootstrapped kubelet registers: wire type, NodeRestriction's rules for it, `kubectl get nodes` |
+//! | [`kubeconfig`] | step 7, kubeconfig files as client-go reads them and as the kubelet writes them after bootstrapping |
+//! | [`kubelet`] | steps 3 and 7, the node's side as a sans-IO machine: bootstrap (legacy and rotation paths), the wait for the certificate, the certificate store as file operations, rotation and serving certificates |
 //! | [`api`] | the REST API between the machines as data: requests with their credentials, replies, `Status` with Kubernetes' messages, watch events |
 //!
 //! `examples/bootstrap.rs` (`cargo run --example bootstrap`) drives these modules through the
@@ -63,6 +65,8 @@ pub mod csr;
 pub mod field;
 mod go;
 pub mod identity;
+pub mod kubeconfig;
+pub mod kubelet;
 pub mod meta;
 pub mod node;
 pub mod pki;

@@ -36,6 +36,47 @@ pub fn client_usages(key: &KeyKind) -> Vec<KeyUsage> {
     usages
 }
 
+/// client-go's `DefaultKubeletClientGetUsages`, what the rotation path's certificate manager
+/// requests: `key encipherment` (second) only for RSA keys. The manager always generates ECDSA
+/// P-256 keys, so `["digital signature", "client auth"]` is what is sent.
+///
+/// ```
+/// use kube_tls_bootstrap::pki::{KeyKind, KeyUsage, kubelet};
+/// assert_eq!(
+///     kubelet::rotation_client_usages(&KeyKind::Rsa { bits: 2048 }),
+///     [KeyUsage::DigitalSignature, KeyUsage::KeyEncipherment, KeyUsage::ClientAuth]
+/// );
+/// assert_eq!(
+///     kubelet::rotation_client_usages(&KeyKind::EcdsaP256),
+///     [KeyUsage::DigitalSignature, KeyUsage::ClientAuth]
+/// );
+/// ```
+pub fn rotation_client_usages(key: &KeyKind) -> Vec<KeyUsage> {
+    if key.is_rsa() {
+        vec![
+            KeyUsage::DigitalSignature,
+            KeyUsage::KeyEncipherment,
+            KeyUsage::ClientAuth,
+        ]
+    } else {
+        vec![KeyUsage::DigitalSignature, KeyUsage::ClientAuth]
+    }
+}
+
+/// client-go's `DefaultKubeletServingGetUsages`: `["digital signature", "server auth"]`, with
+/// `key encipherment` second for RSA keys.
+pub fn serving_usages(key: &KeyKind) -> Vec<KeyUsage> {
+    if key.is_rsa() {
+        vec![
+            KeyUsage::DigitalSignature,
+            KeyUsage::KeyEncipherment,
+            KeyUsage::ServerAuth,
+        ]
+    } else {
+        vec![KeyUsage::DigitalSignature, KeyUsage::ServerAuth]
+    }
+}
+
 /// The kubelet client request: `CN=system:node:<node_name>, O=system:nodes`, no SANs, as a
 /// `CERTIFICATE REQUEST` PEM block (LF line endings).
 pub fn client_csr_pem(key: &PrivateKey, node_name: &str) -> Result<String, KeyError> {

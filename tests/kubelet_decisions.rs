@@ -1,0 +1,226 @@
+//! The pure decisions: the wait condition's outcomes and texts, the rotation deadline (a
+//! proptest: always in [70 %, 90 %] of the lifetime), the back-off schedule, the serving
+//! template from node addresses, and template satisfaction.
+#![allow(clippy::disallowed_methods)] // reads test data and (kubectl test) writes temp files
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] fns: a panic is a test failure with a line
+
+mod kubelet_common;
+
+use kube_tls_bootstrap::api::EventType;
+use kube_tls_bootstrap::csr::{
+    CertificateSigningRequest, CertificateSigningRequestCondition, ConditionType,
+};
+use kube_tls_bootstrap::kubelet::rotation::{
+    Jitter, NodeAddress, Template, addresses_to_hostnames_and_ips, backoff_sleep, go_time,
+    rotation_deadline,
+};
+use kube_tls_bootstrap::kubelet::wait::{Observation, WaitError, observe};
+use kube_tls_bootstrap::pki::Certificate;
+use kube_tls_bootstrap::time::{Duration, Instant};
+use kubelet_common::*;
+use proptest::prelude::*;
+
+fn csr(uid: &str, conditions: &[(&str, &str, &str)], cert: &[u8]) -> CertificateSigningRequest {
+    let mut c = CertificateSigningRequest::new("csr-1");
+    c.metadata.uid = uid.into();
+    for (t, r, m) in conditions {
+        let mut cond = CertificateSigningRequestCondition::new(ConditionType::parse(t));
+        cond.reason = (*r).into();
+        cond.message = (*m).into();
+        c.status.conditions.push(cond);
+    }
+    c.status.certificate = cert.to_vec();
+    c
+}
+
+#[test]
+fn wait_outcomes_and_texts() {
+    let ev = EventType::Modified;
+    assert_eq!(
+        observe("csr-1", "u", ev, &csr("u", &[], b"")),
+        Ok(Observation::Pending)
+    );
+    // A certificate without approval is not success (the server allows it, client-go waits).
+    assert_eq!(
+        observe("csr-1", "u", ev, &csr("u", &[], b"x")),
+        Ok(Observation::Pending)
+    );
+    assert_eq!(
+        observe("csr-1", "u", ev, &csr("u", &[("Approved", "", "")], b"")),
+        Ok(Observation::Approved)
+    );
+    assert_eq!(
+        observe(
+            "csr-1",
+            "u",
+            EventType::Added,
+            &csr("u", &[("Approved", "", "")], b"PEM")
+        ),
+        Ok(Observation::Issued(b"PEM".to_vec()))
+    );
+    // The first refusing condition wins, in order; status values are ignored.
+    let e = observe(
+        "csr-1",
+        "u",
+        ev,
+        &csr(
+            "u",
+            &[
+                ("Approved", "", ""),
+                ("Failed", "SignerValidationFailure", "bad usage"),
+                ("Denied", "X", "Y"),
+            ],
+            b"PEM",
+        ),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate signing request failed, reason: SignerValidationFailure, message: bad usage"
+    );
+    let e = observe(
+        "csr-1",
+        "u",
+        ev,
+        &csr("u", &[("Denied", "AdminDenied", "no")], b""),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "certificate signing request is denied, reason: AdminDenied, message: no"
+    );
+    assert_eq!(
+        observe("csr-1", "u", ev, &csr("other", &[], b""))
+            .unwrap_err()
+            .to_string(),
+        "csr \"csr-1\" changed UIDs"
+    );
+    assert_eq!(
+        observe("csr-1", "u", EventType::Deleted, &csr("u", &[], b""))
+            .unwrap_err()
+            .to_string(),
+        "csr \"csr-1\" was deleted"
+    );
+    assert_eq!(
+        WaitError::Timeout.to_string(),
+        "timed out waiting for the condition"
+    );
+    assert_eq!(
+        WaitError::Watch("boom".into()).to_string(),
+        "cannot watch on the certificate signing request: boom"
+    );
+    // Unknown condition types are skipped.
+    assert_eq!(
+        observe(
+            "csr-1",
+            "u",
+            ev,
+            &csr("u", &[("ApprovalPatch", "", "")], b"")
+        ),
+        Ok(Observation::Pending)
+    );
+}
+
+#[test]
+fn backoff_schedule_and_go_time() {
+    assert_eq!(backoff_sleep(0, 0.0), Duration::from_secs(2));
+    assert_eq!(backoff_sleep(3, 0.0), Duration::from_secs(16));
+    assert_eq!(backoff_sleep(1, 0.5), Duration::from_millis(4200));
+    assert_eq!(
+        go_time(Instant::from_unix(1_800_000_000, 500_000_000)),
+        "2027-01-15 08:00:00.5 +0000 UTC"
+    );
+    assert_eq!(
+        go_time(Instant::from_unix(0, 0)),
+        "1970-01-01 00:00:00 +0000 UTC"
+    );
+    let mut j = Jitter::from_seed(1);
+    for _ in 0..1000 {
+        let r = j.next_unit();
+        assert!((0.0..1.0).contains(&r));
+    }
+}
+
+#[test]
+fn serving_template_from_addresses() {
+    let a = |t: &str, v: &str| NodeAddress::new(t, v);
+    let (dns, ips) = addresses_to_hostnames_and_ips(&[
+        a("Hostname", "node-1"),
+        a("Hostname", "10.0.0.9"),
+        a("InternalIP", "10.0.0.10"),
+        a("InternalIP", "not-an-ip"),
+        a("ExternalIP", "fd00::1"),
+        a("ExternalIP", "::ffff:1.2.3.4"),
+        a("ExternalDNS", "b.example"),
+        a("InternalDNS", "a.example"),
+        a("InternalDNS", "a.example"),
+        a("InternalDNS", ""),
+        a("Other", "x"),
+    ]);
+    assert_eq!(dns, ["a.example", "b.example", "node-1"]);
+    let ips: Vec<String> = ips.iter().map(|i| i.to_string()).collect();
+    // Sorted by Go's text form: "1.2.3.4" < "10.0.0.10" < "10.0.0.9" < "fd00::1".
+    assert_eq!(ips, ["1.2.3.4", "10.0.0.10", "10.0.0.9", "fd00::1"]);
+    // No IP: no template, unless DNS-only is allowed.
+    let dns_only = [a("Hostname", "node-1")];
+    assert_eq!(Template::serving("node-1", &dns_only, false), None);
+    assert!(Template::serving("node-1", &dns_only, true).is_some());
+}
+
+#[test]
+fn template_satisfaction_texts() {
+    let k = key(3);
+    let pem = issue(&ca(), &k, "node-1", now().timestamp(), 3600);
+    let leaf = Certificate::from_der(
+        &kube_tls_bootstrap::pki::pem::decode(pem.as_bytes())
+            .unwrap()
+            .0
+            .contents,
+    )
+    .unwrap();
+    assert_eq!(Template::client("node-1").satisfied_by(&leaf), Ok(()));
+    assert_eq!(
+        Template::client("node-2").satisfied_by(&leaf).unwrap_err(),
+        "Current certificate CN (system:node:node-1) does not match requested CN (system:node:node-2)"
+    );
+    let mut t = Template::client("node-1");
+    t.dns_names = vec!["b".into(), "a".into()];
+    assert_eq!(
+        t.satisfied_by(&leaf).unwrap_err(),
+        "Current certificate is missing requested DNS names [a b]"
+    );
+    let mut t = Template::client("node-1");
+    t.organization.push("extra".into());
+    assert_eq!(
+        t.satisfied_by(&leaf).unwrap_err(),
+        "Current certificate is missing requested orgs [extra]"
+    );
+}
+
+proptest! {
+    /// The deadline lies in [70 %, 90 %] of the lifetime for every lifetime and every r in [0, 1).
+    #[test]
+    fn deadline_lies_in_70_to_90_percent(
+        start in -1_000_000_000i64..4_000_000_000,
+        life_secs in 1i64..(20 * 365 * 24 * 3600),
+        life_nanos in 0u32..1_000_000_000,
+        r in 0.0f64..1.0,
+    ) {
+        let nb = Instant::from_unix(start, 0);
+        let na = nb + Duration::from_secs(life_secs) + Duration::from_nanos(i64::from(life_nanos));
+        let d = rotation_deadline(nb, na, r);
+        let life = (na - nb).as_nanos() as i128;
+        let off = (d - nb).as_nanos() as i128;
+        // Go's float arithmetic may round by a few nanoseconds at the ends.
+        prop_assert!(off * 10 >= life * 7 - 10, "{off} < 70% of {life}");
+        prop_assert!(off * 10 <= life * 9 + 10, "{off} > 90% of {life}");
+    }
+
+    /// Back-off sleeps lie in [base, 1.1·base].
+    #[test]
+    fn backoff_sleep_in_range(step in 0u32..4, r in 0.0f64..1.0) {
+        let base = Duration::from_secs(2 << step);
+        let s = backoff_sleep(step, r);
+        prop_assert!(s >= base && s <= base + base.mul_f64(0.1));
+    }
+}

@@ -1,0 +1,584 @@
+//! The rotation path (`rotateCertificates: true`) end to end against the scripted API server:
+//! bootstrap with the token, store, deadline, renewal with the client certificate, back-off,
+//! server health and the transport's exit rules — every log and exit text pinned.
+#![allow(clippy::disallowed_methods)] // reads test data and (kubectl test) writes temp files
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers outside #[test] fns: a panic is a test failure with a line
+
+mod kubelet_common;
+
+use kube_tls_bootstrap::api::{Credential, Operation, Status};
+use kube_tls_bootstrap::csr::ConditionType;
+use kube_tls_bootstrap::kubelet::files::{Entry, FileOperation};
+use kube_tls_bootstrap::kubelet::{Config, Disk, Input, KeyPurpose, Level, State};
+use kube_tls_bootstrap::pki::KeyUsage;
+use kube_tls_bootstrap::time::{Duration, Instant};
+use kubelet_common::server::{CreateScript, Harness};
+use kubelet_common::*;
+
+const CLIENT: &str = "kubernetes.io/kube-apiserver-client-kubelet";
+
+fn config() -> Config {
+    Config {
+        jitter_seed: 7,
+        ..Config::kubeadm("node-1")
+    }
+}
+
+fn fresh_node() -> Harness {
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        bootstrap_kubeconfig(),
+    );
+    Harness::new(config(), disk, now())
+}
+
+#[test]
+fn bootstrap_then_renewal_with_the_client_certificate() {
+    let mut h = fresh_node();
+    // LoadClientConfig writes the kubeconfig at once, pointing at the current pair file.
+    let kubeconfig = String::from_utf8(
+        h.disk
+            .read("/etc/kubernetes/kubelet.conf")
+            .unwrap()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(kubeconfig.contains(
+        "users:\n- name: default-auth\n  user:\n    client-certificate: /var/lib/kubelet/pki/kubelet-client-current.pem\n    client-key: /var/lib/kubelet/pki/kubelet-client-current.pem\n"
+    ));
+    assert!(kubeconfig.contains("    server: https://10.0.0.1:6443\n"));
+    assert!(kubeconfig.contains("    certificate-authority-data: LS0t"));
+    assert_eq!(
+        h.log_texts(),
+        [
+            "Use the bootstrap credentials to request a cert, and set kubeconfig to point to the certificate dir",
+            "kubernetes.io/kube-apiserver-client-kubelet: Certificate rotation is enabled",
+            "kubernetes.io/kube-apiserver-client-kubelet: Rotating certificates",
+        ]
+    );
+    // The first CSR: bootstrap token, generateName, ECDSA usages, kubelet signer.
+    let (cred, csr) = h.server.last_create();
+    assert_eq!(*cred, Credential::BearerToken(BOOTSTRAP_TOKEN.into()));
+    assert_eq!(csr.metadata.generate_name, "csr-");
+    assert_eq!(csr.spec.signer_name, CLIENT);
+    let usages: Vec<&str> = csr.spec.usages.iter().map(|u| u.as_str()).collect();
+    assert_eq!(usages, ["digital signature", "client auth"]);
+    assert_eq!(csr.spec.expiration_seconds, None);
+    assert_eq!(h.state(), &State::Running);
+
+    let name = h.server.last_name();
+    assert_eq!(name, "csr-00001");
+    h.server.approve(&name);
+    h.drive();
+    assert!(h.has_log("certificate signing request csr-00001 is approved, waiting to be issued"));
+    h.server.issue(&name, h.now);
+    h.drive();
+    assert!(h.has_log("certificate signing request csr-00001 is issued"));
+    // Stored: pair file, link; the kubeconfig now resolves.
+    let link = h
+        .disk
+        .lstat("/var/lib/kubelet/pki/kubelet-client-current.pem")
+        .cloned();
+    assert_eq!(
+        link,
+        Some(Entry::Symlink(
+            "/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem".into()
+        ))
+    );
+    assert_eq!(h.changed.len(), 1);
+    assert_eq!(h.changed[0].0, KeyPurpose::Client);
+    let first = h.changed[0].1.clone();
+    let leaf = first.leaf().unwrap();
+    assert_eq!(leaf.subject().common_name, "system:node:node-1");
+
+    // One second later the loop computes the deadline (70–90 % of the lifetime).
+    h.advance(Duration::from_secs(1));
+    let nb = Instant::from(leaf.not_before());
+    let na = Instant::from(leaf.not_after());
+    let deadline_log = h
+        .log_texts()
+        .into_iter()
+        .find(|l| l.contains("rotation deadline is"))
+        .unwrap()
+        .to_owned();
+    assert!(deadline_log.starts_with(
+        "kubernetes.io/kube-apiserver-client-kubelet: Certificate expiration is 2027-12-01 08:55:00 +0000 UTC, rotation deadline is 2027-"
+    ), "{deadline_log}");
+    assert!(h.logs.iter().any(|(_, l)| {
+        l.starts_with("kubernetes.io/kube-apiserver-client-kubelet: Waiting ")
+            && l.ends_with(" for next certificate rotation")
+    }));
+    let deadline = h.machine.rotation_deadline(KeyPurpose::Client).unwrap();
+    let life = na - nb;
+    assert!(deadline >= nb + life.mul_f64(0.7) && deadline <= nb + life.mul_f64(0.9));
+
+    // At the deadline: a fresh key and CSR, authenticated with the client certificate.
+    let creates = h.server.creates();
+    h.advance_to(deadline);
+    assert_eq!(h.server.creates(), creates + 1);
+    let (cred, csr) = h.server.last_create();
+    assert_eq!(*cred, Credential::ClientCertificate(first.chain_der()));
+    assert_eq!(csr.metadata.generate_name, "csr-");
+    let name2 = h.server.last_name();
+    assert_eq!(name2, "csr-00002");
+    h.server.approve_and_issue(&name2, h.now);
+    h.drive();
+    assert_eq!(h.changed.len(), 2);
+    assert_ne!(h.changed[1].1.key.public_key(), first.key.public_key());
+    // The transport notices the new certificate at its next check.
+    h.advance(Duration::from_secs(10));
+    assert!(h.has_log("certificate rotation detected, shutting down client connections to start using new credentials"));
+}
+
+#[test]
+fn denied_attempts_back_off_then_poll_every_32s() {
+    let mut h = fresh_node();
+    let mut attempts = vec![h.now];
+    for i in 0..7 {
+        let name = h.server.last_name();
+        h.server
+            .condition(&name, ConditionType::Denied, "NotMyNode", "go away");
+        h.drive();
+        assert!(h.has_log(&format!(
+            "{CLIENT}: certificate request was not signed: certificate signing request is denied, reason: NotMyNode, message: go away"
+        )));
+        let before = h.server.creates();
+        // Step timer by timer (the transport's 10 s check interleaves) until the next create.
+        while h.server.creates() == before {
+            let next = h.machine.poll_timeout().unwrap();
+            assert!(next - h.now <= Duration::from_secs(32), "attempt {i}");
+            h.advance_to(next);
+        }
+        assert_eq!(h.server.creates(), before + 1, "attempt {i}");
+        attempts.push(h.now);
+    }
+    let gaps: Vec<Duration> = attempts.windows(2).map(|w| w[1] - w[0]).collect();
+    // 2 s, 4 s, 8 s, 16 s, each with up to 10 % jitter; then 32 s.
+    for (gap, base) in gaps.iter().zip([2, 4, 8, 16]) {
+        let base = Duration::from_secs(base);
+        assert!(
+            *gap >= base && *gap <= base + base.mul_f64(0.1),
+            "{gap} vs {base}"
+        );
+    }
+    assert_eq!(gaps[4], Duration::from_secs(32));
+    assert_eq!(gaps[5], Duration::from_secs(32));
+    assert!(h.logs.iter().any(|(level, l)| *level == Level::Error
+        && l == "kubernetes.io/kube-apiserver-client-kubelet: Reached backoff limit, still unable to rotate certs: timed out waiting for the condition"));
+    // Every attempt used a new key.
+    let keys: std::collections::BTreeSet<Vec<u8>> = h
+        .server
+        .requests
+        .iter()
+        .filter_map(|r| match &r.operation {
+            Operation::CreateCertificateSigningRequest(c) => Some(c.spec.request.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(keys.len(), 8);
+}
+
+#[test]
+fn wait_times_out_after_15_minutes() {
+    let mut h = fresh_node();
+    let creates = h.server.creates();
+    h.advance(Duration::from_mins(15));
+    assert!(h.has_log(&format!(
+        "{CLIENT}: certificate request was not signed: timed out waiting for the condition"
+    )));
+    h.advance(Duration::from_millis(2200));
+    assert_eq!(h.server.creates(), creates + 1);
+}
+
+#[test]
+fn unauthorized_server_is_healthy_and_the_transport_exits_after_5_minutes() {
+    let mut h = fresh_node();
+    // The first attempt is waiting; make every later create fail with 401.
+    for _ in 0..100 {
+        h.server
+            .create_script
+            .push_back(CreateScript::Refuse(Status::unauthorized()));
+    }
+    let name = h.server.last_name();
+    h.server.condition(
+        &name,
+        ConditionType::Failed,
+        "SignerValidationFailure",
+        "bad",
+    );
+    h.drive();
+    assert!(h.has_log(&format!(
+        "{CLIENT}: certificate request was not signed: certificate signing request failed, reason: SignerValidationFailure, message: bad"
+    )));
+    h.advance(Duration::from_secs(3));
+    assert!(h.has_log(&format!(
+        "{CLIENT}: Failed while requesting a signed certificate from the control plane: cannot create certificate signing request: Unauthorized"
+    )));
+    h.advance(Duration::from_mins(6));
+    assert_eq!(
+        h.exits,
+        [
+            "It has been 5m0s since a valid client cert was found and the server is responsive, exiting."
+        ]
+    );
+    assert!(matches!(h.state(), State::Exited(_)));
+    assert_eq!(h.machine.poll_timeout(), None);
+}
+
+#[test]
+fn unresponsive_server_only_logs() {
+    let mut h = fresh_node();
+    h.hold_requests = true;
+    let name = h.server.last_name();
+    h.server.delete(&name);
+    h.drive();
+    assert!(h.has_log(&format!(
+        "{CLIENT}: certificate request was not signed: csr \"csr-00001\" was deleted"
+    )));
+    for _ in 0..40 {
+        h.advance(Duration::from_secs(10));
+        let held = std::mem::take(&mut h.held_requests);
+        for (id, _) in held {
+            h.input(Input::RequestFailed {
+                id,
+                error: "dial tcp 10.0.0.1:6443: connect: connection refused".into(),
+            });
+        }
+    }
+    assert!(h.has_log(&format!(
+        "{CLIENT}: Failed while requesting a signed certificate from the control plane: cannot create certificate signing request: dial tcp 10.0.0.1:6443: connect: connection refused"
+    )));
+    assert!(h.has_log(
+        "It has been 5m0s since a valid client cert was found, but the server is not responsive. A restart may be necessary to retrieve new initial credentials."
+    ));
+    assert!(h.exits.is_empty());
+}
+
+#[test]
+fn a_recreated_csr_with_another_uid_fails_the_attempt() {
+    let mut h = fresh_node();
+    let name = h.server.last_name();
+    h.server.change_uid(&name);
+    h.drive();
+    assert!(h.has_log(&format!(
+        "{CLIENT}: certificate request was not signed: csr \"csr-00001\" changed UIDs"
+    )));
+}
+
+#[test]
+fn an_issued_certificate_for_another_key_is_refused() {
+    let mut h = fresh_node();
+    let name = h.server.last_name();
+    h.server.approve(&name);
+    let other = issue(&h.server.ca, &key(99), "node-1", h.now.timestamp(), 3600);
+    h.server.set_certificate(&name, other.into_bytes());
+    h.drive();
+    assert!(h.has_log(&format!(
+        "{CLIENT}: refusing the issued certificate, it is not the one requested: the leaf certificate does not carry the public key of this request"
+    )));
+    assert!(h.changed.is_empty());
+    assert!(
+        h.disk
+            .lstat("/var/lib/kubelet/pki/kubelet-client-current.pem")
+            .is_none()
+    );
+}
+
+#[test]
+fn a_valid_kubeconfig_is_used_and_rotated_at_its_deadline() {
+    // A node whose kubeconfig and current pair are valid: no bootstrap, no write, the deadline
+    // is logged at once.
+    let ca = ca();
+    let k = key(5);
+    let pem = issue(&ca, &k, "node-1", now().timestamp(), 30 * 24 * 3600);
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        bootstrap_kubeconfig(),
+    );
+    disk.insert_file(
+        "/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem",
+        format!("{pem}{}", k.to_pem()),
+    );
+    disk.insert_symlink(
+        "/var/lib/kubelet/pki/kubelet-client-current.pem",
+        "/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem",
+    );
+    let mut conf = String::new();
+    {
+        use kube_tls_bootstrap::kubeconfig::{
+            CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
+        };
+        let c = ClientConfig {
+            server: "https://10.0.0.1:6443".into(),
+            tls_server_name: String::new(),
+            insecure_skip_tls_verify: false,
+            certificate_authority: CertificateAuthority::File("/etc/kubernetes/pki/ca.crt".into()),
+            credential: KCred::None,
+        };
+        conf.push_str(
+            &Kubeconfig::after_bootstrap(&c, "/var/lib/kubelet/pki/kubelet-client-current.pem")
+                .to_yaml(),
+        );
+    }
+    disk.insert_file("/etc/kubernetes/kubelet.conf", conf.clone());
+    let h = Harness::new(config(), disk, now() + Duration::from_mins(1));
+    assert!(h.has_log("Current kubeconfig file contents are still valid, no bootstrap necessary"));
+    assert_eq!(
+        h.disk.read("/etc/kubernetes/kubelet.conf").unwrap(),
+        conf.as_bytes()
+    );
+    assert_eq!(h.server.creates(), 0);
+    assert!(
+        h.log_texts()
+            .iter()
+            .any(|l| l.starts_with(&format!("{CLIENT}: Waiting ")))
+    );
+}
+
+#[test]
+fn stranded_when_the_certificate_expired_and_no_bootstrap_credential_is_left() {
+    let ca = ca();
+    let k = key(5);
+    let ts = now().timestamp();
+    let expired = issue(&ca, &k, "node-1", ts, 3600);
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem",
+        format!("{expired}{}", k.to_pem()),
+    );
+    disk.insert_symlink(
+        "/var/lib/kubelet/pki/kubelet-client-current.pem",
+        "/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem",
+    );
+    use kube_tls_bootstrap::kubeconfig::{
+        CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
+    };
+    let c = ClientConfig {
+        server: "https://10.0.0.1:6443".into(),
+        tls_server_name: String::new(),
+        insecure_skip_tls_verify: false,
+        certificate_authority: CertificateAuthority::File("/etc/kubernetes/pki/ca.crt".into()),
+        credential: KCred::None,
+    };
+    disk.insert_file(
+        "/etc/kubernetes/kubelet.conf",
+        Kubeconfig::after_bootstrap(&c, "/var/lib/kubelet/pki/kubelet-client-current.pem")
+            .to_yaml(),
+    );
+    let mut cfg = config();
+    cfg.bootstrap_kubeconfig_path = String::new();
+    let h = Harness::new(cfg, disk, now() + Duration::from_hours(2));
+    let State::Stranded(text) = h.state() else {
+        panic!("{:?}", h.state())
+    };
+    assert_eq!(
+        text,
+        "the client certificate expired at 2026-12-01 10:00:00 +0000 UTC and no bootstrap credential is left (no bootstrap kubeconfig is configured): every renewal would be refused and the kubelet would restart forever; give the node a bootstrap kubeconfig with a valid token (--bootstrap-kubeconfig) or a new client certificate, then restart it"
+    );
+    assert_eq!(h.server.creates(), 0);
+}
+
+#[test]
+fn serving_certificate_follows_the_node_addresses() {
+    use kube_tls_bootstrap::kubelet::NodeAddress;
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        bootstrap_kubeconfig(),
+    );
+    let mut cfg = config();
+    cfg.serving = true;
+    let mut h = Harness::new(cfg, disk, now());
+    let client_name = h.server.last_name();
+    h.server.approve_and_issue(&client_name, h.now);
+    h.drive();
+    // No addresses: no serving CSR.
+    h.advance(Duration::from_secs(5));
+    assert_eq!(h.server.creates(), 1);
+    h.input(Input::NodeAddresses(vec![
+        NodeAddress::new("Hostname", "node-1"),
+        NodeAddress::new("InternalIP", "10.0.0.12"),
+        NodeAddress::new("InternalIP", "10.0.0.12"),
+        NodeAddress::new("ExternalIP", "192.168.0.010"),
+        NodeAddress::new("InternalDNS", "a.example.com"),
+        NodeAddress::new("ExternalDNS", ""),
+    ]));
+    h.advance(Duration::from_secs(2));
+    assert_eq!(h.server.creates(), 2);
+    let client_chain = h.changed[0].1.chain_der();
+    let (cred, csr) = h.server.last_create();
+    assert_eq!(*cred, Credential::ClientCertificate(client_chain));
+    assert_eq!(csr.spec.signer_name, "kubernetes.io/kubelet-serving");
+    let usages: Vec<_> = csr.spec.usages.iter().map(|u| u.known().unwrap()).collect();
+    assert_eq!(usages, [KeyUsage::DigitalSignature, KeyUsage::ServerAuth]);
+    let req = kube_tls_bootstrap::pki::CertificateRequest::from_pem(&csr.spec.request).unwrap();
+    let sans = req.subject_alt_names();
+    assert_eq!(sans.dns_names, ["a.example.com", "node-1"]);
+    let ips: Vec<String> = sans.ip_addresses.iter().map(|i| i.to_string()).collect();
+    assert_eq!(ips, ["10.0.0.12", "192.168.0.10"]);
+    let name = h.server.last_name();
+    h.server
+        .condition(&name, ConditionType::Approved, "ManualApproval", "");
+    h.server.issue(&name, h.now);
+    h.drive();
+    assert!(h.changed.iter().any(|(p, _)| *p == KeyPurpose::Serving));
+    assert!(
+        h.disk
+            .lstat("/var/lib/kubelet/pki/kubelet-server-current.pem")
+            .is_some()
+    );
+    // A new address the certificate lacks: a new CSR at once.
+    h.advance(Duration::from_secs(2));
+    let creates = h.server.creates();
+    h.input(Input::NodeAddresses(vec![
+        NodeAddress::new("Hostname", "node-1"),
+        NodeAddress::new("InternalIP", "10.0.0.13"),
+    ]));
+    assert!(h.has_log("kubernetes.io/kubelet-serving: Current certificate is missing requested IP addresses [10.0.0.13]"));
+    assert!(h.has_log("kubernetes.io/kubelet-serving: Certificate template changed, rotating"));
+    assert_eq!(h.server.creates(), creates + 1);
+}
+
+#[test]
+fn file_operations_are_emitted_in_order() {
+    let mut h = fresh_node();
+    let name = h.server.last_name();
+    h.server.approve_and_issue(&name, h.now);
+    // Collect the file operations of the store update directly from the machine.
+    let mut ops = Vec::new();
+    while let Some((watch, event)) = h.server.pending_events.pop_front() {
+        h.machine.handle(h.now, Input::WatchEvent { watch, event });
+    }
+    while let Some(out) = h.machine.poll_output() {
+        if let kube_tls_bootstrap::kubelet::Output::File(op) = out {
+            ops.push(format!("{op:?}"));
+        }
+    }
+    assert_eq!(
+        ops,
+        [
+            "CreateDirectory(\"/var/lib/kubelet/pki\", 0o755)",
+            format!("WriteFile(\"/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem\", 0o600, {} bytes)", {
+                let d = h.machine.disk().read("/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem").unwrap();
+                d.len()
+            })
+            .as_str(),
+            "Symlink(\"/var/lib/kubelet/pki/kubelet-client-updated.pem\" -> \"/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem\")",
+            "Rename(\"/var/lib/kubelet/pki/kubelet-client-updated.pem\" -> \"/var/lib/kubelet/pki/kubelet-client-current.pem\")",
+        ]
+    );
+    let _ = FileOperation::Remove {
+        path: String::new(),
+    };
+}
+
+#[test]
+fn an_expired_certificate_with_a_bootstrap_kubeconfig_exits_for_a_restart() {
+    // The kubeconfig's certificate is the only client credential, but a bootstrap kubeconfig is
+    // configured: Kubernetes' exit-and-restart recovers through it, so the machine exits with the
+    // transport's text rather than declaring the node stranded.
+    let ca = ca();
+    let k = key(5);
+    let pem = issue(&ca, &k, "node-1", now().timestamp(), 3600);
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        bootstrap_kubeconfig(),
+    );
+    disk.insert_file(
+        "/etc/kubernetes/pki/kubelet.pem",
+        format!("{pem}{}", k.to_pem()),
+    );
+    use kube_tls_bootstrap::kubeconfig::{
+        CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
+    };
+    let c = ClientConfig {
+        server: "https://10.0.0.1:6443".into(),
+        tls_server_name: String::new(),
+        insecure_skip_tls_verify: false,
+        certificate_authority: CertificateAuthority::System,
+        credential: KCred::None,
+    };
+    disk.insert_file(
+        "/etc/kubernetes/kubelet.conf",
+        Kubeconfig::after_bootstrap(&c, "/etc/kubernetes/pki/kubelet.pem").to_yaml(),
+    );
+    let mut h = Harness::new(config(), disk, now());
+    assert!(h.has_log("Current kubeconfig file contents are still valid, no bootstrap necessary"));
+    for _ in 0..1000 {
+        h.server
+            .create_script
+            .push_back(CreateScript::Refuse(Status::unauthorized()));
+    }
+    // Expires at 60 min; no valid certificate for 5 min while the server answers → exit.
+    h.advance(Duration::from_mins(62));
+    assert!(h.exits.is_empty(), "{:?}", h.exits);
+    h.advance(Duration::from_mins(6));
+    assert_eq!(
+        h.exits,
+        [
+            "It has been 5m0s since a valid client cert was found and the server is responsive, exiting."
+        ]
+    );
+    assert!(matches!(h.state(), State::Exited(_)));
+}
+
+#[test]
+fn no_secret_in_any_debug_output() {
+    use kube_tls_bootstrap::kubelet::{Machine, Output};
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        bootstrap_kubeconfig(),
+    );
+    let mut m = Machine::new(config(), disk, now());
+    let mut seen = Vec::new();
+    while let Some(out) = m.poll_output() {
+        if let Output::GenerateKey(p) = &out {
+            let k = key(77);
+            let input = Input::Key(*p, k);
+            seen.push(format!("{input:?}"));
+            m.handle(now(), input);
+        }
+        seen.push(format!("{out:?}"));
+    }
+    seen.push(format!("{m:?}"));
+    let all = seen.join("\n");
+    assert!(all.contains("BearerToken([elided])"), "{all}");
+    assert!(!all.contains("0123456789abcdef"), "{all}");
+    assert!(!all.contains("PRIVATE KEY"), "{all}");
+    assert!(!all.contains(&key(77).to_pem()[40..80]));
+}
+
+#[test]
+fn server_health_follows_the_error_class() {
+    use kube_tls_bootstrap::api::GroupResource;
+    let gr = GroupResource::certificate_signing_requests();
+    for (status, healthy) in [
+        (Status::not_found(&gr, "x"), true),
+        (Status::forbidden(&gr, "", "forbidden".into()), true),
+        (Status::unauthorized(), true),
+        (Status::bad_request("bad"), false),
+        (Status::conflict(&gr, "x"), false),
+    ] {
+        let mut disk = Disk::new();
+        disk.insert_file(
+            "/etc/kubernetes/bootstrap-kubelet.conf",
+            bootstrap_kubeconfig(),
+        );
+        let mut h = Harness::new(config(), Disk::new(), now());
+        for _ in 0..100 {
+            h.server
+                .create_script
+                .push_back(CreateScript::Refuse(status.clone()));
+        }
+        h.machine = kube_tls_bootstrap::kubelet::Machine::new(config(), disk, now());
+        h.exits.clear();
+        h.logs.clear();
+        h.drive();
+        h.advance(Duration::from_mins(6));
+        assert_eq!(h.exits.len(), usize::from(healthy), "{status:?}");
+    }
+}
