@@ -39,6 +39,7 @@
 //! | [`csr`] | steps 3 to 6, the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
 //! | [`node`] | the Node a bootstrapped kubelet registers: wire type, NodeRestriction's rules for it, `kubectl get nodes` |
 //! | [`api`] | the REST API between the machines as data: requests with their credentials, replies, `Status` with Kubernetes' messages, watch events |
+//! | [`rest`] | the Kubernetes REST API over HTTP as data: routing (method, path, query → resource, verb, options) with kube-apiserver's 404/405/400, body decoding with its 413/415/400, object/list/`Status`/watch responses, discovery documents, `/version`, server-side Tables for `kubectl get` |
 //!
 //! `examples/bootstrap.rs` (`cargo run --example bootstrap`) drives these modules through the
 //! whole flow — token file, RBAC, the kubelet's request, create, SubjectAccessReview approval,
@@ -67,4 +68,5 @@ pub mod meta;
 pub mod node;
 pub mod pki;
 pub mod rbac;
+pub mod rest;
 pub mod time;
