@@ -44,6 +44,7 @@
 
 mod body;
 pub mod discovery;
+mod protobuf;
 mod query;
 mod resource;
 mod response;

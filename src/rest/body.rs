@@ -86,12 +86,17 @@ pub enum BodyFormat {
     Json,
     /// `application/yaml`.
     Yaml,
+    /// `application/vnd.kubernetes.protobuf` (what kubectl sends for typed writes).
+    Protobuf,
 }
 
-/// The media types an object body may have. kube-apiserver also takes
-/// `application/vnd.kubernetes.protobuf`; this crate has no protobuf codec, so its 415 lists
-/// only these two.
-pub const BODY_MEDIA_TYPES: [&str; 2] = ["application/json", "application/yaml"];
+/// The media types an object body may have, as kube-apiserver lists them in its 415 answer.
+/// (Node bodies are read as JSON or YAML only: their 415 lists the first two.)
+pub const BODY_MEDIA_TYPES: [&str; 3] = [
+    "application/json",
+    "application/yaml",
+    "application/vnd.kubernetes.protobuf",
+];
 
 /// The media type of a `Content-Type` header, lower-cased, parameters dropped.
 fn media_type(content_type: &str) -> String {
@@ -165,6 +170,7 @@ pub fn decode_body(
             let format = match media.as_str() {
                 "" | "application/json" => BodyFormat::Json,
                 "application/yaml" => BodyFormat::Yaml,
+                "application/vnd.kubernetes.protobuf" => BodyFormat::Protobuf,
                 _ => return Err(Rejection::UnsupportedMediaType(BODY_MEDIA_TYPES.to_vec())),
             };
             let decoded = decode_object(route.resource, format, body)?;
@@ -234,15 +240,43 @@ fn registered_versions(group: &str) -> &'static [&'static str] {
 
 fn decode_object(resource: Resource, format: BodyFormat, body: &[u8]) -> Result<Body, Rejection> {
     let expected = resource.kind();
-    let gv = resource.group_version();
     let unrecognized = |e: &str| {
         Rejection::BadRequest(format!(
             "the object provided is unrecognized (must be of type {expected}): {e} ({})",
             summarize(body)
         ))
     };
+    if format == BodyFormat::Protobuf {
+        let envelope = super::protobuf::envelope(body).map_err(|e| unrecognized(&e))?;
+        let kind = check_kind(resource, &envelope.api_version, &envelope.kind)?;
+        let raw = envelope.raw;
+        let cannot = |e: String| cannot_handle(&kind, expected, e);
+        return Ok(match resource {
+            Resource::CertificateSigningRequests => Body::CertificateSigningRequest(Box::new(
+                super::protobuf::certificate_signing_request(raw).map_err(cannot)?,
+            )),
+            Resource::ClusterRoles => Body::ClusterRole(Box::new(
+                super::protobuf::cluster_role(raw).map_err(cannot)?,
+            )),
+            Resource::ClusterRoleBindings => Body::ClusterRoleBinding(Box::new(
+                super::protobuf::cluster_role_binding(raw).map_err(cannot)?,
+            )),
+            Resource::SelfSubjectAccessReviews => Body::SelfSubjectAccessReview(Box::new(
+                super::protobuf::self_subject_access_review(raw).map_err(cannot)?,
+            )),
+            Resource::SelfSubjectReviews => Body::SelfSubjectReview(Box::new(
+                super::protobuf::self_subject_review(raw).map_err(cannot)?,
+            )),
+            Resource::Nodes => {
+                return Err(Rejection::UnsupportedMediaType(
+                    BODY_MEDIA_TYPES[..2].to_vec(),
+                ));
+            }
+        });
+    }
     let value: serde_json::Value = match format {
-        BodyFormat::Json => serde_json::from_slice(body).map_err(|e| {
+        BodyFormat::Yaml => yaml_to_json(body).map_err(|e| unrecognized(&e))?,
+        _ => serde_json::from_slice(body).map_err(|e| {
             let e = if e.is_eof() && body.iter().all(u8::is_ascii_whitespace) {
                 "unexpected end of JSON input".to_owned()
             } else {
@@ -250,7 +284,6 @@ fn decode_object(resource: Resource, format: BodyFormat, body: &[u8]) -> Result<
             };
             unrecognized(&format!("couldn't get version/kind; json parse error: {e}"))
         })?,
-        BodyFormat::Yaml => yaml_to_json(body).map_err(|e| unrecognized(&e))?,
     };
     let serde_json::Value::Object(map) = &value else {
         return Err(unrecognized(&format!(
@@ -268,63 +301,16 @@ fn decode_object(resource: Resource, format: BodyFormat, body: &[u8]) -> Result<
             ))),
         }
     };
-    let (api_version, kind) = (field("apiVersion")?, field("kind")?);
-    let kind = if kind.is_empty() {
-        expected.to_owned()
-    } else {
-        kind
-    };
-    let (group, version) = match api_version.split_once('/') {
-        _ if api_version.is_empty() => (gv.group().to_owned(), gv.version().to_owned()),
-        Some((g, v)) => (g.to_owned(), v.to_owned()),
-        None => (String::new(), api_version.clone()),
-    };
-    let data_gv = if group.is_empty() {
-        version.clone()
-    } else {
-        format!("{group}/{version}")
-    };
-    let cannot = |e: &str| {
-        Rejection::BadRequest(format!(
-            "{kind} in version {} cannot be handled as a {expected}: {e}",
-            crate::go::quote(&version)
-        ))
-    };
-    let registered_group = registered_versions(&group).contains(&version.as_str());
-    let kind_in_group = GroupVersion::ALL
-        .into_iter()
-        .filter(|g| g.group() == group)
-        .any(|g| super::discovery::resource_of_kind(g, &kind).is_some());
-    if !(registered_group && kind_in_group) {
-        return Err(cannot(&format!(
-            "no kind {} is registered for version {} in scheme \"pkg/api/legacyscheme/scheme.go:30\"",
-            crate::go::quote(&kind),
-            crate::go::quote(&data_gv)
-        )));
-    }
-    if kind != expected {
-        let internal = match group.split('.').next() {
-            Some("") | None => "core",
-            Some(g) => g,
-        };
-        return Err(cannot(&format!(
-            "converting ({version}.{kind}) to ({internal}.{expected}): unknown conversion"
-        )));
-    }
-    if data_gv != gv.api_version() {
-        return Err(Rejection::BadRequest(format!(
-            "the API version in the data ({data_gv}) does not match the expected API version ({})",
-            gv.api_version()
-        )));
-    }
+    let kind = check_kind(resource, &field("apiVersion")?, &field("kind")?)?;
     fn typed<T: DeserializeOwned>(
         value: serde_json::Value,
-        cannot: impl Fn(&str) -> Rejection,
+        cannot: impl Fn(String) -> Rejection,
     ) -> Result<Box<T>, Rejection> {
         serde_json::from_value(value)
             .map(Box::new)
-            .map_err(|e| cannot(&e.to_string()))
+            .map_err(|e| cannot(e.to_string()))
     }
+    let cannot = |e: String| cannot_handle(&kind, expected, e);
     Ok(match resource {
         Resource::CertificateSigningRequests => {
             Body::CertificateSigningRequest(typed(value, cannot)?)
@@ -335,6 +321,73 @@ fn decode_object(resource: Resource, format: BodyFormat, body: &[u8]) -> Result<
         Resource::SelfSubjectAccessReviews => Body::SelfSubjectAccessReview(typed(value, cannot)?),
         Resource::SelfSubjectReviews => Body::SelfSubjectReview(typed(value, cannot)?),
     })
+}
+
+/// `<Kind> in version "<v>" cannot be handled as a <Expected>: <error>` (`transformDecodeError`
+/// when the body named a kind).
+fn cannot_handle(kind: &(String, String), expected: &str, error: String) -> Rejection {
+    Rejection::BadRequest(format!(
+        "{} in version {} cannot be handled as a {expected}: {error}",
+        kind.0,
+        crate::go::quote(&kind.1)
+    ))
+}
+
+/// Checks the body's `apiVersion` and `kind` (either may be empty: the route's apply) as the
+/// API server's decoder and create handler do; returns the kind and version read.
+fn check_kind(
+    resource: Resource,
+    api_version: &str,
+    kind: &str,
+) -> Result<(String, String), Rejection> {
+    let expected = resource.kind();
+    let gv = resource.group_version();
+    let kind = if kind.is_empty() { expected } else { kind };
+    let (group, version) = match api_version.split_once('/') {
+        _ if api_version.is_empty() => (gv.group(), gv.version()),
+        Some((g, v)) => (g, v),
+        None => ("", api_version),
+    };
+    let data_gv = if group.is_empty() {
+        version.to_owned()
+    } else {
+        format!("{group}/{version}")
+    };
+    let read = (kind.to_owned(), version.to_owned());
+    let registered = registered_versions(group).contains(&version)
+        && GroupVersion::ALL
+            .into_iter()
+            .filter(|g| g.group() == group)
+            .any(|g| super::discovery::resource_of_kind(g, kind).is_some());
+    if !registered {
+        return Err(cannot_handle(
+            &read,
+            expected,
+            format!(
+                "no kind {} is registered for version {} in scheme \"pkg/api/legacyscheme/scheme.go:30\"",
+                crate::go::quote(kind),
+                crate::go::quote(&data_gv)
+            ),
+        ));
+    }
+    if kind != expected {
+        let internal = match group.split('.').next() {
+            Some("") | None => "core",
+            Some(g) => g,
+        };
+        return Err(cannot_handle(
+            &read,
+            expected,
+            format!("converting ({version}.{kind}) to ({internal}.{expected}): unknown conversion"),
+        ));
+    }
+    if data_gv != gv.api_version() {
+        return Err(Rejection::BadRequest(format!(
+            "the API version in the data ({data_gv}) does not match the expected API version ({})",
+            gv.api_version()
+        )));
+    }
+    Ok(read)
 }
 
 /// Go's name of a JSON value's type in unmarshal errors.
