@@ -121,6 +121,30 @@ fn handle(
     };
     use rest::Verb::*;
     match (r.resource, r.verb, body) {
+        (Resource::CertificateSigningRequests, Watch, _) => {
+            // One MODIFIED event for each stored CSR, then the stream ends (kubectl get -w
+            // exits when the server closes the watch).
+            let mut out = Vec::new();
+            for c in &store.csrs {
+                let mut c = c.clone();
+                c.status.certificate = b"-----BEGIN CERTIFICATE-----\n".to_vec();
+                match table_version {
+                    Some(v) => {
+                        let t = table::table_value(
+                            table::Objects::CertificateSigningRequests(std::slice::from_ref(&c)),
+                            now(),
+                            &rv,
+                            v,
+                            include.as_deref(),
+                        )
+                        .unwrap();
+                        out.extend(rest::watch_event(rest::EventType::Modified, &t));
+                    }
+                    None => out.extend(rest::watch_event(rest::EventType::Modified, &c)),
+                }
+            }
+            Response::json(200, out)
+        }
         (Resource::CertificateSigningRequests, List | Get, _) => {
             let selected: Vec<_> = store
                 .csrs
@@ -398,6 +422,15 @@ fn kubectl_get_approve_and_get_again() {
     assert_eq!(
         out,
         "certificatesigningrequest.certificates.k8s.io/node-csr-abc approved\n"
+    );
+
+    let (ok, out, err) = s.kubectl("get-csr-watch", &["get", "csr", "--watch"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "NAME           AGE   SIGNERNAME                                    REQUESTOR           REQUESTEDDURATION   CONDITION\n\
+         node-csr-abc   12s   kubernetes.io/kube-apiserver-client-kubelet   kubelet-bootstrap   <none>              Approved\n\
+         node-csr-abc   12s   kubernetes.io/kube-apiserver-client-kubelet   kubelet-bootstrap   <none>              Approved,Issued\n"
     );
 
     let (ok, out, _) = s.kubectl("get-csr-name", &["get", "csr", "node-csr-abc"]);

@@ -210,6 +210,19 @@ pub fn table(
     version: TableVersion,
     include_object: Option<&str>,
 ) -> Result<Response, Rejection> {
+    let value = table_value(objects, now, resource_version, version, include_object)?;
+    Ok(super::object(200, &value))
+}
+
+/// The Table as a JSON value, for watch events: a watch that asked for Tables gets each event's
+/// object as a one-row Table (`{"type":"ADDED","object":{"kind":"Table",…}}`).
+pub fn table_value(
+    objects: Objects<'_>,
+    now: Timestamp,
+    resource_version: &str,
+    version: TableVersion,
+    include_object: Option<&str>,
+) -> Result<serde_json::Value, Rejection> {
     let include = IncludeObject::parse(include_object)?;
     let object = |meta: &ObjectMeta, full: &dyn Fn() -> serde_json::Value| match include {
         IncludeObject::None => None,
@@ -278,16 +291,13 @@ pub fn table(
                 .collect(),
         ),
     };
-    Ok(super::object(
-        200,
-        &Table {
-            kind: "Table",
-            api_version: version.api_version(),
-            metadata: TableMeta { resource_version },
-            column_definitions: columns,
-            rows,
-        },
-    ))
+    Ok(json(&Table {
+        kind: "Table",
+        api_version: version.api_version(),
+        metadata: TableMeta { resource_version },
+        column_definitions: columns,
+        rows,
+    }))
 }
 
 /// An object as JSON (the crate's wire types always serialize).
