@@ -409,11 +409,13 @@ fn resource_route() -> impl Strategy<Value = ResourceRoute> {
                     Verb::Delete,
                     Verb::DeleteCollection,
                 ][verb];
-                let mut options = rest::Options::default();
-                options.limit = limit;
-                options.resource_version = rv;
-                options.allow_watch_bookmarks = bookmarks;
-                options.field_selector = selector.and_then(|s| rest::FieldSelector::parse(&s).ok());
+                let options = rest::Options {
+                    limit,
+                    resource_version: rv,
+                    allow_watch_bookmarks: bookmarks,
+                    field_selector: selector.and_then(|s| rest::FieldSelector::parse(&s).ok()),
+                    ..rest::Options::default()
+                };
                 let needs_name =
                     matches!(verb, Verb::Get | Verb::Update | Verb::Patch | Verb::Delete);
                 let name = if needs_name {
