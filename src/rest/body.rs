@@ -371,7 +371,9 @@ fn check_kind(
         ));
     }
     if kind != expected {
-        let internal = match group.split('.').next() {
+        // The target is the route's internal type: its package is the first label of its
+        // group (`core` for the core group).
+        let internal = match gv.group().split('.').next() {
             Some("") | None => "core",
             Some(g) => g,
         };
