@@ -1,6 +1,7 @@
 //! Request bodies as the API server reads them: the protobuf bodies the real kubectl sent
 //! (tests/data/rest/*.pb), JSON and YAML, and the 400/413/415 answers with their texts.
 #![allow(clippy::disallowed_methods)] // reads the golden files
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is a test failure
 
 use kube_tls_bootstrap::csr::{ConditionType, Usage};
 use kube_tls_bootstrap::rest::{
