@@ -55,6 +55,11 @@ impl FieldSelector {
                 value: unescape_value(rhs)?,
             });
         }
+        // Go sorts the raw terms; sorting the parsed requirements as well makes the order
+        // independent of how each term was spelled (`==` or `=`, escapes), so a selector
+        // written back parses equal. The requirements are ANDed: order has no meaning.
+        requirements
+            .sort_by(|a, b| (&a.field, a.equals, &a.value).cmp(&(&b.field, b.equals, &b.value)));
         Ok(Self { requirements })
     }
 
