@@ -1,5 +1,6 @@
 //! Responses byte for byte: discovery documents, `/version`, lists, watch events, Status, and
 //! the server-side Tables of `kubectl get`.
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is a test failure
 
 use kube_tls_bootstrap::csr::{self, CertificateSigningRequest};
 use kube_tls_bootstrap::node::{Node, NodeAddress};
