@@ -7,10 +7,12 @@
 //! 1. [`route`]: method, path, query and `Accept` → a typed [`Route`] (discovery, `/version`,
 //!    health, or a [`ResourceRoute`]: resource, verb as RBAC names it, name, subresource,
 //!    [`Options`]), or a [`Rejection`] (Kubernetes' 404/405/400 answers).
+//!    [`Route::attributes`] is the request as the authorizer sees it.
 //! 2. [`decode_body`]: the body of a create or update → a typed [`Body`] (CSR, ClusterRole,
 //!    ClusterRoleBinding, Node, [`SelfSubjectAccessReview`], [`SelfSubjectReview`], a patch),
-//!    with the API server's 413/415/400 answers. Kubernetes authorizes before it reads the body,
-//!    so a shell calls this after authorization.
+//!    from JSON, YAML or Kubernetes protobuf, with the API server's 413/415/400 answers.
+//!    Kubernetes authorizes before it reads the body, so a shell calls this after
+//!    authorization.
 //! 3. The machines decide (not here).
 //! 4. [`Response`]s: [`object`], [`list`], [`status`], [`watch_event`] lines, [`table`]s for
 //!    `kubectl get`, and the [`discovery`] documents and [`version`] info.
@@ -31,6 +33,18 @@
 //!     r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}"#
 //! );
 //! ```
+//!
+//! ## What kubectl 1.32 sends
+//!
+//! Recorded against the real kubectl (`tests/rest_kubectl.rs`, `tests/data/rest/`): every
+//! command first asks `/version?timeout=5s`, then discovery; reads ask for Tables; **typed
+//! writes (`create clusterrolebinding`, `certificate approve`, `auth can-i`, `auth whoami`)
+//! send `Content-Type: application/vnd.kubernetes.protobuf`** with `Accept:
+//! application/vnd.kubernetes.protobuf,application/json`, so a server that cannot read
+//! protobuf cannot be driven by kubectl. This module reads the protobuf bodies of the objects it
+//! serves (except Node) and always answers JSON, which those clients accept. It does not serve
+//! OpenAPI (`/openapi/v2`, `/openapi/v3` answer `404 page not found`): `kubectl apply` and
+//! `kubectl explain` need it, the commands above do not.
 //!
 //! ## Discovery: legacy documents, on purpose
 //!

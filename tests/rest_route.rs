@@ -458,3 +458,62 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn requests_as_the_authorizer_sees_them() {
+    let user = || kube_tls_bootstrap::identity::UserInfo::new("u", ["g"]);
+    let r = route(
+        "GET",
+        &format!("{CSRS}?fieldSelector=metadata.name%3Dnode-csr-a"),
+    )
+    .unwrap();
+    let a = r.attributes(user(), "GET");
+    assert!(a.resource_request);
+    assert_eq!(
+        (
+            a.verb.as_str(),
+            a.api_group.as_str(),
+            a.resource.as_str(),
+            a.name.as_str()
+        ),
+        (
+            "list",
+            "certificates.k8s.io",
+            "certificatesigningrequests",
+            "node-csr-a"
+        )
+    );
+    let a = route("PATCH", "/api/v1/nodes/n1/status")
+        .unwrap()
+        .attributes(user(), "PATCH");
+    assert_eq!(
+        (
+            a.verb.as_str(),
+            a.api_group.as_str(),
+            a.combined_resource().as_ref()
+        ),
+        ("patch", "", "nodes/status")
+    );
+    for (method, target, path) in [
+        (
+            "GET",
+            "/apis/certificates.k8s.io/v1",
+            "/apis/certificates.k8s.io/v1",
+        ),
+        (
+            "GET",
+            "/apis/certificates.k8s.io/",
+            "/apis/certificates.k8s.io",
+        ),
+        ("GET", "/api/v1", "/api/v1"),
+        ("GET", "/version", "/version"),
+        ("POST", "/healthz", "/healthz"),
+    ] {
+        let a = route(method, target).unwrap().attributes(user(), method);
+        assert!(!a.resource_request);
+        assert_eq!(
+            (a.verb.as_str(), a.path.as_str()),
+            (method.to_ascii_lowercase().as_str(), path)
+        );
+    }
+}

@@ -32,6 +32,56 @@ pub enum Route {
     Health(Health),
 }
 
+impl Route {
+    /// The request as the authorizer sees it (`rbac::Attributes`): for a resource request the
+    /// verb, group, version, resource, subresource and name (see
+    /// [`ResourceRoute::authorization_name`]); for any other path a non-resource request whose
+    /// verb is the lower-cased HTTP `method`.
+    ///
+    /// ```
+    /// use kube_tls_bootstrap::identity::UserInfo;
+    /// use kube_tls_bootstrap::rest::{route, HttpRequest};
+    /// let r = route(&HttpRequest { method: "PUT",
+    ///     path: "/apis/certificates.k8s.io/v1/certificatesigningrequests/csr-1/approval",
+    ///     query: "", accept: None }).unwrap();
+    /// let a = r.attributes(UserInfo::new("admin", ["system:masters"]), "PUT");
+    /// assert_eq!((a.verb.as_str(), a.combined_resource().as_ref()),
+    ///     ("update", "certificatesigningrequests/approval"));
+    /// ```
+    pub fn attributes(
+        &self,
+        user: crate::identity::UserInfo,
+        method: &str,
+    ) -> crate::rbac::Attributes {
+        let path = match self {
+            Self::Resource(r) => {
+                let gv = r.resource.group_version();
+                let mut a = crate::rbac::Attributes::resource(
+                    user,
+                    r.verb.as_str(),
+                    gv.group(),
+                    r.resource.plural(),
+                )
+                .with_api_version(gv.version());
+                if let Some(s) = r.subresource {
+                    a = a.with_subresource(s.as_str());
+                }
+                if let Some(n) = r.authorization_name() {
+                    a = a.with_name(n);
+                }
+                return a;
+            }
+            Self::Discovery(Discovery::Api) => "/api".to_owned(),
+            Self::Discovery(Discovery::Apis) => "/apis".to_owned(),
+            Self::Discovery(Discovery::Group(gv)) => format!("/apis/{}", gv.group()),
+            Self::Discovery(Discovery::Resources(gv)) => gv.path_prefix(),
+            Self::Version => "/version".to_owned(),
+            Self::Health(h) => h.path().to_owned(),
+        };
+        crate::rbac::Attributes::non_resource(user, method.to_ascii_lowercase(), path)
+    }
+}
+
 /// A discovery document's path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
