@@ -358,7 +358,8 @@ impl Server {
     /// `tests/data/rest/kubectl-<name>.txt`.
     fn check_requests(&self, name: &str, command: &str) {
         let log = sort_discovery(std::mem::take(&mut self.store.lock().unwrap().log));
-        let got = format!("# kubectl {command}\n{}\n", log.join("\n"));
+        let got = format!("# kubectl {command}\n{}\n", log.join("\n"))
+            .replace(self.home.to_str().unwrap(), "$HOME");
         let _ = std::fs::remove_dir_all(self.home.join(".kube"));
         let path = format!(
             "{}/tests/data/rest/kubectl-{name}.txt",
@@ -509,6 +510,40 @@ fn kubectl_create_clusterrolebinding_and_auth() {
         "clusterrolebinding.rbac.authorization.k8s.io/kubelet-bootstrap created\n"
     );
 
+    let manifest = s.home.join("crb.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: auto-approve\n\
+         roleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  \
+         name: system:certificates.k8s.io:certificatesigningrequests:nodeclient\n\
+         subjects:\n- apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: system:bootstrappers\n",
+    )
+    .unwrap();
+    // `create -f` validates against the server's OpenAPI, which is not served.
+    let (ok, _, err) = s.kubectl(
+        "create-f-no-openapi",
+        &["create", "-f", manifest.to_str().unwrap()],
+    );
+    assert!(!ok);
+    assert!(
+        err.ends_with("error validating data: failed to download openapi: the server could not find the requested resource; if you choose to ignore these errors, turn validation off with --validate=false\n"),
+        "{err}"
+    );
+    let (ok, out, err) = s.kubectl(
+        "create-f-clusterrolebinding",
+        &[
+            "create",
+            "--validate=false",
+            "-f",
+            manifest.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "clusterrolebinding.rbac.authorization.k8s.io/auto-approve created\n"
+    );
+
     let (ok, out, _) = s.kubectl(
         "get-clusterrolebindings-wide",
         &["get", "clusterrolebindings", "-o", "wide"],
@@ -516,8 +551,9 @@ fn kubectl_create_clusterrolebinding_and_auth() {
     assert!(ok);
     assert_eq!(
         out,
-        "NAME                ROLE                                   AGE   USERS               GROUPS   SERVICEACCOUNTS\n\
-         kubelet-bootstrap   ClusterRole/system:node-bootstrapper   0s    kubelet-bootstrap            \n"
+        "NAME                ROLE                                                                           AGE   USERS               GROUPS                 SERVICEACCOUNTS\n\
+         kubelet-bootstrap   ClusterRole/system:node-bootstrapper                                           0s    kubelet-bootstrap                          \n\
+         auto-approve        ClusterRole/system:certificates.k8s.io:certificatesigningrequests:nodeclient   0s                        system:bootstrappers   \n"
     );
 
     let (ok, out, err) = s.kubectl(
