@@ -320,9 +320,10 @@ impl Options {
                 Some(v) => parse_int(v).map(Some),
             }
         };
+        // A selector without requirements (`""`, `","`) selects everything, as none does.
         let field_selector = match first(pairs, "fieldSelector") {
-            None | Some("") => None,
-            Some(s) => Some(FieldSelector::parse(s)?),
+            None => None,
+            Some(s) => Some(FieldSelector::parse(s)?).filter(|s| !s.requirements.is_empty()),
         };
         Ok(Self {
             field_selector,
@@ -442,6 +443,10 @@ mod tests {
             "strconv.ParseInt: parsing \"99999999999999999999\": value out of range"
         );
         assert_eq!(parse_int("-5"), Ok(-5));
+        // Found by the rest_route fuzzer: an empty selector is no selector, so it writes back.
+        let empty = Options::from_pairs(&parse_pairs("fieldSelector=,,")).unwrap();
+        assert_eq!(empty.field_selector, None);
+        assert_eq!(empty.to_query(), "");
         assert!(truthy("true") && truthy("1") && truthy("") && !truthy("FALSE") && !truthy("0"));
     }
 }
