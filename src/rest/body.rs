@@ -112,8 +112,10 @@ fn media_type(content_type: &str) -> String {
 /// handlers read it:
 ///
 /// - longer than [`MAX_BODY_BYTES`] → 413;
-/// - create and update: `Content-Type` `application/json` (or none) or `application/yaml`, else
-///   415; patch: one of [`PatchType::MEDIA_TYPES`] (parameters after `;` dropped), else 415;
+/// - create and update: `Content-Type` `application/json` (or none), `application/yaml` or
+///   `application/vnd.kubernetes.protobuf` (the `k8s\0` envelope; its `apiVersion`/`kind` are
+///   checked like JSON's), else 415 listing [`BODY_MEDIA_TYPES`]; patch: one of
+///   [`PatchType::MEDIA_TYPES`] (parameters after `;` dropped), else 415;
 /// - a body that is not JSON: 400 `the object provided is unrecognized (must be of type
 ///   <Kind>): couldn't get version/kind; json parse error: <error> (<first 30 bytes, or hex>)`;
 /// - `apiVersion`/`kind` default to the route's; another version of the same group and kind:
