@@ -334,3 +334,42 @@ fn media_types_and_size() {
         Ok(Body::DeleteOptions(serde_json::Value::Null))
     );
 }
+
+proptest::proptest! {
+    /// Any bytes, any content type, any served write: an answer, never a panic; whatever is
+    /// refused has a Status body.
+    #[test]
+    fn any_body_decodes_or_is_refused(
+        body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        which in 0usize..8,
+        media in 0usize..5,
+        envelope in proptest::prelude::any::<bool>(),
+    ) {
+        let (method, target) = [
+            ("POST", CSRS.to_owned()),
+            ("PUT", format!("{CSRS}/a/approval")),
+            ("POST", CRBS.to_owned()),
+            ("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles".to_owned()),
+            ("PUT", "/api/v1/nodes/n/status".to_owned()),
+            ("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews".to_owned()),
+            ("PATCH", format!("{CSRS}/a")),
+            ("DELETE", format!("{CSRS}/a")),
+        ][which].clone();
+        let content_type = [
+            None,
+            Some("application/json"),
+            Some("application/yaml"),
+            Some("application/vnd.kubernetes.protobuf"),
+            Some("application/merge-patch+json"),
+        ][media];
+        let mut data = body;
+        if envelope {
+            data.splice(0..0, *b"k8s\0");
+        }
+        if let Err(e) = rest::decode_body(&route(method, &target), content_type, &data) {
+            let r = e.response();
+            proptest::prop_assert!(r.code >= 400);
+            proptest::prop_assert!(!r.body.is_empty());
+        }
+    }
+}
