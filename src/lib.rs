@@ -41,6 +41,7 @@
 //! | [`kubeconfig`] | step 7, kubeconfig files as client-go reads them and as the kubelet writes them after bootstrapping |
 //! | [`kubelet`] | steps 3 and 7, the node's side as a sans-IO machine: bootstrap (legacy and rotation paths), the wait for the certificate, the certificate store as file operations, rotation and serving certificates |
 //! | [`api`] | the REST API between the machines as data: requests with their credentials, replies, `Status` with Kubernetes' messages, watch events |
+//! | [`rest`] | the Kubernetes REST API over HTTP as data: routing (method, path, query → resource, verb, options) with kube-apiserver's 404/405/400, body decoding with its 413/415/400, object/list/`Status`/watch responses, discovery documents, `/version`, server-side Tables for `kubectl get` |
 //!
 //! `examples/bootstrap.rs` (`cargo run --example bootstrap`) drives these modules through the
 //! whole flow — token file, RBAC, the kubelet's request, create, SubjectAccessReview approval,
@@ -71,4 +72,5 @@ pub mod meta;
 pub mod node;
 pub mod pki;
 pub mod rbac;
+pub mod rest;
 pub mod time;
