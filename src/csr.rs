@@ -38,6 +38,7 @@ pub mod admission;
 pub mod cleaner;
 mod invalid;
 pub mod kubectl;
+mod lifecycle;
 #[cfg(feature = "k8s-openapi")]
 mod openapi;
 #[cfg(feature = "k8s-openapi")]
@@ -50,10 +51,11 @@ pub mod validation;
 
 pub use crate::field::{BadValue, FieldError, FieldErrorType};
 pub use invalid::Invalid;
+pub use lifecycle::{Approval, Lifecycle};
 pub use signer_name::{MAX_SIGNER_NAME_LENGTH, SignerName, validate_signer_name};
 pub use strategy::{
     CreateContext, NameSuffix, create, generate_name, prepare_for_create, prepare_for_update,
-    update,
+    update, update_verified,
 };
 pub use types::{
     API_VERSION, CertificateSigningRequest, CertificateSigningRequestCondition,
@@ -61,4 +63,4 @@ pub use types::{
     ConditionStatus, ConditionType, DecodeError, KIND, LIST_KIND, ObjectMeta, Usage,
     decode_document,
 };
-pub use validation::{Endpoint, validate_create, validate_update};
+pub use validation::{Endpoint, validate_create, validate_update, validate_update_verified};

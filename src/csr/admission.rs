@@ -24,12 +24,22 @@ pub struct Forbidden {
 
 impl fmt::Display for Forbidden {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "certificatesigningrequests.certificates.k8s.io {} is forbidden: {}",
-            go::quote(&self.name),
-            self.reason
-        )
+        // apierrors.NewForbidden leaves the name out when there is none (a create with
+        // generateName, before the name is generated).
+        if self.name.is_empty() {
+            write!(
+                f,
+                "certificatesigningrequests.certificates.k8s.io is forbidden: {}",
+                self.reason
+            )
+        } else {
+            write!(
+                f,
+                "certificatesigningrequests.certificates.k8s.io {} is forbidden: {}",
+                go::quote(&self.name),
+                self.reason
+            )
+        }
     }
 }
 
@@ -109,4 +119,60 @@ pub fn subject_restriction(csr: &CertificateSigningRequest) -> Result<(), Forbid
         )));
     }
     Ok(())
+}
+
+/// NodeRestriction's CSR rule (k/k `plugin/pkg/admission/noderestriction/admission.go`
+/// `admitCSR`, enforced since v1.31): a node (a user in `system:nodes` named
+/// `system:node:<name>`) may create `kubernetes.io/kubelet-serving` and
+/// `kubernetes.io/kube-apiserver-client-kubelet` requests only for `CN=system:node:<name>`.
+/// Other users and other signers pass. NodeRestriction is a mutating plugin, so it runs before
+/// `generateName` is applied: `csr.metadata.name` is what the client sent.
+///
+/// ```
+/// use kube_tls_bootstrap::csr::{admission, CertificateSigningRequest};
+/// use kube_tls_bootstrap::identity::UserInfo;
+/// let node = UserInfo::new("system:node:node-1", ["system:nodes"]);
+/// let mut csr = CertificateSigningRequest::new("");
+/// csr.spec.signer_name = "kubernetes.io/kube-apiserver-client-kubelet".into();
+/// csr.spec.request = b"not PEM".to_vec();
+/// assert!(admission::node_restriction(&node, &csr).unwrap_err().to_string()
+///     .starts_with("certificatesigningrequests.certificates.k8s.io is forbidden: unable to parse csr: "));
+/// ```
+pub fn node_restriction(user: &UserInfo, csr: &CertificateSigningRequest) -> Result<(), Forbidden> {
+    let Some(node_name) = node_name(user) else {
+        return Ok(());
+    };
+    let forbidden = |reason: String| Forbidden {
+        name: csr.metadata.name.clone(),
+        reason,
+    };
+    if node_name.is_empty() {
+        return Err(forbidden(format!(
+            "could not determine node from user {}",
+            go::quote(&user.name)
+        )));
+    }
+    let signer = csr.spec.signer_name.as_str();
+    if signer != crate::pki::signers::KUBELET_SERVING
+        && signer != crate::pki::signers::KUBE_APISERVER_CLIENT_KUBELET
+    {
+        return Ok(());
+    }
+    let common_name = super::request_check::request_common_name(&csr.spec.request)
+        .map_err(|e| forbidden(format!("unable to parse csr: {e}")))?;
+    if common_name != format!("{}{node_name}", crate::identity::NODE_USER_PREFIX) {
+        return Err(forbidden(format!(
+            "can only create a node CSR with CN=system:node:{node_name}"
+        )));
+    }
+    Ok(())
+}
+
+/// `nodeidentifier.NodeIdentity`: the node name of a user in `system:nodes` whose name starts
+/// with `system:node:` (possibly empty), `None` for anyone else.
+pub fn node_name(user: &UserInfo) -> Option<&str> {
+    if !user.in_group(crate::identity::NODES_GROUP) {
+        return None;
+    }
+    user.name.strip_prefix(crate::identity::NODE_USER_PREFIX)
 }

@@ -24,6 +24,13 @@ pub(super) fn request_organizations(request: &[u8]) -> Result<Vec<String>, Strin
     Ok(parsed.unverified().subject().organization.clone())
 }
 
+/// The subject common name of the request (Kubernetes' `ParseCSR`, no signature check), as
+/// NodeRestriction reads it.
+pub(super) fn request_common_name(request: &[u8]) -> Result<String, String> {
+    let parsed = UnverifiedRequest::from_pem(request).map_err(|e| e.to_string())?;
+    Ok(parsed.unverified().subject().common_name.clone())
+}
+
 /// The NotAfter of the first certificate in the first PEM block (of any type), as the cleaner
 /// reads it; `None` when there is no block or it does not parse.
 pub(super) fn first_certificate_not_after(pem_data: &[u8]) -> Option<Timestamp> {

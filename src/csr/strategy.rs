@@ -4,7 +4,8 @@
 
 use super::invalid::Invalid;
 use super::types::{CertificateSigningRequest, CertificateSigningRequestStatus};
-use super::validation::{Endpoint, validate_create, validate_update};
+use super::validation::{Endpoint, validate_create, validate_update, validate_update_verified};
+use crate::pki::VerifiedDigest;
 use crate::identity::UserInfo;
 use crate::time::Timestamp;
 
@@ -184,9 +185,33 @@ pub fn prepare_for_update(
 /// runs on the result before storing it in the real server.
 pub fn update(
     endpoint: Endpoint,
+    new: CertificateSigningRequest,
+    old: &CertificateSigningRequest,
+    now: Timestamp,
+) -> Result<CertificateSigningRequest, Invalid> {
+    update_with(endpoint, new, old, now, None)
+}
+
+/// [`update`] for a stored object whose request verified at create (`proof` is its
+/// [`VerifiedDigest`]): the request is not verified again (see
+/// [`validate_update_verified`](super::validate_update_verified)). The result equals
+/// [`update`]'s.
+pub fn update_verified(
+    endpoint: Endpoint,
+    new: CertificateSigningRequest,
+    old: &CertificateSigningRequest,
+    now: Timestamp,
+    proof: &VerifiedDigest,
+) -> Result<CertificateSigningRequest, Invalid> {
+    update_with(endpoint, new, old, now, Some(proof))
+}
+
+fn update_with(
+    endpoint: Endpoint,
     mut new: CertificateSigningRequest,
     old: &CertificateSigningRequest,
     now: Timestamp,
+    proof: Option<&VerifiedDigest>,
 ) -> Result<CertificateSigningRequest, Invalid> {
     prepare_for_update(endpoint, &mut new, old, now);
     if new.metadata.uid.is_empty() {
@@ -195,7 +220,10 @@ pub fn update(
     if old.metadata.creation_timestamp.is_some() {
         new.metadata.creation_timestamp = old.metadata.creation_timestamp;
     }
-    let errors = validate_update(endpoint, &new, old);
+    let errors = match proof {
+        Some(proof) => validate_update_verified(endpoint, &new, old, proof),
+        None => validate_update(endpoint, &new, old),
+    };
     if errors.is_empty() {
         Ok(new)
     } else {
@@ -206,8 +234,6 @@ pub fn update(
     }
 }
 
-/// Kubernetes' `preserveConditionInstances`: when `new` has as many conditions of the type as
-/// `old`, they are overwritten with `old`'s, in order.
 fn preserve_condition_instances(
     new: &mut CertificateSigningRequest,
     old: &CertificateSigningRequest,
