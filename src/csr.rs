@@ -55,7 +55,7 @@ pub use lifecycle::{Approval, Lifecycle};
 pub use signer_name::{MAX_SIGNER_NAME_LENGTH, SignerName, validate_signer_name};
 pub use strategy::{
     CreateContext, NameSuffix, create, generate_name, prepare_for_create, prepare_for_update,
-    update, update_verified,
+    update, update_verified, create_verified,
 };
 pub use types::{
     API_VERSION, CertificateSigningRequest, CertificateSigningRequestCondition,
@@ -63,4 +63,6 @@ pub use types::{
     ConditionStatus, ConditionType, DecodeError, KIND, LIST_KIND, ObjectMeta, Usage,
     decode_document,
 };
-pub use validation::{Endpoint, validate_create, validate_update, validate_update_verified};
+pub use validation::{
+    Endpoint, validate_create, validate_create_verified, validate_update, validate_update_verified,
+};

@@ -58,6 +58,7 @@
 //! crate reproduces it byte for byte; tests pin the exact strings.
 
 pub mod api;
+pub mod control_plane;
 pub mod csr;
 pub mod field;
 mod go;

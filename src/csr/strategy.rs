@@ -4,7 +4,9 @@
 
 use super::invalid::Invalid;
 use super::types::{CertificateSigningRequest, CertificateSigningRequestStatus};
-use super::validation::{Endpoint, validate_create, validate_update, validate_update_verified};
+use super::validation::{
+    Endpoint, validate_create_verified, validate_update, validate_update_verified,
+};
 use crate::pki::VerifiedDigest;
 use crate::identity::UserInfo;
 use crate::time::Timestamp;
@@ -118,9 +120,18 @@ pub struct CreateContext<'a> {
 /// Admission ([`CertificateSubjectRestriction`](super::admission::subject_restriction)) runs
 /// between these steps in the real server; call it on the returned object before storing it.
 pub fn create(
-    mut csr: CertificateSigningRequest,
+    csr: CertificateSigningRequest,
     ctx: &CreateContext<'_>,
 ) -> Result<CertificateSigningRequest, Invalid> {
+    create_verified(csr, ctx).map(|(csr, _)| csr)
+}
+
+/// [`create`], also returning the proof that the stored request verified: keep it beside the
+/// object and pass it to [`update_verified`] so that no update verifies the request again.
+pub fn create_verified(
+    mut csr: CertificateSigningRequest,
+    ctx: &CreateContext<'_>,
+) -> Result<(CertificateSigningRequest, VerifiedDigest), Invalid> {
     prepare_for_create(&mut csr, Some(ctx.requester));
     csr.metadata.uid.clone_from(&ctx.uid);
     csr.metadata.creation_timestamp = Some(ctx.now);
@@ -128,21 +139,17 @@ pub fn create(
     if csr.metadata.name.is_empty() && !csr.metadata.generate_name.is_empty() {
         csr.metadata.name = generate_name(&csr.metadata.generate_name, ctx.name_suffix);
     }
-    let errors = validate_create(&csr);
-    if !errors.is_empty() {
-        return Err(Invalid {
+    let (mut errors, proof) = validate_create_verified(&csr);
+    if errors.is_empty() {
+        errors = path_segment_errors(&csr);
+    }
+    match proof {
+        Some(proof) if errors.is_empty() => Ok((csr, proof)),
+        _ => Err(Invalid {
             name: csr.metadata.name.clone(),
             errors,
-        });
+        }),
     }
-    let errors = path_segment_errors(&csr);
-    if !errors.is_empty() {
-        return Err(Invalid {
-            name: csr.metadata.name.clone(),
-            errors,
-        });
-    }
-    Ok(csr)
 }
 
 /// The update strategy of `endpoint` (`PrepareForUpdate`): what of `new` is kept and what is

@@ -35,7 +35,17 @@ impl Endpoint {
 /// The request is checked through the PKI layer: the first PEM block must be a
 /// `CERTIFICATE REQUEST` that parses and carries a valid self-signature.
 pub fn validate_create(csr: &CertificateSigningRequest) -> Vec<FieldError> {
-    validate(csr, &Options::for_objects(csr, None))
+    validate(csr, &Options::for_objects(csr, None), &mut None)
+}
+
+/// [`validate_create`], also returning the proof that `spec.request` verified (when it did), so
+/// that nothing downstream verifies it again.
+pub fn validate_create_verified(
+    csr: &CertificateSigningRequest,
+) -> (Vec<FieldError>, Option<VerifiedDigest>) {
+    let mut proof = None;
+    let errors = validate(csr, &Options::for_objects(csr, None), &mut proof);
+    (errors, proof)
 }
 
 /// Validates an update that arrived through `endpoint`, after that endpoint's
@@ -81,7 +91,7 @@ fn update_errors(
         Endpoint::Status => opts.allow_setting_certificate = true,
         Endpoint::Approval => opts.allow_setting_approval_conditions = true,
     }
-    let mut errors = validate(new, &opts);
+    let mut errors = validate(new, &opts, &mut None);
     let meta_errors = validate_object_meta_update(new, old);
 
     for t in [
@@ -191,18 +201,25 @@ impl Options {
 }
 
 /// Kubernetes' `validateCertificateSigningRequest(csr, opts)`.
-fn validate(csr: &CertificateSigningRequest, opts: &Options) -> Vec<FieldError> {
+fn validate(
+    csr: &CertificateSigningRequest,
+    opts: &Options,
+    proof: &mut Option<VerifiedDigest>,
+) -> Vec<FieldError> {
     let mut errors = validate_object_meta(csr);
     let spec = &csr.spec;
 
     if opts.request_verified {
         // The bytes verified when the object was created; verifying is a function of them.
-    } else if let Err(message) = super::request_check::check_request(&spec.request) {
-        errors.push(FieldError::invalid(
-            "spec.request",
-            BadValue::Bytes(spec.request.clone()),
-            message,
-        ));
+    } else {
+        match super::request_check::check_request(&spec.request) {
+            Ok(digest) => *proof = Some(digest),
+            Err(message) => errors.push(FieldError::invalid(
+                "spec.request",
+                BadValue::Bytes(spec.request.clone()),
+                message,
+            )),
+        }
     }
     if spec.usages.is_empty() {
         errors.push(FieldError::required("spec.usages", ""));

@@ -16,6 +16,7 @@ mod parse;
 mod verify;
 
 use parse::{RsaPublicKey, SubjectPublicKeyInfo, parse, parse_public_key};
+pub(crate) use parse::signature_algorithm_der;
 pub(crate) use verify::check_signature;
 use verify::point_on_curve;
 

@@ -1,0 +1,81 @@
+//! The CSR store: each object with its resourceVersion, its derived lifecycle, and the proof
+//! that its request verified.
+
+use std::collections::BTreeMap;
+
+use crate::csr::{CertificateSigningRequest, Lifecycle};
+use crate::pki::VerifiedDigest;
+
+/// One stored CSR.
+#[derive(Clone, Debug)]
+pub(super) struct Stored {
+    /// The object as the API returns it (`metadata.resourceVersion` set).
+    pub(super) object: CertificateSigningRequest,
+    /// Its resourceVersion as a number.
+    pub(super) resource_version: u64,
+    /// The proof that `object.spec.request` verified at create (the spec never changes).
+    pub(super) digest: VerifiedDigest,
+    /// Derived from `object` whenever it is written.
+    pub(super) lifecycle: Lifecycle,
+}
+
+/// The objects by name, and etcd's revision counter.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Store {
+    objects: BTreeMap<String, Stored>,
+    revision: u64,
+}
+
+impl Store {
+    pub(super) fn get(&self, name: &str) -> Option<&Stored> {
+        self.objects.get(name)
+    }
+
+    pub(super) fn contains(&self, name: &str) -> bool {
+        self.objects.contains_key(name)
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Stored> {
+        self.objects.values()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.objects.len()
+    }
+
+    /// Writes `object` (create or update) under a new revision; returns the stored copy.
+    pub(super) fn put(
+        &mut self,
+        mut object: CertificateSigningRequest,
+        digest: VerifiedDigest,
+    ) -> &Stored {
+        self.revision += 1;
+        object.metadata.resource_version = self.revision.to_string();
+        let lifecycle = Lifecycle::of(&object);
+        let name = object.metadata.name.clone();
+        let stored = Stored {
+            object,
+            resource_version: self.revision,
+            digest,
+            lifecycle,
+        };
+        match self.objects.entry(name) {
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                e.insert(stored);
+                e.into_mut()
+            }
+            std::collections::btree_map::Entry::Vacant(v) => v.insert(stored),
+        }
+    }
+
+    pub(super) fn remove(&mut self, name: &str) -> Option<Stored> {
+        let removed = self.objects.remove(name)?;
+        self.revision += 1;
+        Some(removed)
+    }
+
+    /// The revision a list returns as its `metadata.resourceVersion`.
+    pub(super) fn revision(&self) -> u64 {
+        self.revision
+    }
+}
