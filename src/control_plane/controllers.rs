@@ -167,6 +167,20 @@ impl ControlPlane {
     /// Runs every task due at `now`, in deadline order.
     pub(super) fn run_due(&mut self, now: Instant) {
         while let Some(task) = self.timers.pop_due(now) {
+            // The informers deliver the latest version an informer lag after it was written;
+            // until then the controller would see an older version, which an earlier look
+            // already handled.
+            let name = match &task {
+                Task::Approve(n) | Task::Sign(n) => Some(n.as_str()),
+                Task::Clean => None,
+            };
+            if let Some(stored) = name.and_then(|n| self.store.get(n)) {
+                let visible = stored.written_at + self.config.informer_lag;
+                if visible > now {
+                    self.timers.schedule(task, visible);
+                    continue;
+                }
+            }
             match task {
                 Task::Approve(name) => self.approve(now, &name),
                 Task::Sign(name) => self.sign(now, &name),

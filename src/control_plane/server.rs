@@ -326,7 +326,7 @@ impl ControlPlane {
         };
         admission::subject_restriction(&created).map_err(|e| Reply::Status(e.into()))?;
         let name = created.metadata.name.clone();
-        let stored = self.store.put(created, digest);
+        let stored = self.store.put(created, digest, now);
         let object = Box::new(stored.object.clone());
         let resource_version = stored.resource_version;
         self.outputs.push_back(Output::Stored(StorageChange::Created {
@@ -382,7 +382,7 @@ impl ControlPlane {
             Endpoint::Main => Ok(()),
         }
         .map_err(|e| Reply::Status(e.into()))?;
-        let stored = self.store.put(updated, digest);
+        let stored = self.store.put(updated, digest, now);
         let object = Box::new(stored.object.clone());
         let resource_version = stored.resource_version;
         self.outputs.push_back(Output::Stored(StorageChange::Updated {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::csr::{CertificateSigningRequest, Lifecycle};
 use crate::pki::VerifiedDigest;
+use crate::time::Instant;
 
 /// One stored CSR.
 #[derive(Clone, Debug)]
@@ -17,6 +18,8 @@ pub(super) struct Stored {
     pub(super) digest: VerifiedDigest,
     /// Derived from `object` whenever it is written.
     pub(super) lifecycle: Lifecycle,
+    /// When this version was written (the controllers see it an informer lag later).
+    pub(super) written_at: Instant,
 }
 
 /// The objects by name, and etcd's revision counter.
@@ -48,6 +51,7 @@ impl Store {
         &mut self,
         mut object: CertificateSigningRequest,
         digest: VerifiedDigest,
+        now: Instant,
     ) -> &Stored {
         self.revision += 1;
         object.metadata.resource_version = self.revision.to_string();
@@ -58,6 +62,7 @@ impl Store {
             resource_version: self.revision,
             digest,
             lifecycle,
+            written_at: now,
         };
         match self.objects.entry(name) {
             std::collections::btree_map::Entry::Occupied(mut e) => {
