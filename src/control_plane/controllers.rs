@@ -555,7 +555,7 @@ impl ControlPlane {
                     EventKind::Cleaned,
                     &name,
                     &uid,
-                    format!("Cleaning CSR {} as it is {reason}.", go::quote(&name)),
+                    cleaned_message(&name, reason),
                 );
             }
         }
@@ -732,6 +732,15 @@ impl ControlPlane {
                 go::quote(name)
             ),
         );
+    }
+}
+
+/// csrcleaner's log line (`cleaner.go`).
+fn cleaned_message(name: &str, reason: cleaner::CleanupReason) -> String {
+    if reason == cleaner::CleanupReason::IssuedExpired {
+        format!("Cleaning CSR {} as {reason}.", go::quote(name))
+    } else {
+        format!("Cleaning CSR {} as it is {reason}.", go::quote(name))
     }
 }
 
