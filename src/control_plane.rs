@@ -67,7 +67,9 @@ use crate::pki::{Certificate, CertificateAuthority, Issuer, UnsignedCertificate,
 use crate::rbac::{Explanation, Policy};
 use crate::time::{Duration, Instant};
 
-pub use x509::{ClientCertificateError, ClientCertificateErrorKind, authenticate_client_certificate};
+pub use x509::{
+    ClientCertificateError, ClientCertificateErrorKind, authenticate_client_certificate,
+};
 
 /// kube-controller-manager's service account for the certificate controllers.
 pub const CERTIFICATE_CONTROLLER_USER: &str =
@@ -101,7 +103,7 @@ pub enum SignerKey {
     InProcess(Arc<CertificateAuthority>),
     /// Outside the library (an HSM, a KMS): the machine hands out [`Output::Sign`] tickets and
     /// takes [`Input::Signature`] back, checking each signature against the CA certificate.
-    External(Issuer),
+    External(Arc<Issuer>),
 }
 
 impl std::fmt::Debug for SignerKey {

@@ -54,8 +54,8 @@ pub use invalid::Invalid;
 pub use lifecycle::{Approval, Lifecycle};
 pub use signer_name::{MAX_SIGNER_NAME_LENGTH, SignerName, validate_signer_name};
 pub use strategy::{
-    CreateContext, NameSuffix, create, generate_name, prepare_for_create, prepare_for_update,
-    update, update_verified, create_verified,
+    CreateContext, NameSuffix, create, create_verified, generate_name, prepare_for_create,
+    prepare_for_update, update, update_verified,
 };
 pub use types::{
     API_VERSION, CertificateSigningRequest, CertificateSigningRequestCondition,

@@ -18,11 +18,25 @@ use support::*;
 fn bootstrap_harness() -> Harness {
     let mut config = config();
     for (name, role, group) in [
-        ("kubelet-bootstrap", NODE_BOOTSTRAPPER, "system:bootstrappers"),
-        ("node-autoapprove-bootstrap", NODECLIENT, "system:bootstrappers"),
-        ("node-autoapprove-certificate-rotation", SELFNODECLIENT, "system:nodes"),
+        (
+            "kubelet-bootstrap",
+            NODE_BOOTSTRAPPER,
+            "system:bootstrappers",
+        ),
+        (
+            "node-autoapprove-bootstrap",
+            NODECLIENT,
+            "system:bootstrappers",
+        ),
+        (
+            "node-autoapprove-certificate-rotation",
+            SELFNODECLIENT,
+            "system:nodes",
+        ),
     ] {
-        config.policy.add_cluster_role_binding(binding(name, role, Some(group), None));
+        config
+            .policy
+            .add_cluster_role_binding(binding(name, role, Some(group), None));
     }
     Harness::new(config)
 }
@@ -32,7 +46,10 @@ fn authentication_failures_are_401_and_anonymous_is_403() {
     let mut h = bootstrap_harness();
     let reply = h.create(bearer("wrong"), kubelet_object(1, "node-1"));
     assert_eq!(status_message(&reply), (401, "Unauthorized".to_owned()));
-    assert_eq!(h.events_of(EventKind::AuthenticationFailed)[0].message, "invalid bearer token");
+    assert_eq!(
+        h.events_of(EventKind::AuthenticationFailed)[0].message,
+        "invalid bearer token"
+    );
     let reply = h.create(Credential::None, kubelet_object(1, "node-1"));
     assert_eq!(
         status_message(&reply),
@@ -47,7 +64,11 @@ fn authentication_failures_are_401_and_anonymous_is_403() {
     let mut config: Config = config();
     config.anonymous = false;
     let mut h = Harness::new(config);
-    assert_eq!(h.create(Credential::None, kubelet_object(1, "node-1")).code(), 401);
+    assert_eq!(
+        h.create(Credential::None, kubelet_object(1, "node-1"))
+            .code(),
+        401
+    );
 }
 
 #[test]
@@ -62,7 +83,9 @@ fn create_needs_a_binding_and_get_names_the_object() {
     );
     let reply = h.call(
         bearer("joe-token"),
-        Operation::GetCertificateSigningRequest { name: "csr-1".into() },
+        Operation::GetCertificateSigningRequest {
+            name: "csr-1".into(),
+        },
     );
     assert_eq!(
         status_message(&reply).1,
@@ -72,7 +95,9 @@ fn create_needs_a_binding_and_get_names_the_object() {
     );
     let reply = h.call(
         bearer("admin-token"),
-        Operation::GetCertificateSigningRequest { name: "csr-1".into() },
+        Operation::GetCertificateSigningRequest {
+            name: "csr-1".into(),
+        },
     );
     assert_eq!(
         status_message(&reply),
@@ -89,14 +114,23 @@ fn invalid_objects_are_422_and_names_409() {
     let mut o = kubelet_object(1, "node-1");
     o.spec.request = b"not a request".to_vec();
     o.spec.usages.clear();
-    let Reply::Status(s) = h.create(bearer("bootstrap-token"), o) else { panic!() };
+    let Reply::Status(s) = h.create(bearer("bootstrap-token"), o) else {
+        panic!()
+    };
     assert_eq!((s.code, s.reason), (422, Some(StatusReason::Invalid)));
-    assert!(s.message.starts_with("CertificateSigningRequest.certificates.k8s.io \"csr-"));
-    assert!(s.message.contains(
-        "is invalid: [spec.request: Invalid value: []byte{0x6e, 0x6f, 0x74, 0x20, 0x61, 0x20, \
+    assert!(
+        s.message
+            .starts_with("CertificateSigningRequest.certificates.k8s.io \"csr-")
+    );
+    assert!(
+        s.message.contains(
+            "is invalid: [spec.request: Invalid value: []byte{0x6e, 0x6f, 0x74, 0x20, 0x61, 0x20, \
          0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74}: PEM block type must be CERTIFICATE REQUEST, \
          spec.usages: Required value]"
-    ), "{}", s.message);
+        ),
+        "{}",
+        s.message
+    );
 
     let mut o = kubelet_object(1, "node-1");
     o.metadata.name = "node-csr-abc".into();
@@ -114,7 +148,10 @@ fn invalid_objects_are_422_and_names_409() {
     h.settle(); // auto-approved: the resourceVersion moved on
     let outcome = kubectl::certificate(&stale, kubectl::Decision::Deny, false, h.now.timestamp());
     stale = outcome.unwrap().update.unwrap();
-    let reply = h.call(bearer("admin-token"), Operation::UpdateApproval(Box::new(stale)));
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::UpdateApproval(Box::new(stale)),
+    );
     assert_eq!(
         status_message(&reply),
         (
@@ -155,17 +192,28 @@ fn approval_admission_needs_approve_on_the_signer() {
         rules: vec![
             PolicyRule::new(["get", "update"])
                 .groups(["certificates.k8s.io"])
-                .resources(["certificatesigningrequests", "certificatesigningrequests/approval"]),
+                .resources([
+                    "certificatesigningrequests",
+                    "certificatesigningrequests/approval",
+                ]),
         ],
         aggregation_rule: None,
     };
     assert_eq!(
-        h.call(bearer("admin-token"), Operation::CreateClusterRole(Box::new(role))).code(),
+        h.call(
+            bearer("admin-token"),
+            Operation::CreateClusterRole(Box::new(role))
+        )
+        .code(),
         201
     );
     let b = binding("joe-approval", "approval-updater", None, Some("joe"));
     assert_eq!(
-        h.call(bearer("admin-token"), Operation::CreateClusterRoleBinding(Box::new(b))).code(),
+        h.call(
+            bearer("admin-token"),
+            Operation::CreateClusterRoleBinding(Box::new(b))
+        )
+        .code(),
         201
     );
     let current = h.get(&name);
@@ -173,7 +221,10 @@ fn approval_admission_needs_approve_on_the_signer() {
         .unwrap()
         .update
         .unwrap();
-    let reply = h.call(bearer("joe-token"), Operation::UpdateApproval(Box::new(deny)));
+    let reply = h.call(
+        bearer("joe-token"),
+        Operation::UpdateApproval(Box::new(deny)),
+    );
     assert_eq!(
         status_message(&reply),
         (
@@ -188,17 +239,24 @@ fn approval_admission_needs_approve_on_the_signer() {
     // Deleting the binding again takes the update permission away too.
     let reply = h.call(
         bearer("admin-token"),
-        Operation::DeleteClusterRoleBinding { name: "joe-approval".into() },
+        Operation::DeleteClusterRoleBinding {
+            name: "joe-approval".into(),
+        },
     );
     assert_eq!(reply.code(), 200);
     let deny = kubectl::certificate(&current, kubectl::Decision::Deny, false, h.now.timestamp())
         .unwrap()
         .update
         .unwrap();
-    let reply = h.call(bearer("joe-token"), Operation::UpdateApproval(Box::new(deny)));
-    assert!(status_message(&reply).1.contains(
-        "User \"joe\" cannot update resource \"certificatesigningrequests/approval\""
-    ));
+    let reply = h.call(
+        bearer("joe-token"),
+        Operation::UpdateApproval(Box::new(deny)),
+    );
+    assert!(
+        status_message(&reply).1.contains(
+            "User \"joe\" cannot update resource \"certificatesigningrequests/approval\""
+        )
+    );
 }
 
 /// Bootstrap with the token, then renew with the issued certificate; a node asking for another
@@ -230,7 +288,9 @@ fn a_node_renews_with_its_certificate_and_only_for_itself() {
     );
     let reply = h.create(node.clone(), kubelet_object(2, "node-1"));
     let renewal = created_name(&reply);
-    let Reply::CertificateSigningRequest { object, .. } = reply else { panic!() };
+    let Reply::CertificateSigningRequest { object, .. } = reply else {
+        panic!()
+    };
     assert_eq!(object.spec.username, "system:node:node-1");
     assert_eq!(object.spec.groups, ["system:nodes", "system:authenticated"]);
     h.settle();
@@ -243,9 +303,13 @@ fn a_node_renews_with_its_certificate_and_only_for_itself() {
     // The Node authorizer lets the node list CSRs.
     let reply = h.call(
         node,
-        Operation::ListCertificateSigningRequests(Selector { name: Some(renewal) }),
+        Operation::ListCertificateSigningRequests(Selector {
+            name: Some(renewal),
+        }),
     );
-    let Reply::CertificateSigningRequestList(list) = reply else { panic!("{reply:?}") };
+    let Reply::CertificateSigningRequestList(list) = reply else {
+        panic!("{reply:?}")
+    };
     assert_eq!(list.items.len(), 1);
 }
 
@@ -255,14 +319,19 @@ fn client_certificates_are_verified() {
     let name = created_name(&h.create(bearer("bootstrap-token"), kubelet_object(1, "node-1")));
     h.settle();
     let pem = h.get(&name).status.certificate;
-    let certificate = pki::certificate::parse_certificates_pem(&pem).unwrap().remove(0);
+    let certificate = pki::certificate::parse_certificates_pem(&pem)
+        .unwrap()
+        .remove(0);
     let node = Credential::ClientCertificate(vec![certificate.der().to_vec()]);
     // A year and a day later the certificate has expired.
-    h.now = h.now + Duration::from_hours(366 * 24);
+    h.now += Duration::from_hours(366 * 24);
     let reply = h.create(node, kubelet_object(2, "node-1"));
     assert_eq!(status_message(&reply), (401, "Unauthorized".to_owned()));
     let message = &h.events_of(EventKind::AuthenticationFailed)[0].message;
-    assert!(message.starts_with("verifying certificate SN="), "{message}");
+    assert!(
+        message.starts_with("verifying certificate SN="),
+        "{message}"
+    );
     assert!(
         message.contains(&format!(
             "failed: x509: certificate has expired or is not yet valid: current time {} is after {}",
@@ -279,12 +348,21 @@ fn client_certificates_are_verified() {
     )
     .unwrap();
     let request = pki::CertificateRequest::from_pem(
-        pki::kubelet::client_csr_pem(&key(3), "node-3").unwrap().as_bytes(),
+        pki::kubelet::client_csr_pem(&key(3), "node-3")
+            .unwrap()
+            .as_bytes(),
     )
     .unwrap();
     let now = Instant::from(other.certificate().not_before());
     let issued = other
-        .sign(&request, &[KeyUsage::ClientAuth], None, 3600, now.timestamp(), &[1; 16])
+        .sign(
+            &request,
+            &[KeyUsage::ClientAuth],
+            None,
+            3600,
+            now.timestamp(),
+            &[1; 16],
+        )
         .unwrap();
     let mut h = bootstrap_harness();
     h.now = now + Duration::from_secs(1);

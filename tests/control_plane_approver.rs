@@ -23,14 +23,20 @@ fn harness(self_bound: bool, node_bound: bool) -> Harness {
         Some("system:node:foo"),
     ));
     if self_bound {
-        config
-            .policy
-            .add_cluster_role_binding(binding("self", SELFNODECLIENT, None, Some("system:node:foo")));
+        config.policy.add_cluster_role_binding(binding(
+            "self",
+            SELFNODECLIENT,
+            None,
+            Some("system:node:foo"),
+        ));
     }
     if node_bound {
-        config
-            .policy
-            .add_cluster_role_binding(binding("node", NODECLIENT, None, Some("system:node:foo")));
+        config.policy.add_cluster_role_binding(binding(
+            "node",
+            NODECLIENT,
+            None,
+            Some("system:node:foo"),
+        ));
     }
     Harness::new(config)
 }
@@ -173,14 +179,19 @@ fn the_approver_skips_decided_and_issued_requests() {
     // An admin denies before the informer lag elapses... with lag 0 the approver has not run
     // yet either: nothing runs until the timeout.
     let mut denied = h.get(&name);
-    denied.status.conditions.push(kube_tls_bootstrap::csr::CertificateSigningRequestCondition {
-        reason: "KubectlDeny".into(),
-        message: "This CSR was denied by kubectl certificate deny.".into(),
-        ..kube_tls_bootstrap::csr::CertificateSigningRequestCondition::new(
-            kube_tls_bootstrap::csr::ConditionType::Denied,
-        )
-    });
-    let reply = h.call(bearer("admin-token"), Operation::UpdateApproval(Box::new(denied)));
+    denied.status.conditions.push(
+        kube_tls_bootstrap::csr::CertificateSigningRequestCondition {
+            reason: "KubectlDeny".into(),
+            message: "This CSR was denied by kubectl certificate deny.".into(),
+            ..kube_tls_bootstrap::csr::CertificateSigningRequestCondition::new(
+                kube_tls_bootstrap::csr::ConditionType::Denied,
+            )
+        },
+    );
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::UpdateApproval(Box::new(denied)),
+    );
     assert_eq!(reply.code(), 200);
     h.settle();
     let csr = h.get(&name);

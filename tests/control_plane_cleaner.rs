@@ -16,8 +16,13 @@ const CLIENT_USAGES: [KeyUsage; 2] = [KeyUsage::DigitalSignature, KeyUsage::Clie
 
 fn decide(h: &mut Harness, name: &str, t: ConditionType) {
     let mut o = h.get(name);
-    o.status.conditions.push(CertificateSigningRequestCondition::new(t));
-    let reply = h.call(bearer("admin-token"), Operation::UpdateApproval(Box::new(o)));
+    o.status
+        .conditions
+        .push(CertificateSigningRequestCondition::new(t));
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::UpdateApproval(Box::new(o)),
+    );
     assert_eq!(reply.code(), 200);
 }
 
@@ -27,7 +32,10 @@ fn new_csr(h: &mut Harness, n: u8, signer: &str) -> String {
 }
 
 fn cleaned(h: &Harness) -> Vec<String> {
-    h.events_of(EventKind::Cleaned).iter().map(|e| e.message.clone()).collect()
+    h.events_of(EventKind::Cleaned)
+        .iter()
+        .map(|e| e.message.clone())
+        .collect()
 }
 
 #[test]
@@ -67,7 +75,10 @@ fn thresholds_on_the_hourly_pass() {
         cleaned(&h)[2],
         format!("Cleaning CSR \"{pending}\" as it is more than 24h0m0s old and unhandled.")
     );
-    assert!(h.cp.certificate_signing_request(&approved_unissued).is_some());
+    assert!(
+        h.cp.certificate_signing_request(&approved_unissued)
+            .is_some()
+    );
     assert_eq!(h.cp.len(), 1);
 }
 
@@ -76,14 +87,23 @@ fn failed_requests_go_after_an_hour_and_watchers_see_deletions() {
     let mut h = Harness::new(config());
     let reply = h.call(
         bearer("admin-token"),
-        Operation::WatchCertificateSigningRequests { selector: Default::default(), resource_version: None },
+        Operation::WatchCertificateSigningRequests {
+            selector: Default::default(),
+            resource_version: None,
+        },
     );
-    let kube_tls_bootstrap::api::Reply::WatchOpened(watch) = reply else { panic!("{reply:?}") };
+    let kube_tls_bootstrap::api::Reply::WatchOpened(watch) = reply else {
+        panic!("{reply:?}")
+    };
     // kube-apiserver-client with server auth fails validation in the signer.
     let o = object(
         &custom_pem(5, "tester", &[]),
         signers::KUBE_APISERVER_CLIENT,
-        &[KeyUsage::DigitalSignature, KeyUsage::ClientAuth, KeyUsage::ServerAuth],
+        &[
+            KeyUsage::DigitalSignature,
+            KeyUsage::ClientAuth,
+            KeyUsage::ServerAuth,
+        ],
     );
     let name = created_name(&h.create(bearer("admin-token"), o));
     decide(&mut h, &name, ConditionType::Approved);
@@ -91,7 +111,9 @@ fn failed_requests_go_after_an_hour_and_watchers_see_deletions() {
     h.advance(Duration::from_hours(2));
     assert_eq!(
         cleaned(&h),
-        [format!("Cleaning CSR \"{name}\" as it is more than 1h0m0s old and failed.")]
+        [format!(
+            "Cleaning CSR \"{name}\" as it is more than 1h0m0s old and failed."
+        )]
     );
     let types: Vec<EventType> = h
         .outputs
@@ -104,7 +126,12 @@ fn failed_requests_go_after_an_hour_and_watchers_see_deletions() {
     // ADDED, MODIFIED (Approved), MODIFIED (Failed), DELETED.
     assert_eq!(
         types,
-        [EventType::Added, EventType::Modified, EventType::Modified, EventType::Deleted]
+        [
+            EventType::Added,
+            EventType::Modified,
+            EventType::Modified,
+            EventType::Deleted
+        ]
     );
     h.input(Input::CloseWatch(watch));
 }
@@ -123,7 +150,9 @@ fn expired_certificates_go_at_the_next_pass() {
     h.advance(Duration::from_hours(1));
     assert_eq!(
         cleaned(&h),
-        [format!("Cleaning CSR \"{name}\" as the associated certificate is expired.")]
+        [format!(
+            "Cleaning CSR \"{name}\" as the associated certificate is expired."
+        )]
     );
 }
 

@@ -21,7 +21,12 @@ const CLIENT_USAGES: [KeyUsage; 3] = [
 ];
 
 /// The admin creates a kube-apiserver-client request and approves it with kubectl's condition.
-fn create_and_approve(h: &mut Harness, pem: &str, usages: &[KeyUsage], seconds: Option<i32>) -> String {
+fn create_and_approve(
+    h: &mut Harness,
+    pem: &str,
+    usages: &[KeyUsage],
+    seconds: Option<i32>,
+) -> String {
     let mut o = object(pem, signers::KUBE_APISERVER_CLIENT, usages);
     o.spec.expiration_seconds = seconds;
     let name = created_name(&h.create(bearer("admin-token"), o));
@@ -65,7 +70,12 @@ fn durations_are_clamped_to_the_signing_duration() {
         let mut config = config();
         config.signing_duration = Duration::from_hours(1);
         let mut h = Harness::new(config);
-        let name = create_and_approve(&mut h, &custom_pem(4, "tester-csr", &[]), &CLIENT_USAGES, seconds);
+        let name = create_and_approve(
+            &mut h,
+            &custom_pem(4, "tester-csr", &[]),
+            &CLIENT_USAGES,
+            seconds,
+        );
         h.settle();
         let cert = issued(&h, &name);
         let now = h.now.timestamp();
@@ -92,7 +102,10 @@ fn validation_failures_add_failed_and_are_never_signed() {
     assert_eq!(failed.type_.as_str(), "Failed");
     assert_eq!(failed.status.as_str(), "True");
     assert_eq!(failed.reason, "SignerValidationFailure");
-    assert_eq!(failed.message, "invalid usage for client certificate: server auth");
+    assert_eq!(
+        failed.message,
+        "invalid usage for client certificate: server auth"
+    );
     assert!(csr.status.certificate.is_empty());
     assert_eq!(kubectl::condition(&csr), "Approved,Failed");
     // Nothing more happens: Failed requests are skipped.
@@ -135,17 +148,37 @@ fn validation_failures_add_failed_and_are_never_signed() {
 fn unapproved_already_failed_and_unknown_signers_are_left_alone() {
     let mut h = Harness::new(config());
     // Not approved.
-    let o = object(&custom_pem(8, "tester", &[]), signers::KUBE_APISERVER_CLIENT, &CLIENT_USAGES);
+    let o = object(
+        &custom_pem(8, "tester", &[]),
+        signers::KUBE_APISERVER_CLIENT,
+        &CLIENT_USAGES,
+    );
     let pending = created_name(&h.create(bearer("admin-token"), o));
     // Already failed (a Failed condition added through /status, then approved).
-    let o = object(&custom_pem(9, "tester", &[]), signers::KUBE_APISERVER_CLIENT, &CLIENT_USAGES);
+    let o = object(
+        &custom_pem(9, "tester", &[]),
+        signers::KUBE_APISERVER_CLIENT,
+        &CLIENT_USAGES,
+    );
     let failed = created_name(&h.create(bearer("admin-token"), o));
     let mut f = h.get(&failed);
-    f.status.conditions.push(CertificateSigningRequestCondition::new(ConditionType::Failed));
-    assert_eq!(h.call(bearer("admin-token"), Operation::UpdateStatus(Box::new(f))).code(), 200);
+    f.status
+        .conditions
+        .push(CertificateSigningRequestCondition::new(
+            ConditionType::Failed,
+        ));
+    assert_eq!(
+        h.call(bearer("admin-token"), Operation::UpdateStatus(Box::new(f)))
+            .code(),
+        200
+    );
     approve(&mut h, &failed);
     // A signer nobody runs (kubelet-serving is not configured here) and a non-Kubernetes one.
-    let o = object(&custom_pem(10, "tester", &[]), "example.com/signer", &CLIENT_USAGES);
+    let o = object(
+        &custom_pem(10, "tester", &[]),
+        "example.com/signer",
+        &CLIENT_USAGES,
+    );
     let other = created_name(&h.create(bearer("admin-token"), o));
     approve(&mut h, &other);
     h.advance(Duration::from_secs(60));
@@ -201,7 +234,7 @@ fn external_harness() -> Harness {
     let mut config = config();
     config.signers = vec![SignerConfig {
         signer_name: signers::KUBE_APISERVER_CLIENT.to_owned(),
-        key: SignerKey::External(Issuer::from_pem(CA_CERT).unwrap()),
+        key: SignerKey::External(std::sync::Arc::new(Issuer::from_pem(CA_CERT).unwrap())),
     }];
     Harness::new(config)
 }
@@ -224,9 +257,15 @@ fn an_external_signer_answers_tickets() {
     let tickets = sign_tickets(&h);
     assert_eq!(tickets.len(), 1);
     let t = &tickets[0];
-    assert_eq!((t.name.as_str(), t.uid.as_str()), (name.as_str(), h.get(&name).metadata.uid.as_str()));
+    assert_eq!(
+        (t.name.as_str(), t.uid.as_str()),
+        (name.as_str(), h.get(&name).metadata.uid.as_str())
+    );
     // A wrong signature is refused and retried; the right one issues.
-    h.input(Input::Signature { ticket: t.id, signature: Ok(vec![0x30, 0x00]) });
+    h.input(Input::Signature {
+        ticket: t.id,
+        signature: Ok(vec![0x30, 0x00]),
+    });
     assert!(h.events_of(EventKind::SigningFailed)[0]
         .message
         .starts_with("error auto signing csr: x509: signature over certificate returned by signer is invalid: "));
@@ -235,17 +274,27 @@ fn an_external_signer_answers_tickets() {
     assert_eq!(again.len(), 2);
     let ca = ca();
     let signature = ca.key().sign(again[1].certificate.tbs_der()).unwrap();
-    h.input(Input::Signature { ticket: again[1].id, signature: Ok(signature) });
+    h.input(Input::Signature {
+        ticket: again[1].id,
+        signature: Ok(signature),
+    });
     assert_eq!(issued(&h, &name).public_key(), key(12).public_key());
     // Answering the same ticket twice is refused.
-    h.input(Input::Signature { ticket: again[1].id, signature: Ok(vec![]) });
+    h.input(Input::Signature {
+        ticket: again[1].id,
+        signature: Ok(vec![]),
+    });
     assert_eq!(h.events_of(EventKind::TicketRefused).len(), 1);
 }
 
 #[test]
 fn a_signature_for_a_recreated_request_is_refused() {
     let mut h = external_harness();
-    let mut o = object(&custom_pem(13, "tester", &[]), signers::KUBE_APISERVER_CLIENT, &CLIENT_USAGES);
+    let mut o = object(
+        &custom_pem(13, "tester", &[]),
+        signers::KUBE_APISERVER_CLIENT,
+        &CLIENT_USAGES,
+    );
     o.metadata.name = "node-csr-fixed".into();
     o.metadata.generate_name.clear();
     let created = h.create(bearer("admin-token"), o.clone());
@@ -256,13 +305,18 @@ fn a_signature_for_a_recreated_request_is_refused() {
     // Deleted and re-created under the same name (and approved again) before the answer.
     let reply = h.call(
         bearer("admin-token"),
-        Operation::DeleteCertificateSigningRequest { name: "node-csr-fixed".into() },
+        Operation::DeleteCertificateSigningRequest {
+            name: "node-csr-fixed".into(),
+        },
     );
     assert!(matches!(reply, Reply::Status(ref s) if s.code == 200));
     assert_eq!(h.create(bearer("admin-token"), o).code(), 201);
     approve(&mut h, "node-csr-fixed");
     let signature = ca().key().sign(ticket.certificate.tbs_der()).unwrap();
-    h.input(Input::Signature { ticket: ticket.id, signature: Ok(signature) });
+    h.input(Input::Signature {
+        ticket: ticket.id,
+        signature: Ok(signature),
+    });
     let refused = h.events_of(EventKind::TicketRefused);
     assert_eq!(refused.len(), 1);
     assert!(refused[0].message.contains(&ticket.uid));

@@ -9,8 +9,7 @@ use super::{
 };
 use crate::api::Reply;
 use crate::csr::{
-    CertificateSigningRequest, CertificateSigningRequestCondition, ConditionType, Endpoint,
-    cleaner,
+    CertificateSigningRequest, CertificateSigningRequestCondition, ConditionType, Endpoint, cleaner,
 };
 use crate::go;
 use crate::identity::UserInfo;
@@ -146,7 +145,7 @@ impl Tickets {
 /// A signer's key for one signing.
 enum SignKeyRef {
     InProcess(std::sync::Arc<crate::pki::CertificateAuthority>),
-    External(Box<crate::pki::Issuer>),
+    External(std::sync::Arc<crate::pki::Issuer>),
     Missing,
 }
 
@@ -230,15 +229,15 @@ impl ControlPlane {
         };
         let object = &stored.object;
         let uid = object.metadata.uid.clone();
-        let request = match CertificateRequest::from_pem_verified(&object.spec.request, &stored.digest)
-        {
-            Ok(r) => r,
-            Err(e) => {
-                let message = format!("unable to parse csr {}: {e}", go::quote(name));
-                self.controller_error(now, Component::Approving, task, name, &uid, message);
-                return;
-            }
-        };
+        let request =
+            match CertificateRequest::from_pem_verified(&object.spec.request, &stored.digest) {
+                Ok(r) => r,
+                Err(e) => {
+                    let message = format!("unable to parse csr {}: {e}", go::quote(name));
+                    self.controller_error(now, Component::Approving, task, name, &uid, message);
+                    return;
+                }
+            };
         let usages: Vec<&str> = object.spec.usages.iter().map(|u| u.as_str()).collect();
         let node_client = object.spec.signer_name == signers::KUBE_APISERVER_CLIENT_KUBELET
             && checks::validate_for_signer_strs(
@@ -394,7 +393,8 @@ impl ControlPlane {
                             self.write_certificate(now, task, object, issued.to_pem());
                         }
                         Err(e) => {
-                            let message = format!("error auto signing csr: failed to sign certificate: {e}");
+                            let message =
+                                format!("error auto signing csr: failed to sign certificate: {e}");
                             self.signing_failed(now, task, name, &uid, message);
                         }
                     }
@@ -461,9 +461,7 @@ impl ControlPlane {
     fn sign_key(&self, signer: usize) -> SignKeyRef {
         match self.config.signers.get(signer).map(|s| &s.key) {
             Some(super::SignerKey::InProcess(ca)) => SignKeyRef::InProcess(ca.clone()),
-            Some(super::SignerKey::External(issuer)) => {
-                SignKeyRef::External(Box::new(issuer.clone()))
-            }
+            Some(super::SignerKey::External(issuer)) => SignKeyRef::External(issuer.clone()),
             None => SignKeyRef::Missing,
         }
     }
@@ -596,9 +594,12 @@ impl ControlPlane {
         let task = Task::Approve(name.clone());
         let (type_, reason, message, kind) = match verdict {
             Verdict::Abstain => return,
-            Verdict::Approve { reason, message } => {
-                (ConditionType::Approved, reason, message, EventKind::Approved)
-            }
+            Verdict::Approve { reason, message } => (
+                ConditionType::Approved,
+                reason,
+                message,
+                EventKind::Approved,
+            ),
             Verdict::Deny { reason, message } => {
                 (ConditionType::Denied, reason, message, EventKind::Denied)
             }

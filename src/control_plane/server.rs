@@ -1,5 +1,9 @@
 //! kube-apiserver's side: authentication, authorization, admission, the registry strategies and
 //! the store, per endpoint, in Kubernetes' order.
+//!
+//! Refusals travel as the `Reply` or `Status` the client receives: one per request, moved once
+//! into the output queue, so their size does not matter.
+#![allow(clippy::result_large_err)]
 
 use super::{Component, ControlPlane, EventKind, Output, StorageChange, controllers::Task};
 use crate::api::{
@@ -8,9 +12,7 @@ use crate::api::{
 };
 use crate::csr::{self, CertificateSigningRequest, CreateContext, Endpoint, admission};
 use crate::identity::{self, UserInfo};
-use crate::rbac::{
-    Attributes, Authorize, Decision, NodeAuthorizer, Policy, forbidden_message,
-};
+use crate::rbac::{Attributes, Authorize, Decision, NodeAuthorizer, Policy, forbidden_message};
 use crate::time::Instant;
 
 const CSRS: &str = "certificatesigningrequests";
@@ -138,7 +140,14 @@ impl ControlPlane {
             Operation::CreateClusterRole(role) => {
                 let name = role.metadata.name.clone();
                 let rgr = GroupResource::cluster_roles();
-                self.authorize(user, "create", crate::rbac::GROUP_NAME, "clusterroles", "", "")?;
+                self.authorize(
+                    user,
+                    "create",
+                    crate::rbac::GROUP_NAME,
+                    "clusterroles",
+                    "",
+                    "",
+                )?;
                 if self.config.policy.cluster_role(&name).is_some() {
                     return Err(Reply::Status(Status::already_exists(&rgr, &name)));
                 }
@@ -160,9 +169,14 @@ impl ControlPlane {
                     &name,
                 )?;
                 let removed = self.config.policy.remove_cluster_role(&name);
-                let removed = removed.ok_or_else(|| Reply::Status(Status::not_found(&rgr, &name)))?;
+                let removed =
+                    removed.ok_or_else(|| Reply::Status(Status::not_found(&rgr, &name)))?;
                 self.policy_changed(now);
-                Ok(Reply::Status(Status::success(&rgr, &name, &removed.metadata.uid)))
+                Ok(Reply::Status(Status::success(
+                    &rgr,
+                    &name,
+                    &removed.metadata.uid,
+                )))
             }
             Operation::CreateClusterRoleBinding(binding) => {
                 let name = binding.metadata.name.clone();
@@ -204,9 +218,14 @@ impl ControlPlane {
                     &name,
                 )?;
                 let removed = self.config.policy.remove_cluster_role_binding(&name);
-                let removed = removed.ok_or_else(|| Reply::Status(Status::not_found(&rgr, &name)))?;
+                let removed =
+                    removed.ok_or_else(|| Reply::Status(Status::not_found(&rgr, &name)))?;
                 self.policy_changed(now);
-                Ok(Reply::Status(Status::success(&rgr, &name, &removed.metadata.uid)))
+                Ok(Reply::Status(Status::success(
+                    &rgr,
+                    &name,
+                    &removed.metadata.uid,
+                )))
             }
         }
     }
@@ -310,8 +329,8 @@ impl ControlPlane {
                 uid: self.rng.uuid(),
                 name_suffix: self.rng.name_suffix(),
             };
-            let (created, digest) = csr::create_verified(object.clone(), &ctx)
-                .map_err(|e| Reply::Status(e.into()))?;
+            let (created, digest) =
+                csr::create_verified(object.clone(), &ctx).map_err(|e| Reply::Status(e.into()))?;
             attempts += 1;
             let generated = object.metadata.name.is_empty();
             if !self.store.contains(&created.metadata.name) {
@@ -329,10 +348,11 @@ impl ControlPlane {
         let stored = self.store.put(created, digest, now);
         let object = Box::new(stored.object.clone());
         let resource_version = stored.resource_version;
-        self.outputs.push_back(Output::Stored(StorageChange::Created {
-            name: name.clone(),
-            resource_version,
-        }));
+        self.outputs
+            .push_back(Output::Stored(StorageChange::Created {
+                name: name.clone(),
+                resource_version,
+            }));
         self.notify(EventType::Added, &object);
         self.object_changed(now, &name);
         Ok(Reply::CertificateSigningRequest { code: 201, object })
@@ -372,9 +392,8 @@ impl ControlPlane {
             return Err(Reply::Status(Status::conflict(&gr, &name)));
         }
         let digest = old.digest;
-        let updated =
-            csr::update_verified(endpoint, new, &old.object, now.timestamp(), &digest)
-                .map_err(|e| Reply::Status(e.into()))?;
+        let updated = csr::update_verified(endpoint, new, &old.object, now.timestamp(), &digest)
+            .map_err(|e| Reply::Status(e.into()))?;
         let authorizer = Authorizers(&self.config.policy);
         match endpoint {
             Endpoint::Approval => admission::approval(&authorizer, user, &old.object),
@@ -385,10 +404,11 @@ impl ControlPlane {
         let stored = self.store.put(updated, digest, now);
         let object = Box::new(stored.object.clone());
         let resource_version = stored.resource_version;
-        self.outputs.push_back(Output::Stored(StorageChange::Updated {
-            name: name.clone(),
-            resource_version,
-        }));
+        self.outputs
+            .push_back(Output::Stored(StorageChange::Updated {
+                name: name.clone(),
+                resource_version,
+            }));
         self.notify(EventType::Modified, &object);
         self.object_changed(now, &name);
         Ok(object)
@@ -397,9 +417,10 @@ impl ControlPlane {
     /// Removes `name`; returns its uid.
     pub(super) fn delete(&mut self, now: Instant, name: &str) -> Option<String> {
         let removed = self.store.remove(name)?;
-        self.outputs.push_back(Output::Stored(StorageChange::Deleted {
-            name: name.to_owned(),
-        }));
+        self.outputs
+            .push_back(Output::Stored(StorageChange::Deleted {
+                name: name.to_owned(),
+            }));
         let uid = removed.object.metadata.uid.clone();
         self.notify(EventType::Deleted, &removed.object);
         self.tickets.forget_uid(&uid);
@@ -427,7 +448,8 @@ impl ControlPlane {
     /// only through that same back-off, so nothing is scheduled early).
     fn policy_changed(&mut self, now: Instant) {
         let _ = now;
-        self.outputs.push_back(Output::Stored(StorageChange::Policy));
+        self.outputs
+            .push_back(Output::Stored(StorageChange::Policy));
     }
 
     /// The informers see a change after the configured lag; both controllers then look.

@@ -54,8 +54,8 @@ impl Lifecycle {
                 ConditionType::Denied => denied = true,
                 ConditionType::Failed => {
                     has_failed_condition = true;
-                    failed |= matches!(c.status, ConditionStatus::True)
-                        || c.status.as_str().is_empty();
+                    failed |=
+                        matches!(c.status, ConditionStatus::True) || c.status.as_str().is_empty();
                 }
                 _ => {}
             }
@@ -122,15 +122,31 @@ mod tests {
 
     #[test]
     fn predicates_follow_the_controllers() {
-        let cases: &[(&[(&str, &str)], bool, bool, bool)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a str)], bool, bool, bool);
+        let cases: &[Case<'_>] = &[
             (&[], false, true, false),
             (&[("Approved", "True")], false, false, true),
             (&[("Approved", "True")], true, false, false),
             (&[("Denied", "True")], false, false, false),
-            (&[("Approved", "True"), ("Denied", "True")], false, false, false),
-            (&[("Approved", "True"), ("Failed", "True")], false, false, false),
+            (
+                &[("Approved", "True"), ("Denied", "True")],
+                false,
+                false,
+                false,
+            ),
+            (
+                &[("Approved", "True"), ("Failed", "True")],
+                false,
+                false,
+                false,
+            ),
             (&[("Approved", "True"), ("Failed", "")], false, false, false),
-            (&[("Approved", "True"), ("Failed", "False")], false, false, true),
+            (
+                &[("Approved", "True"), ("Failed", "False")],
+                false,
+                false,
+                true,
+            ),
             (&[("Approved", "False")], false, false, true),
             (&[("Failed", "True")], false, true, false),
         ];

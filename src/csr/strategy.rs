@@ -7,8 +7,8 @@ use super::types::{CertificateSigningRequest, CertificateSigningRequestStatus};
 use super::validation::{
     Endpoint, validate_create_verified, validate_update, validate_update_verified,
 };
-use crate::pki::VerifiedDigest;
 use crate::identity::UserInfo;
+use crate::pki::VerifiedDigest;
 use crate::time::Timestamp;
 
 /// The characters Kubernetes draws `generateName` suffixes from (no vowels, no `0 1 3`).

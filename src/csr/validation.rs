@@ -4,8 +4,8 @@
 use super::signer_name::validate_signer_name;
 use super::types::{CertificateSigningRequest, ConditionType, Usage};
 use crate::field::{BadValue, FieldError};
-use crate::pki::{KeyUsage, VerifiedDigest};
 use crate::pki::signers::LEGACY_UNKNOWN;
+use crate::pki::{KeyUsage, VerifiedDigest};
 
 /// The API endpoint an update arrives through; each may change different parts of the object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -15,8 +15,8 @@ mod extensions;
 mod parse;
 mod verify;
 
-use parse::{RsaPublicKey, SubjectPublicKeyInfo, parse, parse_public_key};
 pub(crate) use parse::signature_algorithm_der;
+use parse::{RsaPublicKey, SubjectPublicKeyInfo, parse, parse_public_key};
 pub(crate) use verify::check_signature;
 use verify::point_on_curve;
 

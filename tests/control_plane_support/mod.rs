@@ -1,6 +1,6 @@
 //! Shared by the `control_plane_*` scenario tests: a control plane on a virtual clock, driven
 //! until idle, with kubelet-style keys and requests.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 
@@ -11,8 +11,8 @@ use kube_tls_bootstrap::identity::TokenFile;
 use kube_tls_bootstrap::pki::name::Subject;
 use kube_tls_bootstrap::pki::request::SubjectAltNames;
 use kube_tls_bootstrap::pki::{CertificateAuthority, KeyUsage, PrivateKey, kubelet, signers};
-use kube_tls_bootstrap::rbac::bootstrap::CreateClusterRoleBinding;
 use kube_tls_bootstrap::rbac::ClusterRoleBinding;
+use kube_tls_bootstrap::rbac::bootstrap::CreateClusterRoleBinding;
 use kube_tls_bootstrap::time::{Duration, Instant, Timestamp};
 
 pub const CA_CERT: &[u8] = include_bytes!("../data/pki/corpus/ca/ca.crt");
@@ -45,12 +45,18 @@ pub fn config() -> Config {
         .with_default_policy()
         .with_signer(signers::KUBE_APISERVER_CLIENT_KUBELET, ca.clone())
         .with_signer(signers::KUBE_APISERVER_CLIENT, ca.clone());
-    config.authenticator.token_file = Some(TokenFile::parse(TOKENS.as_bytes(), "token.csv").unwrap());
+    config.authenticator.token_file =
+        Some(TokenFile::parse(TOKENS.as_bytes(), "token.csv").unwrap());
     config.client_ca = Some(ca.certificate().clone());
     config
 }
 
-pub fn binding(name: &str, role: &str, group: Option<&str>, user: Option<&str>) -> ClusterRoleBinding {
+pub fn binding(
+    name: &str,
+    role: &str,
+    group: Option<&str>,
+    user: Option<&str>,
+) -> ClusterRoleBinding {
     let mut b = CreateClusterRoleBinding::new(name, role);
     if let Some(g) = group {
         b = b.group(g);
@@ -122,7 +128,10 @@ impl Harness {
             self.now,
             Input::Request {
                 id,
-                request: Request { credential, operation },
+                request: Request {
+                    credential,
+                    operation,
+                },
             },
         );
         let mut reply = None;
@@ -136,7 +145,10 @@ impl Harness {
     }
 
     pub fn create(&mut self, credential: Credential, object: CertificateSigningRequest) -> Reply {
-        self.call(credential, Operation::CreateCertificateSigningRequest(Box::new(object)))
+        self.call(
+            credential,
+            Operation::CreateCertificateSigningRequest(Box::new(object)),
+        )
     }
 
     pub fn input(&mut self, input: Input) {
@@ -180,7 +192,10 @@ impl Harness {
     }
 
     pub fn events_of(&self, kind: EventKind) -> Vec<&Event> {
-        self.events().into_iter().filter(|e| e.kind == kind).collect()
+        self.events()
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .collect()
     }
 
     pub fn get(&self, name: &str) -> CertificateSigningRequest {

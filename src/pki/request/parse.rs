@@ -211,9 +211,8 @@ fn absent_or_null(params: &OptionalTlv<'_>) -> bool {
 /// Go's `getSignatureAlgorithmFromAI` over a DER `AlgorithmIdentifier` (a certificate's
 /// `signatureAlgorithm`); `Unknown` when it does not parse.
 pub(crate) fn signature_algorithm_der(der: &[u8]) -> SignatureAlgorithm {
-    AlgorithmIdentifier::from_der(der).map_or(SignatureAlgorithm::Unknown, |ai| {
-        signature_algorithm(&ai)
-    })
+    AlgorithmIdentifier::from_der(der)
+        .map_or(SignatureAlgorithm::Unknown, |ai| signature_algorithm(&ai))
 }
 
 /// Go's `getSignatureAlgorithmFromAI`.
