@@ -2,6 +2,8 @@
 //! authorization, admission (NodeRestriction, CertificateSubjectRestriction, CertificateApproval)
 //! and validation, with Kubernetes' status codes and messages; a node renewing with the
 //! certificate it was issued.
+// Helpers outside #[test] functions unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "control_plane_support/mod.rs"]
 mod support;

@@ -1,5 +1,7 @@
 //! csrapproving through the machine: PROTOCOL §6 and k/k `sarapprove_test.go`'s recognizer
 //! table and `handle` cases, with Kubernetes' messages.
+// Helpers outside #[test] functions unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "control_plane_support/mod.rs"]
 mod support;

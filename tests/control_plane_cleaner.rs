@@ -1,5 +1,7 @@
 //! csrcleaner through the machine: PROTOCOL §4.7 and k/k `cleaner_test.go`'s thresholds, as an
 //! hourly pass on the virtual clock.
+// Helpers outside #[test] functions unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "control_plane_support/mod.rs"]
 mod support;

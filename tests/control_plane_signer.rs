@@ -1,6 +1,8 @@
 //! csrsigning through the machine: PROTOCOL §7 and k/k `signer_test.go` (`TestHandle`,
 //! `Test_signer_duration`), with Kubernetes' messages; external signers and tickets bound to
 //! the approved request.
+// Helpers outside #[test] functions unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "control_plane_support/mod.rs"]
 mod support;
