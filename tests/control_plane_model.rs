@@ -81,11 +81,23 @@ enum Op {
     /// A kube-apiserver-client request with O=system:masters (refused at admission).
     CreateMasters(Who),
     /// A kube-apiserver-client request with `server auth` (the signer marks it Failed).
-    CreateBadUsage { key: u8 },
+    CreateBadUsage {
+        key: u8,
+    },
     /// `kubectl certificate approve|deny` on the `idx`-th stored object.
-    Decide { who: Who, idx: usize, approve: bool },
-    Delete { who: Who, idx: usize },
-    Get { who: Who, idx: usize },
+    Decide {
+        who: Who,
+        idx: usize,
+        approve: bool,
+    },
+    Delete {
+        who: Who,
+        idx: usize,
+    },
+    Get {
+        who: Who,
+        idx: usize,
+    },
     /// Create the binding if absent, else delete it.
     ToggleBinding(usize),
     Advance(u8),
@@ -118,9 +130,21 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 const BINDINGS: [(&str, &str, &str); 3] = [
-    ("kubelet-bootstrap", NODE_BOOTSTRAPPER, "system:bootstrappers"),
-    ("node-autoapprove-bootstrap", NODECLIENT, "system:bootstrappers"),
-    ("node-autoapprove-certificate-rotation", SELFNODECLIENT, "system:nodes"),
+    (
+        "kubelet-bootstrap",
+        NODE_BOOTSTRAPPER,
+        "system:bootstrappers",
+    ),
+    (
+        "node-autoapprove-bootstrap",
+        NODECLIENT,
+        "system:bootstrappers",
+    ),
+    (
+        "node-autoapprove-certificate-rotation",
+        SELFNODECLIENT,
+        "system:nodes",
+    ),
 ];
 
 /// PEMs for (key, node) pairs, made once.
@@ -206,7 +230,9 @@ impl Model {
             .objects
             .get(name)
             .is_some_and(|c| c.approval == Approval::Pending && !c.issued && self.auto_approves(c));
-        let Some(c) = self.objects.get_mut(name) else { return };
+        let Some(c) = self.objects.get_mut(name) else {
+            return;
+        };
         if auto {
             c.approval = Approval::Approved;
             c.decided = Some(hour);
@@ -260,13 +286,22 @@ fn check_invariants(
 ) -> Result<(), TestCaseError> {
     for o in h.cp.certificate_signing_requests() {
         let l = Lifecycle::of(o);
-        let types: Vec<&str> = o.status.conditions.iter().map(|c| c.type_.as_str()).collect();
+        let types: Vec<&str> = o
+            .status
+            .conditions
+            .iter()
+            .map(|c| c.type_.as_str())
+            .collect();
         prop_assert!(
             !(types.contains(&"Approved") && types.contains(&"Denied")),
             "Approved and Denied: {types:?}"
         );
         if l.issued {
-            prop_assert_eq!(l.approval, Approval::Approved, "a certificate without approval");
+            prop_assert_eq!(
+                l.approval,
+                Approval::Approved,
+                "a certificate without approval"
+            );
             let cert = pki::certificate::parse_certificates_pem(&o.status.certificate).unwrap();
             let request = pki::CertificateRequest::from_pem(&o.spec.request).unwrap();
             prop_assert_eq!(cert[0].public_key(), request.public_key());
@@ -281,9 +316,8 @@ fn check_invariants(
             if !old.status.certificate.is_empty() {
                 prop_assert_eq!(&old.status.certificate, &o.status.certificate);
             }
-            let rv = |x: &CertificateSigningRequest| {
-                x.metadata.resource_version.parse::<u64>().unwrap()
-            };
+            let rv =
+                |x: &CertificateSigningRequest| x.metadata.resource_version.parse::<u64>().unwrap();
             prop_assert!(rv(o) >= rv(old));
         }
     }
@@ -291,11 +325,10 @@ fn check_invariants(
 }
 
 fn nth_name(h: &Harness, idx: usize) -> Option<String> {
-    let names: Vec<String> = h
-        .cp
-        .certificate_signing_requests()
-        .map(|o| o.metadata.name.clone())
-        .collect();
+    let names: Vec<String> =
+        h.cp.certificate_signing_requests()
+            .map(|o| o.metadata.name.clone())
+            .collect();
     if names.is_empty() {
         None
     } else {
@@ -312,13 +345,17 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         hour: 0,
     };
     for op in ops {
-        let before: BTreeMap<String, CertificateSigningRequest> = h
-            .cp
-            .certificate_signing_requests()
-            .map(|o| (o.metadata.name.clone(), o.clone()))
-            .collect();
+        let before: BTreeMap<String, CertificateSigningRequest> =
+            h.cp.certificate_signing_requests()
+                .map(|o| (o.metadata.name.clone(), o.clone()))
+                .collect();
         match op.clone() {
-            Op::Create { who, node, key, name } => {
+            Op::Create {
+                who,
+                node,
+                key,
+                name,
+            } => {
                 let mut o = object(
                     pem(key, node),
                     signers::KUBE_APISERVER_CLIENT_KUBELET,
@@ -380,7 +417,11 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 let o = object(
                     tester_pem(key),
                     signers::KUBE_APISERVER_CLIENT,
-                    &[KeyUsage::DigitalSignature, KeyUsage::ClientAuth, KeyUsage::ServerAuth],
+                    &[
+                        KeyUsage::DigitalSignature,
+                        KeyUsage::ClientAuth,
+                        KeyUsage::ServerAuth,
+                    ],
                 );
                 let reply = h.create(bearer("admin"), o);
                 prop_assert_eq!(reply.code(), 201);
@@ -400,32 +441,46 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 }
             }
             Op::Decide { who, idx, approve } => {
-                let Some(name) = nth_name(&h, idx) else { continue };
+                let Some(name) = nth_name(&h, idx) else {
+                    continue;
+                };
                 let current = h.get(&name);
                 let decision = if approve {
                     kubectl::Decision::Approve
                 } else {
                     kubectl::Decision::Deny
                 };
-                let Ok(outcome) = kubectl::certificate(&current, decision, false, h.now.timestamp())
+                let Ok(outcome) =
+                    kubectl::certificate(&current, decision, false, h.now.timestamp())
                 else {
                     // Already decided the other way: kubectl refuses client-side.
                     let mc = &m.objects[&name];
                     prop_assert!(mc.approval != Approval::Pending);
                     continue;
                 };
-                let Some(update) = outcome.update else { continue };
-                let reply = h.call(bearer(who.token()), Operation::UpdateApproval(Box::new(update)));
+                let Some(update) = outcome.update else {
+                    continue;
+                };
+                let reply = h.call(
+                    bearer(who.token()),
+                    Operation::UpdateApproval(Box::new(update)),
+                );
                 let expected = if who == Who::Admin { 200 } else { 403 };
                 prop_assert_eq!(reply.code(), expected, "{:?}", reply);
                 if expected == 200 {
                     let c = m.objects.get_mut(&name).unwrap();
-                    c.approval = if approve { Approval::Approved } else { Approval::Denied };
+                    c.approval = if approve {
+                        Approval::Approved
+                    } else {
+                        Approval::Denied
+                    };
                     c.decided = Some(m.hour);
                 }
             }
             Op::Delete { who, idx } => {
-                let Some(name) = nth_name(&h, idx) else { continue };
+                let Some(name) = nth_name(&h, idx) else {
+                    continue;
+                };
                 let reply = h.call(
                     bearer(who.token()),
                     Operation::DeleteCertificateSigningRequest { name: name.clone() },
@@ -437,7 +492,9 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 }
             }
             Op::Get { who, idx } => {
-                let name = nth_name(&h, idx).filter(|_| idx < 8).unwrap_or("missing".into());
+                let name = nth_name(&h, idx)
+                    .filter(|_| idx < 8)
+                    .unwrap_or("missing".into());
                 let reply = h.call(
                     bearer(who.token()),
                     Operation::GetCertificateSigningRequest { name: name.clone() },
@@ -482,13 +539,15 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         // Creates and decisions are seen by the controllers at once (informer lag 0).
         m.settle_all_immediate();
         prop_assert_eq!(h.now, start + Duration::from_hours(m.hour));
-        let got: BTreeMap<String, (Approval, bool, bool)> = h
-            .cp
-            .certificate_signing_requests()
-            .map(|o| (o.metadata.name.clone(), lifecycle(o)))
+        let got: BTreeMap<String, (Approval, bool, bool)> =
+            h.cp.certificate_signing_requests()
+                .map(|o| (o.metadata.name.clone(), lifecycle(o)))
+                .collect();
+        let want: BTreeMap<String, (Approval, bool, bool)> = m
+            .objects
+            .iter()
+            .map(|(n, c)| (n.clone(), c.lifecycle()))
             .collect();
-        let want: BTreeMap<String, (Approval, bool, bool)> =
-            m.objects.iter().map(|(n, c)| (n.clone(), c.lifecycle())).collect();
         prop_assert_eq!(got, want, "after {:?}", op);
         check_invariants(&h, &before)?;
     }
