@@ -201,7 +201,7 @@ pub fn update(
 
 /// [`update`] for a stored object whose request verified at create (`proof` is its
 /// [`VerifiedDigest`]): the request is not verified again (see
-/// [`validate_update_verified`](super::validate_update_verified)). The result equals
+/// [`validate_update_verified`]). The result equals
 /// [`update`]'s.
 pub fn update_verified(
     endpoint: Endpoint,
