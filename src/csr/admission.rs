@@ -18,8 +18,45 @@ pub const SIGNERS_RESOURCE: &str = "signers";
 pub struct Forbidden {
     /// The object name as the request carried it (empty for a `generateName` create).
     pub name: String,
-    /// The plugin's reason, e.g. `user not permitted to approve requests with signerName "…"`.
-    pub reason: String,
+    /// Which rule refused it; `Display` is the plugin's text.
+    pub reason: ForbiddenReason,
+}
+
+/// Why an admission plugin refused a request. `Display` is Kubernetes' text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ForbiddenReason {
+    /// CertificateApproval (`verb` `approve`) or CertificateSigning (`sign`): the user may not
+    /// `verb` requests of this signer.
+    #[error("user not permitted to {verb} requests with signerName {}", go::quote(.signer_name))]
+    NotPermitted {
+        /// `approve` or `sign`.
+        verb: &'static str,
+        /// The old object's `spec.signerName`.
+        signer_name: String,
+    },
+    /// CertificateSubjectRestriction: `system:masters` in the subject of a
+    /// `kubernetes.io/kube-apiserver-client` request.
+    #[error("use of {signer_name} signer with system:masters group is not allowed")]
+    SystemMasters {
+        /// The signer name.
+        signer_name: String,
+    },
+    /// CertificateSubjectRestriction could not parse the request.
+    #[error("failed to parse CSR: {0}")]
+    SubjectRestrictionParse(String),
+    /// NodeRestriction: a `system:nodes` user named exactly `system:node:`.
+    #[error("could not determine node from user {}", go::quote(.0))]
+    UnknownNode(String),
+    /// NodeRestriction could not parse the request.
+    #[error("unable to parse csr: {0}")]
+    NodeRestrictionParse(String),
+    /// NodeRestriction: a node asked for another subject.
+    #[error("can only create a node CSR with CN=system:node:{node_name}")]
+    NodeCommonName {
+        /// The requesting node's name.
+        node_name: String,
+    },
 }
 
 impl fmt::Display for Forbidden {
@@ -59,10 +96,10 @@ pub fn approval(
     } else {
         Err(Forbidden {
             name: old.metadata.name.clone(),
-            reason: format!(
-                "user not permitted to approve requests with signerName {}",
-                go::quote(signer)
-            ),
+            reason: ForbiddenReason::NotPermitted {
+                verb: "approve",
+                signer_name: signer.clone(),
+            },
         })
     }
 }
@@ -87,10 +124,10 @@ pub fn signing(
     } else {
         Err(Forbidden {
             name: old.metadata.name.clone(),
-            reason: format!(
-                "user not permitted to sign requests with signerName {}",
-                go::quote(signer)
-            ),
+            reason: ForbiddenReason::NotPermitted {
+                verb: "sign",
+                signer_name: signer.clone(),
+            },
         })
     }
 }
@@ -104,19 +141,19 @@ pub fn subject_restriction(csr: &CertificateSigningRequest) -> Result<(), Forbid
     if signer != crate::pki::signers::KUBE_APISERVER_CLIENT {
         return Ok(());
     }
-    let forbidden = |reason: String| Forbidden {
+    let forbidden = |reason: ForbiddenReason| Forbidden {
         name: csr.metadata.name.clone(),
         reason,
     };
     let organizations = super::request_check::request_organizations(&csr.spec.request)
-        .map_err(|e| forbidden(format!("failed to parse CSR: {e}")))?;
+        .map_err(|e| forbidden(ForbiddenReason::SubjectRestrictionParse(e)))?;
     if organizations
         .iter()
         .any(|o| o == crate::identity::SYSTEM_PRIVILEGED_GROUP)
     {
-        return Err(forbidden(format!(
-            "use of {signer} signer with system:masters group is not allowed"
-        )));
+        return Err(forbidden(ForbiddenReason::SystemMasters {
+            signer_name: signer.clone(),
+        }));
     }
     Ok(())
 }
@@ -142,15 +179,12 @@ pub fn node_restriction(user: &UserInfo, csr: &CertificateSigningRequest) -> Res
     let Some(node_name) = node_name(user) else {
         return Ok(());
     };
-    let forbidden = |reason: String| Forbidden {
+    let forbidden = |reason: ForbiddenReason| Forbidden {
         name: csr.metadata.name.clone(),
         reason,
     };
     if node_name.is_empty() {
-        return Err(forbidden(format!(
-            "could not determine node from user {}",
-            go::quote(&user.name)
-        )));
+        return Err(forbidden(ForbiddenReason::UnknownNode(user.name.clone())));
     }
     let signer = csr.spec.signer_name.as_str();
     if signer != crate::pki::signers::KUBELET_SERVING
@@ -159,11 +193,11 @@ pub fn node_restriction(user: &UserInfo, csr: &CertificateSigningRequest) -> Res
         return Ok(());
     }
     let common_name = super::request_check::request_common_name(&csr.spec.request)
-        .map_err(|e| forbidden(format!("unable to parse csr: {e}")))?;
+        .map_err(|e| forbidden(ForbiddenReason::NodeRestrictionParse(e)))?;
     if common_name != format!("{}{node_name}", crate::identity::NODE_USER_PREFIX) {
-        return Err(forbidden(format!(
-            "can only create a node CSR with CN=system:node:{node_name}"
-        )));
+        return Err(forbidden(ForbiddenReason::NodeCommonName {
+            node_name: node_name.to_owned(),
+        }));
     }
     Ok(())
 }
