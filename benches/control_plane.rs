@@ -142,6 +142,49 @@ fn transition(c: &mut Criterion) {
     });
 }
 
+/// The same transition at the strategy layer alone: `/approval`'s strategy and validation with
+/// the stored proof (no re-verification), and the lifecycle derived from the result.
+fn transition_strategy(c: &mut Criterion) {
+    let object = kubelet_object();
+    let mut cp = machine(ApproverMode::None, false);
+    let Reply::CertificateSigningRequest { object: stored, .. } = call(
+        &mut cp,
+        now(),
+        Operation::CreateCertificateSigningRequest(Box::new(object)),
+    ) else {
+        panic!("create refused")
+    };
+    let proof = CertificateRequest::from_pem(&stored.spec.request)
+        .unwrap()
+        .verified_digest();
+    let update = kubectl::certificate(
+        &stored,
+        kubectl::Decision::Approve,
+        false,
+        now().timestamp(),
+    )
+    .unwrap()
+    .update
+    .unwrap();
+    c.bench_function("control_plane/transition_strategy_only", |b| {
+        b.iter_batched(
+            || update.clone(),
+            |update| {
+                let updated = kube_tls_bootstrap::csr::update_verified(
+                    kube_tls_bootstrap::csr::Endpoint::Approval,
+                    update,
+                    &stored,
+                    now().timestamp(),
+                    &proof,
+                )
+                .unwrap();
+                black_box(kube_tls_bootstrap::csr::Lifecycle::of(&updated))
+            },
+            criterion::BatchSize::SmallInput,
+        );
+    });
+}
+
 /// create → approve (SubjectAccessReview) → issue through the machine, beside one raw P-256
 /// verify (ring, the request's self-signature) and one raw P-256 sign (the crate's RFC 6979
 /// signer, which the machine uses for the certificate).
@@ -249,6 +292,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(std::time::Duration::from_secs(1))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = transition, lifecycle, memory
+    targets = transition, transition_strategy, lifecycle, memory
 }
 criterion_main!(benches);

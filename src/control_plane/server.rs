@@ -452,11 +452,27 @@ impl ControlPlane {
             .push_back(Output::Stored(StorageChange::Policy));
     }
 
-    /// The informers see a change after the configured lag; both controllers then look.
+    /// The informers see a change after the configured lag; the controllers that could act on
+    /// it then look (no approver, or no signer for its signer name: nothing to schedule).
     fn object_changed(&mut self, now: Instant, name: &str) {
         let at = now + self.config.informer_lag;
-        self.timers.schedule(Task::Approve(name.to_owned()), at);
-        self.timers.schedule(Task::Sign(name.to_owned()), at);
+        let Some(stored) = self.store.get(name) else {
+            return;
+        };
+        let approve = self.config.approver != super::ApproverMode::None
+            && stored.lifecycle.approver_should_act();
+        let sign = stored.lifecycle.signer_should_act()
+            && self
+                .config
+                .signers
+                .iter()
+                .any(|s| s.signer_name == stored.object.spec.signer_name);
+        if approve {
+            self.timers.schedule(Task::Approve(name.to_owned()), at);
+        }
+        if sign {
+            self.timers.schedule(Task::Sign(name.to_owned()), at);
+        }
     }
 
     pub(super) fn flush_watch_opened(&mut self) {
