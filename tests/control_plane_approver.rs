@@ -230,3 +230,114 @@ fn informer_lag_lets_a_driver_observe_pending() {
     h.advance(Duration::from_secs(2));
     assert!(Lifecycle::of(&h.get(&name)).issued);
 }
+
+fn review_tickets(h: &Harness) -> Vec<kube_tls_bootstrap::control_plane::ReviewTicket> {
+    h.outputs
+        .iter()
+        .filter_map(|o| match o {
+            kube_tls_bootstrap::control_plane::Output::Review(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_external_approver_answers_review_tickets() {
+    use kube_tls_bootstrap::control_plane::{ApproverMode, Input, Verdict};
+    let mut config = config();
+    config.approver = ApproverMode::External;
+    config.policy.add_cluster_role_binding(binding(
+        "create",
+        NODE_BOOTSTRAPPER,
+        Some("system:bootstrappers"),
+        None,
+    ));
+    let mut h = Harness::new(config);
+    let a = created_name(&h.create(bearer("bootstrap-token"), kubelet_object(1, "node-1")));
+    let b = created_name(&h.create(bearer("bootstrap-token"), kubelet_object(2, "node-2")));
+    h.settle();
+    let tickets = review_tickets(&h);
+    assert_eq!(tickets.len(), 2);
+    // One ticket per request, however often the approver looks.
+    h.advance(Duration::from_secs(5));
+    assert_eq!(review_tickets(&h).len(), 2);
+    let ta = tickets
+        .iter()
+        .find(|t| t.object.metadata.name == a)
+        .unwrap();
+    let tb = tickets
+        .iter()
+        .find(|t| t.object.metadata.name == b)
+        .unwrap();
+    assert_eq!(ta.uid, h.get(&a).metadata.uid);
+    h.input(Input::Verdict {
+        ticket: ta.id,
+        verdict: Verdict::Approve {
+            reason: "InventoryMatch".into(),
+            message: "node-1 is in the inventory".into(),
+        },
+    });
+    h.input(Input::Verdict {
+        ticket: tb.id,
+        verdict: Verdict::Deny {
+            reason: "NotInInventory".into(),
+            message: "node-2 is unknown".into(),
+        },
+    });
+    h.settle();
+    let approved = h.get(&a);
+    assert_eq!(approved.status.conditions[0].reason, "InventoryMatch");
+    assert!(Lifecycle::of(&approved).issued);
+    let denied = h.get(&b);
+    assert_eq!(Lifecycle::of(&denied).approval, Approval::Denied);
+    assert_eq!(denied.status.conditions[0].message, "node-2 is unknown");
+    // A second answer to a ticket is refused.
+    h.input(Input::Verdict {
+        ticket: ta.id,
+        verdict: Verdict::Abstain,
+    });
+    assert_eq!(h.events_of(EventKind::TicketRefused).len(), 1);
+}
+
+#[test]
+fn a_verdict_for_a_recreated_request_is_refused() {
+    use kube_tls_bootstrap::control_plane::{ApproverMode, Input, Verdict};
+    let mut config = config();
+    config.approver = ApproverMode::External;
+    let mut h = Harness::new(config);
+    let mut o = kubelet_object(1, "node-1");
+    o.metadata.name = "node-csr-same".into();
+    o.metadata.generate_name.clear();
+    assert_eq!(h.create(bearer("admin-token"), o.clone()).code(), 201);
+    h.settle();
+    let ticket = review_tickets(&h).remove(0);
+    let deleted = h.call(
+        bearer("admin-token"),
+        Operation::DeleteCertificateSigningRequest {
+            name: "node-csr-same".into(),
+        },
+    );
+    assert_eq!(deleted.code(), 200);
+    assert_eq!(h.create(bearer("admin-token"), o).code(), 201);
+    h.input(Input::Verdict {
+        ticket: ticket.id,
+        verdict: Verdict::Approve {
+            reason: "R".into(),
+            message: "M".into(),
+        },
+    });
+    let refused = h.events_of(EventKind::TicketRefused);
+    assert_eq!(refused.len(), 1);
+    assert_eq!(
+        refused[0].message,
+        format!(
+            "CertificateSigningRequest \"node-csr-same\" with uid {} no longer exists (deleted \
+             or re-created); the answer is not applied",
+            ticket.uid
+        )
+    );
+    assert_eq!(
+        Lifecycle::of(&h.get("node-csr-same")).approval,
+        Approval::Pending
+    );
+}
