@@ -51,6 +51,7 @@
 //!
 //! let mut machine = ControlPlane::new(Config::new(1).with_default_policy());
 //! let mut now = Instant::from_unix(1_800_000_000, 0);
+//! let end = now + kube_tls_bootstrap::time::Duration::from_hours(2);
 //! machine.handle(now, Input::Timeout); // or Input::Request { .. } from a client
 //! loop {
 //!     while let Some(output) = machine.poll_output() {
@@ -61,7 +62,7 @@
 //!         }
 //!     }
 //!     match machine.poll_timeout() {
-//!         Some(at) if at <= now + kube_tls_bootstrap::time::Duration::from_hours(2) => {
+//!         Some(at) if at <= end => {
 //!             now = at;
 //!             machine.handle(now, Input::Timeout);
 //!         }
