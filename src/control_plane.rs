@@ -413,6 +413,7 @@ pub struct ControlPlane {
     next_watch: u64,
     outputs: VecDeque<Output>,
     pending_watch_events: Vec<Output>,
+    history: store::History,
     started: bool,
     controller_user: UserInfo,
 }
@@ -431,6 +432,7 @@ impl ControlPlane {
             next_watch: 1,
             outputs: VecDeque::new(),
             pending_watch_events: Vec::new(),
+            history: store::History::default(),
             started: false,
             controller_user: UserInfo::new(
                 CERTIFICATE_CONTROLLER_USER,

@@ -379,3 +379,75 @@ fn client_certificates_are_verified() {
             .ends_with("failed: x509: certificate signed by unknown authority")
     );
 }
+
+#[test]
+fn a_watch_from_a_list_resource_version_replays_what_followed() {
+    use kube_tls_bootstrap::api::EventType;
+    use kube_tls_bootstrap::control_plane::Output;
+    let mut h = bootstrap_harness();
+    let Reply::CertificateSigningRequestList(list) = h.call(
+        bearer("admin-token"),
+        Operation::ListCertificateSigningRequests(Selector::default()),
+    ) else {
+        panic!()
+    };
+    let rv = list.metadata.as_ref().unwrap()["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The kubelet's request is created, approved and issued before the watch starts.
+    let name = created_name(&h.create(bearer("bootstrap-token"), kubelet_object(1, "node-1")));
+    h.settle();
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::WatchCertificateSigningRequests {
+            selector: Selector {
+                name: Some(name.clone()),
+            },
+            resource_version: Some(rv),
+        },
+    );
+    let Reply::WatchOpened(watch) = reply else {
+        panic!("{reply:?}")
+    };
+    let replayed: Vec<(EventType, bool)> = h
+        .outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Watch { watch: w, event } if *w == watch => {
+                Some((event.type_, !event.object.status.certificate.is_empty()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        replayed,
+        [
+            (EventType::Added, false),
+            (EventType::Modified, false),
+            (EventType::Modified, true)
+        ]
+    );
+    // Far more changes than the window holds: an old version is 410 Expired.
+    for _ in 0..600 {
+        let n = created_name(&h.create(bearer("admin-token"), kubelet_object(2, "node-2")));
+        let reply = h.call(
+            bearer("admin-token"),
+            Operation::DeleteCertificateSigningRequest { name: n },
+        );
+        assert_eq!(reply.code(), 200);
+    }
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::WatchCertificateSigningRequests {
+            selector: Selector::default(),
+            resource_version: Some("1".into()),
+        },
+    );
+    let (code, message) = status_message(&reply);
+    assert_eq!(code, 410);
+    assert!(
+        message.starts_with("too old resource version: 1 ("),
+        "{message}"
+    );
+}

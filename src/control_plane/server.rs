@@ -101,17 +101,41 @@ impl ControlPlane {
                 let id = WatchId(self.next_watch);
                 self.next_watch += 1;
                 // Without a resourceVersion (or with "0") a watch starts with the current
-                // state as ADDED events; with one, it sends what happens from now on (this
-                // store keeps no history to replay).
-                if resource_version.as_deref().is_none_or(|rv| rv == "0") {
-                    for s in self.store.iter().filter(|s| selects(&selector, &s.object)) {
-                        self.pending_watch_events.push(Output::Watch {
-                            watch: id,
-                            event: WatchEvent {
-                                type_: EventType::Added,
-                                object: Box::new(s.object.clone()),
-                            },
-                        });
+                // state as ADDED events; with one, it replays what happened after that version
+                // from the machine's recent history (410 Expired when it is older than that).
+                match resource_version.as_deref() {
+                    None | Some("" | "0") => {
+                        for s in self.store.iter().filter(|s| selects(&selector, &s.object)) {
+                            self.pending_watch_events.push(Output::Watch {
+                                watch: id,
+                                event: WatchEvent {
+                                    type_: EventType::Added,
+                                    object: Box::new(s.object.clone()),
+                                },
+                            });
+                        }
+                    }
+                    Some(rv) => {
+                        let Ok(from) = rv.parse::<u64>() else {
+                            return Err(Reply::Status(Status::bad_request(format!(
+                                "invalid resource version: {}",
+                                crate::go::quote(rv)
+                            ))));
+                        };
+                        let replay = self.history.since(from).ok_or_else(|| {
+                            Reply::Status(Status::expired(from, self.history.oldest()))
+                        })?;
+                        for (type_, object) in replay {
+                            if selects(&selector, object) {
+                                self.pending_watch_events.push(Output::Watch {
+                                    watch: id,
+                                    event: WatchEvent {
+                                        type_: *type_,
+                                        object: object.clone(),
+                                    },
+                                });
+                            }
+                        }
                     }
                 }
                 self.watches.insert(id, selector);
@@ -353,7 +377,7 @@ impl ControlPlane {
                 name: name.clone(),
                 resource_version,
             }));
-        self.notify(EventType::Added, &object);
+        self.notify(EventType::Added, &object, resource_version);
         self.object_changed(now, &name);
         Ok(Reply::CertificateSigningRequest { code: 201, object })
     }
@@ -412,7 +436,7 @@ impl ControlPlane {
                 name: name.clone(),
                 resource_version,
             }));
-        self.notify(EventType::Modified, &object);
+        self.notify(EventType::Modified, &object, resource_version);
         self.object_changed(now, &name);
         Ok(object)
     }
@@ -425,14 +449,16 @@ impl ControlPlane {
                 name: name.to_owned(),
             }));
         let uid = removed.object.metadata.uid.clone();
-        self.notify(EventType::Deleted, &removed.object);
+        let revision = self.store.revision();
+        self.notify(EventType::Deleted, &removed.object, revision);
         self.tickets.forget_uid(&uid);
         self.timers.forget_object(name);
         let _ = now;
         Some(uid)
     }
 
-    fn notify(&mut self, type_: EventType, object: &CertificateSigningRequest) {
+    fn notify(&mut self, type_: EventType, object: &CertificateSigningRequest, revision: u64) {
+        self.history.record(revision, type_, object);
         for (id, selector) in &self.watches {
             if selects(selector, object) {
                 self.outputs.push_back(Output::Watch {

@@ -23,10 +23,21 @@ pub(super) struct Stored {
 }
 
 /// The objects by name, and etcd's revision counter.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(super) struct Store {
     objects: BTreeMap<String, Stored>,
     revision: u64,
+}
+
+impl Default for Store {
+    /// An empty store at revision 1: a list of it has a version a watch can start from ("0"
+    /// means "any", as in Kubernetes).
+    fn default() -> Self {
+        Self {
+            objects: BTreeMap::new(),
+            revision: 1,
+        }
+    }
 }
 
 impl Store {
@@ -82,5 +93,54 @@ impl Store {
     /// The revision a list returns as its `metadata.resourceVersion`.
     pub(super) fn revision(&self) -> u64 {
         self.revision
+    }
+}
+
+/// The recent watch events, for watches that start at a resourceVersion (the watch cache's
+/// window): at most [`History::CAPACITY`] events.
+#[derive(Clone, Debug, Default)]
+pub(super) struct History {
+    events:
+        std::collections::VecDeque<(u64, crate::api::EventType, Box<CertificateSigningRequest>)>,
+    /// The newest revision forgotten (0: nothing forgotten yet).
+    forgotten: u64,
+}
+
+impl History {
+    /// How many events are kept.
+    pub(super) const CAPACITY: usize = 1024;
+
+    pub(super) fn record(
+        &mut self,
+        revision: u64,
+        type_: crate::api::EventType,
+        object: &CertificateSigningRequest,
+    ) {
+        if self.events.len() == Self::CAPACITY
+            && let Some((rv, _, _)) = self.events.pop_front()
+        {
+            self.forgotten = rv;
+        }
+        self.events
+            .push_back((revision, type_, Box::new(object.clone())));
+    }
+
+    /// The events after `revision`, oldest first; `None` when some of them were forgotten.
+    pub(super) fn since(
+        &self,
+        revision: u64,
+    ) -> Option<impl Iterator<Item = (&crate::api::EventType, &Box<CertificateSigningRequest>)>>
+    {
+        (revision >= self.forgotten).then(|| {
+            self.events
+                .iter()
+                .filter(move |(rv, _, _)| *rv > revision)
+                .map(|(_, t, o)| (t, o))
+        })
+    }
+
+    /// The oldest revision a watch can start from.
+    pub(super) fn oldest(&self) -> u64 {
+        self.forgotten
     }
 }
