@@ -491,14 +491,14 @@ impl ControlPlane {
         &self,
         name: &str,
     ) -> Option<&crate::csr::CertificateSigningRequest> {
-        self.store.get(name).map(|s| &s.object)
+        self.store.get(name).map(|s| &*s.object)
     }
 
     /// Every stored CSR, by name.
     pub fn certificate_signing_requests(
         &self,
     ) -> impl Iterator<Item = &crate::csr::CertificateSigningRequest> {
-        self.store.iter().map(|s| &s.object)
+        self.store.iter().map(|s| &*s.object)
     }
 
     /// How many CSRs are stored.

@@ -206,7 +206,7 @@ impl ControlPlane {
                     return;
                 }
                 let digest = stored.digest;
-                let object = Box::new(stored.object.clone());
+                let object = Box::new(CertificateSigningRequest::clone(&stored.object));
                 let id = self.tickets.issue(Ticket::Review {
                     name: name.to_owned(),
                     uid: uid.clone(),
@@ -227,7 +227,7 @@ impl ControlPlane {
         let Some(stored) = self.store.get(name) else {
             return;
         };
-        let object = &stored.object;
+        let object = &*stored.object;
         let uid = object.metadata.uid.clone();
         let request =
             match CertificateRequest::from_pem_verified(&object.spec.request, &stored.digest) {
@@ -345,7 +345,7 @@ impl ControlPlane {
             self.timers.forget(&task);
             return;
         }
-        let object = &stored.object;
+        let object = &*stored.object;
         let Some(signer) = self
             .config
             .signers
@@ -717,7 +717,7 @@ impl ControlPlane {
     ) -> Option<CertificateSigningRequest> {
         let stored = self.store.get(name)?;
         (stored.object.metadata.uid == uid && stored.digest == *digest)
-            .then(|| stored.object.clone())
+            .then(|| CertificateSigningRequest::clone(&stored.object))
     }
 
     fn refuse(&mut self, now: Instant, component: Component, name: &str, uid: &str) {

@@ -68,7 +68,7 @@ impl ControlPlane {
                     .ok_or_else(|| Reply::Status(Status::not_found(&gr, &name)))?;
                 Ok(Reply::CertificateSigningRequest {
                     code: 200,
-                    object: Box::new(stored.object.clone()),
+                    object: Box::new(CertificateSigningRequest::clone(&stored.object)),
                 })
             }
             Operation::ListCertificateSigningRequests(selector) => {
@@ -78,7 +78,7 @@ impl ControlPlane {
                     .store
                     .iter()
                     .filter(|s| selects(&selector, &s.object))
-                    .map(|s| s.object.clone())
+                    .map(|s| CertificateSigningRequest::clone(&s.object))
                     .collect();
                 let mut list = csr::CertificateSigningRequestList {
                     api_version: csr::API_VERSION.to_owned(),
@@ -110,7 +110,7 @@ impl ControlPlane {
                                 watch: id,
                                 event: WatchEvent {
                                     type_: EventType::Added,
-                                    object: Box::new(s.object.clone()),
+                                    object: Box::new(CertificateSigningRequest::clone(&s.object)),
                                 },
                             });
                         }
@@ -131,7 +131,7 @@ impl ControlPlane {
                                     watch: id,
                                     event: WatchEvent {
                                         type_: *type_,
-                                        object: object.clone(),
+                                        object: Box::new(CertificateSigningRequest::clone(object)),
                                     },
                                 });
                             }
@@ -370,14 +370,15 @@ impl ControlPlane {
         admission::subject_restriction(&created).map_err(|e| Reply::Status(e.into()))?;
         let name = created.metadata.name.clone();
         let stored = self.store.put(created, digest, now);
-        let object = Box::new(stored.object.clone());
+        let shared = std::sync::Arc::clone(&stored.object);
+        let object = Box::new(CertificateSigningRequest::clone(&shared));
         let resource_version = stored.resource_version;
         self.outputs
             .push_back(Output::Stored(StorageChange::Created {
                 name: name.clone(),
                 resource_version,
             }));
-        self.notify(EventType::Added, &object, resource_version);
+        self.notify(EventType::Added, &shared, resource_version);
         self.object_changed(now, &name);
         Ok(Reply::CertificateSigningRequest { code: 201, object })
     }
@@ -429,14 +430,15 @@ impl ControlPlane {
         }
         .map_err(|e| Reply::Status(e.into()))?;
         let stored = self.store.put(updated, digest, now);
-        let object = Box::new(stored.object.clone());
+        let shared = std::sync::Arc::clone(&stored.object);
+        let object = Box::new(CertificateSigningRequest::clone(&shared));
         let resource_version = stored.resource_version;
         self.outputs
             .push_back(Output::Stored(StorageChange::Updated {
                 name: name.clone(),
                 resource_version,
             }));
-        self.notify(EventType::Modified, &object, resource_version);
+        self.notify(EventType::Modified, &shared, resource_version);
         self.object_changed(now, &name);
         Ok(object)
     }
@@ -457,7 +459,12 @@ impl ControlPlane {
         Some(uid)
     }
 
-    fn notify(&mut self, type_: EventType, object: &CertificateSigningRequest, revision: u64) {
+    fn notify(
+        &mut self,
+        type_: EventType,
+        object: &std::sync::Arc<CertificateSigningRequest>,
+        revision: u64,
+    ) {
         self.history.record(revision, type_, object);
         for (id, selector) in &self.watches {
             if selects(selector, object) {
@@ -465,7 +472,7 @@ impl ControlPlane {
                     watch: *id,
                     event: WatchEvent {
                         type_,
-                        object: Box::new(object.clone()),
+                        object: Box::new(CertificateSigningRequest::clone(object)),
                     },
                 });
             }

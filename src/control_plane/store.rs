@@ -2,6 +2,7 @@
 //! that its request verified.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::csr::{CertificateSigningRequest, Lifecycle};
 use crate::pki::VerifiedDigest;
@@ -10,8 +11,9 @@ use crate::time::Instant;
 /// One stored CSR.
 #[derive(Clone, Debug)]
 pub(super) struct Stored {
-    /// The object as the API returns it (`metadata.resourceVersion` set).
-    pub(super) object: CertificateSigningRequest,
+    /// The object as the API returns it (`metadata.resourceVersion` set), shared with the watch
+    /// history.
+    pub(super) object: Arc<CertificateSigningRequest>,
     /// Its resourceVersion as a number.
     pub(super) resource_version: u64,
     /// The proof that `object.spec.request` verified at create (the spec never changes).
@@ -69,7 +71,7 @@ impl Store {
         let lifecycle = Lifecycle::of(&object);
         let name = object.metadata.name.clone();
         let stored = Stored {
-            object,
+            object: Arc::new(object),
             resource_version: self.revision,
             digest,
             lifecycle,
@@ -101,7 +103,7 @@ impl Store {
 #[derive(Clone, Debug, Default)]
 pub(super) struct History {
     events:
-        std::collections::VecDeque<(u64, crate::api::EventType, Box<CertificateSigningRequest>)>,
+        std::collections::VecDeque<(u64, crate::api::EventType, Arc<CertificateSigningRequest>)>,
     /// The newest revision forgotten (0: nothing forgotten yet).
     forgotten: u64,
 }
@@ -114,22 +116,21 @@ impl History {
         &mut self,
         revision: u64,
         type_: crate::api::EventType,
-        object: &CertificateSigningRequest,
+        object: &Arc<CertificateSigningRequest>,
     ) {
         if self.events.len() == Self::CAPACITY
             && let Some((rv, _, _)) = self.events.pop_front()
         {
             self.forgotten = rv;
         }
-        self.events
-            .push_back((revision, type_, Box::new(object.clone())));
+        self.events.push_back((revision, type_, Arc::clone(object)));
     }
 
     /// The events after `revision`, oldest first; `None` when some of them were forgotten.
     pub(super) fn since(
         &self,
         revision: u64,
-    ) -> Option<impl Iterator<Item = (&crate::api::EventType, &Box<CertificateSigningRequest>)>>
+    ) -> Option<impl Iterator<Item = (&crate::api::EventType, &Arc<CertificateSigningRequest>)>>
     {
         (revision >= self.forgotten).then(|| {
             self.events
