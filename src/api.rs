@@ -82,6 +82,8 @@ pub enum StatusReason {
     BadRequest,
     /// 405: the verb is not supported on the resource.
     MethodNotAllowed,
+    /// 410: a watch from a resourceVersion the server no longer has.
+    Expired,
     /// 500.
     InternalError,
     /// Any other reason, kept as sent.
@@ -100,6 +102,7 @@ impl StatusReason {
             Self::Invalid => "Invalid",
             Self::BadRequest => "BadRequest",
             Self::MethodNotAllowed => "MethodNotAllowed",
+            Self::Expired => "Expired",
             Self::InternalError => "InternalError",
             Self::Other(s) => s,
         }
@@ -116,6 +119,7 @@ impl StatusReason {
             "Invalid" => Self::Invalid,
             "BadRequest" => Self::BadRequest,
             "MethodNotAllowed" => Self::MethodNotAllowed,
+            "Expired" => Self::Expired,
             "InternalError" => Self::InternalError,
             other => Self::Other(other.to_owned()),
         }
@@ -287,6 +291,18 @@ impl Status {
                 ..StatusDetails::default()
             },
         )
+    }
+
+    /// 410 `Expired`, as a watch from a resourceVersion older than the watch cache's window is
+    /// answered: `too old resource version: <requested> (<oldest>)`.
+    pub fn expired(requested: u64, oldest: u64) -> Self {
+        Self {
+            status: "Failure".to_owned(),
+            message: format!("too old resource version: {requested} ({oldest})"),
+            reason: Some(StatusReason::Expired),
+            details: None,
+            code: 410,
+        }
     }
 
     /// 400 with a plain message.

@@ -39,6 +39,7 @@ pub mod cleaner;
 pub mod describe;
 mod invalid;
 pub mod kubectl;
+mod lifecycle;
 #[cfg(feature = "k8s-openapi")]
 mod openapi;
 #[cfg(feature = "k8s-openapi")]
@@ -51,10 +52,11 @@ pub mod validation;
 
 pub use crate::field::{BadValue, FieldError, FieldErrorType};
 pub use invalid::Invalid;
+pub use lifecycle::{Approval, Lifecycle};
 pub use signer_name::{MAX_SIGNER_NAME_LENGTH, SignerName, validate_signer_name};
 pub use strategy::{
-    CreateContext, NameSuffix, create, generate_name, prepare_for_create, prepare_for_update,
-    update,
+    CreateContext, NameSuffix, create, create_verified, generate_name, prepare_for_create,
+    prepare_for_update, update, update_verified,
 };
 pub use types::{
     API_VERSION, CertificateSigningRequest, CertificateSigningRequestCondition,
@@ -62,4 +64,6 @@ pub use types::{
     ConditionStatus, ConditionType, DecodeError, KIND, LIST_KIND, ObjectMeta, Usage,
     decode_document,
 };
-pub use validation::{Endpoint, validate_create, validate_update};
+pub use validation::{
+    Endpoint, validate_create, validate_create_verified, validate_update, validate_update_verified,
+};

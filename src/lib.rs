@@ -41,11 +41,39 @@
 //! | [`kubeconfig`] | step 7, kubeconfig files as client-go reads them and as the kubelet writes them after bootstrapping |
 //! | [`kubelet`] | steps 3 and 7, the node's side as a sans-IO machine: bootstrap (legacy and rotation paths), the wait for the certificate, the certificate store as file operations, rotation and serving certificates |
 //! | [`api`] | the REST API between the machines as data: requests with their credentials, replies, `Status` with Kubernetes' messages, watch events |
+//! | [`control_plane`] | steps 4 to 6 as one sans-IO machine: kube-apiserver's CSR and RBAC endpoints (authentication incl. client certificates, authorization, admission, validation, the store, watches) and kube-controller-manager's csrapproving, csrsigning and csrcleaner on timers, with review and sign tickets for approvers and signers outside the library |
 //! | [`rest`] | the Kubernetes REST API over HTTP as data: routing (method, path, query → resource, verb, options) with kube-apiserver's 404/405/400, body decoding with its 413/415/400, object/list/`Status`/watch responses, discovery documents, `/version`, server-side Tables for `kubectl get` |
 //!
-//! `examples/bootstrap.rs` (`cargo run --example bootstrap`) drives these modules through the
-//! whole flow — token file, RBAC, the kubelet's request, create, SubjectAccessReview approval,
-//! signing — and prints it as a kubectl transcript; read it as the tour of the public API.
+//! `examples/bootstrap.rs` (`cargo run --example bootstrap`) drives the [`control_plane`]
+//! machine through the whole flow — token file, RBAC, the kubelet's request, create,
+//! SubjectAccessReview approval, signing — and prints it as a kubectl transcript; read it as the
+//! tour of the public API. The machine is driven through three doors:
+//!
+//! ```
+//! use kube_tls_bootstrap::control_plane::{Config, ControlPlane, Input, Output};
+//! use kube_tls_bootstrap::time::Instant;
+//!
+//! let mut machine = ControlPlane::new(Config::new(1).with_default_policy());
+//! let mut now = Instant::from_unix(1_800_000_000, 0);
+//! let end = now + kube_tls_bootstrap::time::Duration::from_hours(2);
+//! machine.handle(now, Input::Timeout); // or Input::Request { .. } from a client
+//! loop {
+//!     while let Some(output) = machine.poll_output() {
+//!         match output {
+//!             Output::Reply { .. } | Output::Watch { .. } => { /* to the client */ }
+//!             Output::Review(_) | Output::Sign(_) => { /* to an external approver/signer */ }
+//!             _ => { /* storage changes, events */ }
+//!         }
+//!     }
+//!     match machine.poll_timeout() {
+//!         Some(at) if at <= end => {
+//!             now = at;
+//!             machine.handle(now, Input::Timeout);
+//!         }
+//!         _ => break,
+//!     }
+//! }
+//! ```
 //! Layers point down only: `csr` builds on `identity`, `rbac` and `pki`, which know nothing of
 //! each other; `time`, `meta` and `field` sit beneath them all.
 //!
@@ -62,6 +90,7 @@
 //! crate reproduces it byte for byte; tests pin the exact strings.
 
 pub mod api;
+pub mod control_plane;
 pub mod csr;
 pub mod field;
 mod go;

@@ -126,7 +126,10 @@ fn signing_only_when_status_changes() {
         admission::signing(&nobody, &user(), &issued, &old).unwrap_err(),
         Forbidden {
             name: "csr-1".into(),
-            reason: r#"user not permitted to sign requests with signerName "abc.com/xyz""#.into()
+            reason: admission::ForbiddenReason::NotPermitted {
+                verb: "sign",
+                signer_name: "abc.com/xyz".into()
+            }
         }
     );
     let mut failed = old.clone();
@@ -157,7 +160,10 @@ fn subject_restriction() {
     c.spec.signer_name = "kubernetes.io/kube-apiserver-client".into();
     c.spec.request = b"garbage".to_vec();
     assert_eq!(
-        admission::subject_restriction(&c).unwrap_err().reason,
+        admission::subject_restriction(&c)
+            .unwrap_err()
+            .reason
+            .to_string(),
         "failed to parse CSR: PEM block type must be CERTIFICATE REQUEST"
     );
 }

@@ -6,9 +6,9 @@ use crate::time::Timestamp;
 
 /// Kubernetes' `validateCSR`: the first PEM block must be `CERTIFICATE REQUEST`, parse as
 /// PKCS#10 and carry a valid self-signature. The error text is what Kubernetes prints.
-pub(super) fn check_request(request: &[u8]) -> Result<(), String> {
+pub(super) fn check_request(request: &[u8]) -> Result<pki::VerifiedDigest, String> {
     pki::CertificateRequest::from_pem(request)
-        .map(|_| ())
+        .map(|r| r.verified_digest())
         .map_err(|e| e.to_string())
 }
 
@@ -22,6 +22,13 @@ pub(super) fn check_certificate(pem_data: &[u8]) -> Result<(), String> {
 pub(super) fn request_organizations(request: &[u8]) -> Result<Vec<String>, String> {
     let parsed = UnverifiedRequest::from_pem(request).map_err(|e| e.to_string())?;
     Ok(parsed.unverified().subject().organization.clone())
+}
+
+/// The subject common name of the request (Kubernetes' `ParseCSR`, no signature check), as
+/// NodeRestriction reads it.
+pub(super) fn request_common_name(request: &[u8]) -> Result<String, String> {
+    let parsed = UnverifiedRequest::from_pem(request).map_err(|e| e.to_string())?;
+    Ok(parsed.unverified().subject().common_name.clone())
 }
 
 /// The NotAfter of the first certificate in the first PEM block (of any type), as the cleaner

@@ -4,8 +4,11 @@
 
 use super::invalid::Invalid;
 use super::types::{CertificateSigningRequest, CertificateSigningRequestStatus};
-use super::validation::{Endpoint, validate_create, validate_update};
+use super::validation::{
+    Endpoint, validate_create_verified, validate_update, validate_update_verified,
+};
 use crate::identity::UserInfo;
+use crate::pki::VerifiedDigest;
 use crate::time::Timestamp;
 
 /// The characters Kubernetes draws `generateName` suffixes from (no vowels, no `0 1 3`).
@@ -117,9 +120,18 @@ pub struct CreateContext<'a> {
 /// Admission ([`CertificateSubjectRestriction`](super::admission::subject_restriction)) runs
 /// between these steps in the real server; call it on the returned object before storing it.
 pub fn create(
-    mut csr: CertificateSigningRequest,
+    csr: CertificateSigningRequest,
     ctx: &CreateContext<'_>,
 ) -> Result<CertificateSigningRequest, Invalid> {
+    create_verified(csr, ctx).map(|(csr, _)| csr)
+}
+
+/// [`create`], also returning the proof that the stored request verified: keep it beside the
+/// object and pass it to [`update_verified`] so that no update verifies the request again.
+pub fn create_verified(
+    mut csr: CertificateSigningRequest,
+    ctx: &CreateContext<'_>,
+) -> Result<(CertificateSigningRequest, VerifiedDigest), Invalid> {
     prepare_for_create(&mut csr, Some(ctx.requester));
     csr.metadata.uid.clone_from(&ctx.uid);
     csr.metadata.creation_timestamp = Some(ctx.now);
@@ -127,21 +139,17 @@ pub fn create(
     if csr.metadata.name.is_empty() && !csr.metadata.generate_name.is_empty() {
         csr.metadata.name = generate_name(&csr.metadata.generate_name, ctx.name_suffix);
     }
-    let errors = validate_create(&csr);
-    if !errors.is_empty() {
-        return Err(Invalid {
+    let (mut errors, proof) = validate_create_verified(&csr);
+    if errors.is_empty() {
+        errors = path_segment_errors(&csr);
+    }
+    match proof {
+        Some(proof) if errors.is_empty() => Ok((csr, proof)),
+        _ => Err(Invalid {
             name: csr.metadata.name.clone(),
             errors,
-        });
+        }),
     }
-    let errors = path_segment_errors(&csr);
-    if !errors.is_empty() {
-        return Err(Invalid {
-            name: csr.metadata.name.clone(),
-            errors,
-        });
-    }
-    Ok(csr)
 }
 
 /// The update strategy of `endpoint` (`PrepareForUpdate`): what of `new` is kept and what is
@@ -184,9 +192,33 @@ pub fn prepare_for_update(
 /// runs on the result before storing it in the real server.
 pub fn update(
     endpoint: Endpoint,
+    new: CertificateSigningRequest,
+    old: &CertificateSigningRequest,
+    now: Timestamp,
+) -> Result<CertificateSigningRequest, Invalid> {
+    update_with(endpoint, new, old, now, None)
+}
+
+/// [`update`] for a stored object whose request verified at create (`proof` is its
+/// [`VerifiedDigest`]): the request is not verified again (see
+/// [`validate_update_verified`]). The result equals
+/// [`update`]'s.
+pub fn update_verified(
+    endpoint: Endpoint,
+    new: CertificateSigningRequest,
+    old: &CertificateSigningRequest,
+    now: Timestamp,
+    proof: &VerifiedDigest,
+) -> Result<CertificateSigningRequest, Invalid> {
+    update_with(endpoint, new, old, now, Some(proof))
+}
+
+fn update_with(
+    endpoint: Endpoint,
     mut new: CertificateSigningRequest,
     old: &CertificateSigningRequest,
     now: Timestamp,
+    proof: Option<&VerifiedDigest>,
 ) -> Result<CertificateSigningRequest, Invalid> {
     prepare_for_update(endpoint, &mut new, old, now);
     if new.metadata.uid.is_empty() {
@@ -195,7 +227,10 @@ pub fn update(
     if old.metadata.creation_timestamp.is_some() {
         new.metadata.creation_timestamp = old.metadata.creation_timestamp;
     }
-    let errors = validate_update(endpoint, &new, old);
+    let errors = match proof {
+        Some(proof) => validate_update_verified(endpoint, &new, old, proof),
+        None => validate_update(endpoint, &new, old),
+    };
     if errors.is_empty() {
         Ok(new)
     } else {
@@ -206,8 +241,6 @@ pub fn update(
     }
 }
 
-/// Kubernetes' `preserveConditionInstances`: when `new` has as many conditions of the type as
-/// `old`, they are overwritten with `old`'s, in order.
 fn preserve_condition_instances(
     new: &mut CertificateSigningRequest,
     old: &CertificateSigningRequest,

@@ -3,7 +3,7 @@
 
 use const_oid::AssociatedOid as _;
 use der::Decode as _;
-use x509_cert::ext::pkix::SubjectKeyIdentifier;
+use x509_cert::ext::pkix::{AuthorityKeyIdentifier, ExtendedKeyUsage, SubjectKeyIdentifier};
 
 use super::asn1::{Asn1Error, Rest, Tlv};
 use super::name::{Name, Subject};
@@ -24,6 +24,20 @@ pub struct Certificate {
     not_before: Timestamp,
     not_after: Timestamp,
     public_key: PublicKey,
+    signed: Signed,
+}
+
+/// What a chain verification needs beyond the fields above.
+#[derive(Clone, PartialEq, Eq)]
+struct Signed {
+    tbs: (usize, usize),
+    issuer: (usize, usize),
+    signature_algorithm: super::request::SignatureAlgorithm,
+    signature: Vec<u8>,
+    serial: Vec<u8>,
+    authority_key_id: Option<Vec<u8>>,
+    /// `None` when the certificate has no extended key usage extension.
+    extended_key_usages: Option<Vec<const_oid::ObjectIdentifier>>,
 }
 
 /// A certificate that does not parse, or a `status.certificate` that Kubernetes refuses.
@@ -132,13 +146,35 @@ impl Certificate {
             .map_err(|e| parse(e.to_string()))?;
 
         let mut subject_key_id = None;
+        let mut authority_key_id = None;
+        let mut extended_key_usages = None;
         for ext in tbs.extensions().into_iter().flatten() {
             if ext.extn_id == SubjectKeyIdentifier::OID {
                 let id = SubjectKeyIdentifier::from_der(ext.extn_value.as_bytes())
                     .map_err(|_| parse("invalid subject key identifier".into()))?;
                 subject_key_id = Some(id.0.as_bytes().to_vec());
+            } else if ext.extn_id == AuthorityKeyIdentifier::OID {
+                let id = AuthorityKeyIdentifier::from_der(ext.extn_value.as_bytes())
+                    .map_err(|_| parse("invalid authority key identifier".into()))?;
+                authority_key_id = id.key_identifier.map(|k| k.as_bytes().to_vec());
+            } else if ext.extn_id == ExtendedKeyUsage::OID {
+                let eku = ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
+                    .map_err(|_| parse("invalid extended key usages".into()))?;
+                extended_key_usages = Some(eku.0);
             }
         }
+        let bits = raw.signature.value;
+        let signed = Signed {
+            tbs: range_in(der, raw.tbs_certificate.full),
+            issuer: range_in(der, raw_tbs.issuer.full),
+            signature_algorithm: super::request::signature_algorithm_der(
+                raw.signature_algorithm.full,
+            ),
+            signature: bits.get(1..).unwrap_or_default().to_vec(),
+            serial: tbs.serial_number().as_bytes().to_vec(),
+            authority_key_id,
+            extended_key_usages,
+        };
         Ok(Self {
             der: der.to_vec(),
             subject: (start, start + subject.len()),
@@ -147,6 +183,7 @@ impl Certificate {
             not_before,
             not_after,
             public_key,
+            signed,
         })
     }
 
@@ -195,6 +232,39 @@ impl Certificate {
     pub fn public_key(&self) -> &PublicKey {
         &self.public_key
     }
+
+    /// The issuer `Name` exactly as encoded.
+    pub fn issuer_der(&self) -> &[u8] {
+        &self.der[self.signed.issuer.0..self.signed.issuer.1]
+    }
+
+    /// The serial number's content octets (big-endian, as encoded).
+    pub fn serial_number(&self) -> &[u8] {
+        &self.signed.serial
+    }
+
+    /// The authority key identifier's key identifier, if present.
+    pub fn authority_key_id(&self) -> Option<&[u8]> {
+        self.signed.authority_key_id.as_deref()
+    }
+
+    /// The extended key usages; `None` when the extension is absent (Go then accepts the
+    /// certificate for any usage).
+    pub fn extended_key_usages(&self) -> Option<&[const_oid::ObjectIdentifier]> {
+        self.signed.extended_key_usages.as_deref()
+    }
+
+    /// Whether `issuer`'s key signed this certificate (the signature check of Go's
+    /// `CheckSignatureFrom`, without its CA-flag checks); the error is the verifier's text.
+    pub fn check_signed_by(&self, issuer: &Self) -> Result<(), String> {
+        super::request::check_signature(
+            self.signed.signature_algorithm,
+            &self.der[self.signed.tbs.0..self.signed.tbs.1],
+            &self.signed.signature,
+            issuer.public_key(),
+        )
+        .map_err(|e| e.to_string())
+    }
 }
 
 impl std::fmt::Debug for Certificate {
@@ -232,6 +302,11 @@ struct RawTbsCertificate<'a> {
 fn to_timestamp(t: x509_cert::time::Time) -> Timestamp {
     let secs = t.to_unix_duration().as_secs();
     Timestamp::from_unix(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+fn range_in(outer: &[u8], inner: &[u8]) -> (usize, usize) {
+    let start = offset_in(outer, inner);
+    (start, start + inner.len())
 }
 
 fn offset_in(outer: &[u8], inner: &[u8]) -> usize {

@@ -15,6 +15,7 @@ mod extensions;
 mod parse;
 mod verify;
 
+pub(crate) use parse::signature_algorithm_der;
 use parse::{RsaPublicKey, SubjectPublicKeyInfo, parse, parse_public_key};
 pub(crate) use verify::check_signature;
 use verify::point_on_curve;

@@ -125,6 +125,21 @@ impl Policy {
         self.cluster_role_bindings.push(binding);
     }
 
+    /// Removes the ClusterRole `name`, returning it (`kubectl delete clusterrole`).
+    pub fn remove_cluster_role(&mut self, name: &str) -> Option<ClusterRole> {
+        self.cluster_roles.remove(name)
+    }
+
+    /// Removes the first ClusterRoleBinding named `name`, returning it (`kubectl delete
+    /// clusterrolebinding`); the others keep their order.
+    pub fn remove_cluster_role_binding(&mut self, name: &str) -> Option<ClusterRoleBinding> {
+        let i = self
+            .cluster_role_bindings
+            .iter()
+            .position(|b| b.metadata.name == name)?;
+        Some(self.cluster_role_bindings.remove(i))
+    }
+
     /// Appends a RoleBinding to those of its namespace.
     pub fn add_role_binding(&mut self, binding: RoleBinding) {
         self.role_bindings

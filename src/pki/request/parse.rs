@@ -208,6 +208,13 @@ fn absent_or_null(params: &OptionalTlv<'_>) -> bool {
     params.0.is_none_or(|t| t.full == [5, 0])
 }
 
+/// Go's `getSignatureAlgorithmFromAI` over a DER `AlgorithmIdentifier` (a certificate's
+/// `signatureAlgorithm`); `Unknown` when it does not parse.
+pub(crate) fn signature_algorithm_der(der: &[u8]) -> SignatureAlgorithm {
+    AlgorithmIdentifier::from_der(der)
+        .map_or(SignatureAlgorithm::Unknown, |ai| signature_algorithm(&ai))
+}
+
 /// Go's `getSignatureAlgorithmFromAI`.
 fn signature_algorithm(ai: &AlgorithmIdentifier<'_>) -> SignatureAlgorithm {
     let oid = ai.algorithm;

@@ -1,0 +1,530 @@
+//! kube-apiserver's side: authentication, authorization, admission, the registry strategies and
+//! the store, per endpoint, in Kubernetes' order.
+//!
+//! Refusals travel as the `Reply` or `Status` the client receives: one per request, moved once
+//! into the output queue, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
+use super::{Component, ControlPlane, EventKind, Output, StorageChange, controllers::Task};
+use crate::api::{
+    Credential, EventType, GroupResource, Operation, Reply, Request, Selector, Status, WatchEvent,
+    WatchId,
+};
+use crate::csr::{self, CertificateSigningRequest, CreateContext, Endpoint, admission};
+use crate::identity::{self, UserInfo};
+use crate::rbac::{Attributes, Authorize, Decision, NodeAuthorizer, Policy, forbidden_message};
+use crate::time::Instant;
+
+const CSRS: &str = "certificatesigningrequests";
+
+/// kube-apiserver's authorizer chain: `system:masters`, then Node, then RBAC.
+pub(super) struct Authorizers<'a>(pub(super) &'a Policy);
+
+impl Authorize for Authorizers<'_> {
+    fn authorize(&self, attributes: &Attributes) -> Decision {
+        if is_privileged(&attributes.user) {
+            return Decision::allow("");
+        }
+        let mut reasons = Vec::new();
+        for decision in [NodeAuthorizer.authorize(attributes)] {
+            match decision {
+                decided @ (Decision::Allow { .. } | Decision::Deny { .. }) => return decided,
+                Decision::NoOpinion { reason } if !reason.is_empty() => reasons.push(reason),
+                Decision::NoOpinion { .. } => {}
+            }
+        }
+        match self.0.authorize(attributes) {
+            decided @ (Decision::Allow { .. } | Decision::Deny { .. }) => decided,
+            Decision::NoOpinion { reason } => {
+                if !reason.is_empty() {
+                    reasons.push(reason);
+                }
+                Decision::no_opinion(reasons.join("\n"))
+            }
+        }
+    }
+}
+
+impl ControlPlane {
+    pub(super) fn handle_request(&mut self, now: Instant, request: Request) -> Reply {
+        let user = match self.authenticate(now, &request.credential) {
+            Ok(user) => user,
+            Err(status) => return Reply::Status(status),
+        };
+        match self.serve(now, &user, request.operation) {
+            Ok(reply) | Err(reply) => reply,
+        }
+    }
+
+    fn serve(&mut self, now: Instant, user: &UserInfo, op: Operation) -> Result<Reply, Reply> {
+        let gr = GroupResource::certificate_signing_requests();
+        match op {
+            Operation::CreateCertificateSigningRequest(object) => self.create(now, user, *object),
+            Operation::GetCertificateSigningRequest { name } => {
+                self.authorize(user, "get", csr::admission::GROUP, CSRS, "", &name)?;
+                let stored = self
+                    .store
+                    .get(&name)
+                    .ok_or_else(|| Reply::Status(Status::not_found(&gr, &name)))?;
+                Ok(Reply::CertificateSigningRequest {
+                    code: 200,
+                    object: Box::new(CertificateSigningRequest::clone(&stored.object)),
+                })
+            }
+            Operation::ListCertificateSigningRequests(selector) => {
+                let name = selector.name.clone().unwrap_or_default();
+                self.authorize(user, "list", csr::admission::GROUP, CSRS, "", &name)?;
+                let items = self
+                    .store
+                    .iter()
+                    .filter(|s| selects(&selector, &s.object))
+                    .map(|s| CertificateSigningRequest::clone(&s.object))
+                    .collect();
+                let mut list = csr::CertificateSigningRequestList {
+                    api_version: csr::API_VERSION.to_owned(),
+                    kind: csr::LIST_KIND.to_owned(),
+                    items,
+                    ..Default::default()
+                };
+                list.metadata = Some(std::collections::BTreeMap::from([(
+                    "resourceVersion".to_owned(),
+                    serde_json::Value::String(self.store.revision().to_string()),
+                )]));
+                Ok(Reply::CertificateSigningRequestList(Box::new(list)))
+            }
+            Operation::WatchCertificateSigningRequests {
+                selector,
+                resource_version,
+            } => {
+                let name = selector.name.clone().unwrap_or_default();
+                self.authorize(user, "watch", csr::admission::GROUP, CSRS, "", &name)?;
+                let id = WatchId(self.next_watch);
+                self.next_watch += 1;
+                // Without a resourceVersion (or with "0") a watch starts with the current
+                // state as ADDED events; with one, it replays what happened after that version
+                // from the machine's recent history (410 Expired when it is older than that).
+                match resource_version.as_deref() {
+                    None | Some("" | "0") => {
+                        for s in self.store.iter().filter(|s| selects(&selector, &s.object)) {
+                            self.pending_watch_events.push(Output::Watch {
+                                watch: id,
+                                event: WatchEvent {
+                                    type_: EventType::Added,
+                                    object: Box::new(CertificateSigningRequest::clone(&s.object)),
+                                },
+                            });
+                        }
+                    }
+                    Some(rv) => {
+                        let Ok(from) = rv.parse::<u64>() else {
+                            return Err(Reply::Status(Status::bad_request(format!(
+                                "invalid resource version: {}",
+                                crate::go::quote(rv)
+                            ))));
+                        };
+                        let replay = self.history.since(from).ok_or_else(|| {
+                            Reply::Status(Status::expired(from, self.history.oldest()))
+                        })?;
+                        for (type_, object) in replay {
+                            if selects(&selector, object) {
+                                self.pending_watch_events.push(Output::Watch {
+                                    watch: id,
+                                    event: WatchEvent {
+                                        type_: *type_,
+                                        object: Box::new(CertificateSigningRequest::clone(object)),
+                                    },
+                                });
+                            }
+                        }
+                    }
+                }
+                self.watches.insert(id, selector);
+                Ok(Reply::WatchOpened(id))
+            }
+            Operation::UpdateApproval(object) => {
+                let object = self.update_as(now, user, Endpoint::Approval, *object)?;
+                Ok(Reply::CertificateSigningRequest { code: 200, object })
+            }
+            Operation::UpdateStatus(object) => {
+                let object = self.update_as(now, user, Endpoint::Status, *object)?;
+                Ok(Reply::CertificateSigningRequest { code: 200, object })
+            }
+            Operation::DeleteCertificateSigningRequest { name } => {
+                self.authorize(user, "delete", csr::admission::GROUP, CSRS, "", &name)?;
+                let uid = self
+                    .delete(now, &name)
+                    .ok_or_else(|| Reply::Status(Status::not_found(&gr, &name)))?;
+                Ok(Reply::Status(Status::success(&gr, &name, &uid)))
+            }
+            Operation::CreateClusterRole(role) => {
+                let name = role.metadata.name.clone();
+                let rgr = GroupResource::cluster_roles();
+                self.authorize(
+                    user,
+                    "create",
+                    crate::rbac::GROUP_NAME,
+                    "clusterroles",
+                    "",
+                    "",
+                )?;
+                if self.config.policy.cluster_role(&name).is_some() {
+                    return Err(Reply::Status(Status::already_exists(&rgr, &name)));
+                }
+                self.config.policy.add_cluster_role((*role).clone());
+                self.policy_changed(now);
+                Ok(Reply::ClusterRole {
+                    code: 201,
+                    object: role,
+                })
+            }
+            Operation::DeleteClusterRole { name } => {
+                let rgr = GroupResource::cluster_roles();
+                self.authorize(
+                    user,
+                    "delete",
+                    crate::rbac::GROUP_NAME,
+                    "clusterroles",
+                    "",
+                    &name,
+                )?;
+                let removed = self.config.policy.remove_cluster_role(&name);
+                let removed =
+                    removed.ok_or_else(|| Reply::Status(Status::not_found(&rgr, &name)))?;
+                self.policy_changed(now);
+                Ok(Reply::Status(Status::success(
+                    &rgr,
+                    &name,
+                    &removed.metadata.uid,
+                )))
+            }
+            Operation::CreateClusterRoleBinding(binding) => {
+                let name = binding.metadata.name.clone();
+                let rgr = GroupResource::cluster_role_bindings();
+                self.authorize(
+                    user,
+                    "create",
+                    crate::rbac::GROUP_NAME,
+                    "clusterrolebindings",
+                    "",
+                    "",
+                )?;
+                let exists = self
+                    .config
+                    .policy
+                    .cluster_role_bindings()
+                    .iter()
+                    .any(|b| b.metadata.name == name);
+                if exists {
+                    return Err(Reply::Status(Status::already_exists(&rgr, &name)));
+                }
+                self.config
+                    .policy
+                    .add_cluster_role_binding((*binding).clone());
+                self.policy_changed(now);
+                Ok(Reply::ClusterRoleBinding {
+                    code: 201,
+                    object: binding,
+                })
+            }
+            Operation::DeleteClusterRoleBinding { name } => {
+                let rgr = GroupResource::cluster_role_bindings();
+                self.authorize(
+                    user,
+                    "delete",
+                    crate::rbac::GROUP_NAME,
+                    "clusterrolebindings",
+                    "",
+                    &name,
+                )?;
+                let removed = self.config.policy.remove_cluster_role_binding(&name);
+                let removed =
+                    removed.ok_or_else(|| Reply::Status(Status::not_found(&rgr, &name)))?;
+                self.policy_changed(now);
+                Ok(Reply::Status(Status::success(
+                    &rgr,
+                    &name,
+                    &removed.metadata.uid,
+                )))
+            }
+        }
+    }
+
+    /// The authentication filter: client certificate (when a client CA is configured), bearer
+    /// token, then anonymous. Failures are 401 `Unauthorized`; the reason goes to an event.
+    fn authenticate(&mut self, now: Instant, credential: &Credential) -> Result<UserInfo, Status> {
+        let refused = |cp: &mut Self, message: String| {
+            cp.event(
+                now,
+                Component::ApiServer,
+                EventKind::AuthenticationFailed,
+                "",
+                "",
+                message,
+            );
+            Status::unauthorized()
+        };
+        match credential {
+            Credential::BearerToken(token) => {
+                match self
+                    .config
+                    .authenticator
+                    .authenticate_token(token, now.timestamp())
+                {
+                    Some((user, _)) => Ok(user),
+                    None => Err(refused(self, identity::INVALID_BEARER_TOKEN.to_owned())),
+                }
+            }
+            Credential::ClientCertificate(chain) => match &self.config.client_ca {
+                Some(ca) => match super::x509::authenticate_client_certificate(chain, ca, now) {
+                    Ok(Some(user)) => Ok(user),
+                    Ok(None) => self.anonymous(),
+                    Err(e) => Err(refused(self, e.to_string())),
+                },
+                None => self.anonymous(),
+            },
+            _ => self.anonymous(),
+        }
+    }
+
+    fn anonymous(&self) -> Result<UserInfo, Status> {
+        if self.config.anonymous {
+            Ok(UserInfo::new(
+                identity::ANONYMOUS,
+                [identity::ALL_UNAUTHENTICATED],
+            ))
+        } else {
+            Err(Status::unauthorized())
+        }
+    }
+
+    /// The authorization filter: 403 with Kubernetes' message when the chain does not allow.
+    pub(super) fn authorize(
+        &self,
+        user: &UserInfo,
+        verb: &str,
+        group: &str,
+        resource: &str,
+        subresource: &str,
+        name: &str,
+    ) -> Result<(), Reply> {
+        // The privileged-group authorizer comes first in the chain and allows everything to
+        // system:masters: answer without building the request attributes.
+        if is_privileged(user) {
+            return Ok(());
+        }
+        let mut attributes = Attributes::resource(user.clone(), verb, group, resource);
+        if !subresource.is_empty() {
+            attributes = attributes.with_subresource(subresource);
+        }
+        if !name.is_empty() {
+            attributes = attributes.with_name(name);
+        }
+        let decision = Authorizers(&self.config.policy).authorize(&attributes);
+        if decision.is_allowed() {
+            return Ok(());
+        }
+        let gr = GroupResource::new(group, resource);
+        Err(Reply::Status(Status::forbidden(
+            &gr,
+            name,
+            forbidden_message(&attributes, decision.reason()),
+        )))
+    }
+
+    /// POST: authorize, NodeRestriction (mutating admission, before the name is generated), the
+    /// create strategy and validation, CertificateSubjectRestriction (validating admission),
+    /// store.
+    fn create(
+        &mut self,
+        now: Instant,
+        user: &UserInfo,
+        object: CertificateSigningRequest,
+    ) -> Result<Reply, Reply> {
+        let gr = GroupResource::certificate_signing_requests();
+        self.authorize(user, "create", csr::admission::GROUP, CSRS, "", "")?;
+        admission::node_restriction(user, &object).map_err(|e| Reply::Status(e.into()))?;
+        // generateName collisions are retried with a new suffix, as kube-apiserver does since
+        // v1.32 (RetryGenerateName); a name the client chose is never retried.
+        let mut attempts = 0;
+        let (created, digest) = loop {
+            let ctx = CreateContext {
+                requester: user,
+                now: now.timestamp(),
+                uid: self.rng.uuid(),
+                name_suffix: self.rng.name_suffix(),
+            };
+            let (created, digest) =
+                csr::create_verified(object.clone(), &ctx).map_err(|e| Reply::Status(e.into()))?;
+            attempts += 1;
+            let generated = object.metadata.name.is_empty();
+            if !self.store.contains(&created.metadata.name) {
+                break (created, digest);
+            }
+            if !generated || attempts >= 8 {
+                return Err(Reply::Status(Status::already_exists(
+                    &gr,
+                    &created.metadata.name,
+                )));
+            }
+        };
+        admission::subject_restriction(&created).map_err(|e| Reply::Status(e.into()))?;
+        let name = created.metadata.name.clone();
+        let stored = self.store.put(created, digest, now);
+        let shared = std::sync::Arc::clone(&stored.object);
+        let object = Box::new(CertificateSigningRequest::clone(&shared));
+        let resource_version = stored.resource_version;
+        self.outputs
+            .push_back(Output::Stored(StorageChange::Created {
+                name: name.clone(),
+                resource_version,
+            }));
+        self.notify(EventType::Added, &shared, resource_version);
+        self.object_changed(now, &name);
+        Ok(Reply::CertificateSigningRequest { code: 201, object })
+    }
+
+    /// PUT `/approval` or `/status` as `user` (a client or a controller): authorize the
+    /// subresource, resourceVersion precondition, the endpoint's strategy and validation
+    /// (without verifying the request again), CertificateApproval or CertificateSigning
+    /// admission, store.
+    pub(super) fn update_as(
+        &mut self,
+        now: Instant,
+        user: &UserInfo,
+        endpoint: Endpoint,
+        new: CertificateSigningRequest,
+    ) -> Result<Box<CertificateSigningRequest>, Reply> {
+        let gr = GroupResource::certificate_signing_requests();
+        let name = new.metadata.name.clone();
+        self.authorize(
+            user,
+            "update",
+            csr::admission::GROUP,
+            CSRS,
+            endpoint.subresource(),
+            &name,
+        )?;
+        let old = self
+            .store
+            .get(&name)
+            .ok_or_else(|| Reply::Status(Status::not_found(&gr, &name)))?;
+        let rv = &new.metadata.resource_version;
+        if !rv.is_empty() && *rv != old.object.metadata.resource_version {
+            return Err(Reply::Status(Status::conflict(&gr, &name)));
+        }
+        if !new.metadata.uid.is_empty() && new.metadata.uid != old.object.metadata.uid {
+            // The registry's UID precondition.
+            return Err(Reply::Status(Status::conflict(&gr, &name)));
+        }
+        let digest = old.digest;
+        let updated = csr::update_verified(endpoint, new, &old.object, now.timestamp(), &digest)
+            .map_err(|e| Reply::Status(e.into()))?;
+        let authorizer = Authorizers(&self.config.policy);
+        // Admission asks the same chain, which allows system:masters at once.
+        let privileged = is_privileged(user);
+        match endpoint {
+            _ if privileged => Ok(()),
+            Endpoint::Approval => admission::approval(&authorizer, user, &old.object),
+            Endpoint::Status => admission::signing(&authorizer, user, &updated, &old.object),
+            Endpoint::Main => Ok(()),
+        }
+        .map_err(|e| Reply::Status(e.into()))?;
+        let stored = self.store.put(updated, digest, now);
+        let shared = std::sync::Arc::clone(&stored.object);
+        let object = Box::new(CertificateSigningRequest::clone(&shared));
+        let resource_version = stored.resource_version;
+        self.outputs
+            .push_back(Output::Stored(StorageChange::Updated {
+                name: name.clone(),
+                resource_version,
+            }));
+        self.notify(EventType::Modified, &shared, resource_version);
+        self.object_changed(now, &name);
+        Ok(object)
+    }
+
+    /// Removes `name`; returns its uid.
+    pub(super) fn delete(&mut self, now: Instant, name: &str) -> Option<String> {
+        let removed = self.store.remove(name)?;
+        self.outputs
+            .push_back(Output::Stored(StorageChange::Deleted {
+                name: name.to_owned(),
+            }));
+        let uid = removed.object.metadata.uid.clone();
+        let revision = self.store.revision();
+        self.notify(EventType::Deleted, &removed.object, revision);
+        self.tickets.forget_uid(&uid);
+        self.timers.forget_object(name);
+        let _ = now;
+        Some(uid)
+    }
+
+    fn notify(
+        &mut self,
+        type_: EventType,
+        object: &std::sync::Arc<CertificateSigningRequest>,
+        revision: u64,
+    ) {
+        self.history.record(revision, type_, object);
+        for (id, selector) in &self.watches {
+            if selects(selector, object) {
+                self.outputs.push_back(Output::Watch {
+                    watch: *id,
+                    event: WatchEvent {
+                        type_,
+                        object: Box::new(CertificateSigningRequest::clone(object)),
+                    },
+                });
+            }
+        }
+    }
+
+    /// An RBAC change: every pending request is looked at again by the approver (the real
+    /// approver retries on its back-off; a policy change makes the retry succeed sooner here
+    /// only through that same back-off, so nothing is scheduled early).
+    fn policy_changed(&mut self, now: Instant) {
+        let _ = now;
+        self.outputs
+            .push_back(Output::Stored(StorageChange::Policy));
+    }
+
+    /// The informers see a change after the configured lag; the controllers that could act on
+    /// it then look (no approver, or no signer for its signer name: nothing to schedule).
+    fn object_changed(&mut self, now: Instant, name: &str) {
+        let at = now + self.config.informer_lag;
+        let Some(stored) = self.store.get(name) else {
+            return;
+        };
+        let approve = self.config.approver != super::ApproverMode::None
+            && stored.lifecycle.approver_should_act();
+        let sign = stored.lifecycle.signer_should_act()
+            && self
+                .config
+                .signers
+                .iter()
+                .any(|s| s.signer_name == stored.object.spec.signer_name);
+        if approve {
+            self.timers.schedule(Task::Approve(name.to_owned()), at);
+        }
+        if sign {
+            self.timers.schedule(Task::Sign(name.to_owned()), at);
+        }
+    }
+
+    pub(super) fn flush_watch_opened(&mut self) {
+        self.outputs.extend(self.pending_watch_events.drain(..));
+    }
+}
+
+fn is_privileged(user: &UserInfo) -> bool {
+    user.groups
+        .iter()
+        .any(|g| g == identity::SYSTEM_PRIVILEGED_GROUP)
+}
+
+fn selects(selector: &Selector, object: &CertificateSigningRequest) -> bool {
+    selector
+        .name
+        .as_ref()
+        .is_none_or(|n| *n == object.metadata.name)
+}

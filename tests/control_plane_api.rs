@@ -1,0 +1,453 @@
+//! kube-apiserver's side of the machine: authentication (tokens, client certificates, anonymous),
+//! authorization, admission (NodeRestriction, CertificateSubjectRestriction, CertificateApproval)
+//! and validation, with Kubernetes' status codes and messages; a node renewing with the
+//! certificate it was issued.
+// Helpers outside #[test] functions unwrap too: a failure is a test failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "control_plane_support/mod.rs"]
+mod support;
+
+use kube_tls_bootstrap::api::{Credential, Operation, Reply, Selector, StatusReason};
+use kube_tls_bootstrap::control_plane::{Config, EventKind};
+use kube_tls_bootstrap::csr::{Lifecycle, kubectl};
+use kube_tls_bootstrap::pki::{self, CertificateAuthority, KeyUsage, signers};
+use kube_tls_bootstrap::rbac::bootstrap::{NODE_BOOTSTRAPPER, NODECLIENT, SELFNODECLIENT};
+use kube_tls_bootstrap::rbac::{ClusterRole, PolicyRule};
+use kube_tls_bootstrap::time::{Duration, Instant};
+use support::*;
+
+fn bootstrap_harness() -> Harness {
+    let mut config = config();
+    for (name, role, group) in [
+        (
+            "kubelet-bootstrap",
+            NODE_BOOTSTRAPPER,
+            "system:bootstrappers",
+        ),
+        (
+            "node-autoapprove-bootstrap",
+            NODECLIENT,
+            "system:bootstrappers",
+        ),
+        (
+            "node-autoapprove-certificate-rotation",
+            SELFNODECLIENT,
+            "system:nodes",
+        ),
+    ] {
+        config
+            .policy
+            .add_cluster_role_binding(binding(name, role, Some(group), None));
+    }
+    Harness::new(config)
+}
+
+#[test]
+fn authentication_failures_are_401_and_anonymous_is_403() {
+    let mut h = bootstrap_harness();
+    let reply = h.create(bearer("wrong"), kubelet_object(1, "node-1"));
+    assert_eq!(status_message(&reply), (401, "Unauthorized".to_owned()));
+    assert_eq!(
+        h.events_of(EventKind::AuthenticationFailed)[0].message,
+        "invalid bearer token"
+    );
+    let reply = h.create(Credential::None, kubelet_object(1, "node-1"));
+    assert_eq!(
+        status_message(&reply),
+        (
+            403,
+            "certificatesigningrequests.certificates.k8s.io is forbidden: User \
+             \"system:anonymous\" cannot create resource \"certificatesigningrequests\" in API \
+             group \"certificates.k8s.io\" at the cluster scope"
+                .to_owned()
+        )
+    );
+    let mut config: Config = config();
+    config.anonymous = false;
+    let mut h = Harness::new(config);
+    assert_eq!(
+        h.create(Credential::None, kubelet_object(1, "node-1"))
+            .code(),
+        401
+    );
+}
+
+#[test]
+fn create_needs_a_binding_and_get_names_the_object() {
+    let mut h = Harness::new(config());
+    let reply = h.create(bearer("bootstrap-token"), kubelet_object(1, "node-1"));
+    assert_eq!(
+        status_message(&reply).1,
+        "certificatesigningrequests.certificates.k8s.io is forbidden: User \"kubelet-bootstrap\" \
+         cannot create resource \"certificatesigningrequests\" in API group \
+         \"certificates.k8s.io\" at the cluster scope"
+    );
+    let reply = h.call(
+        bearer("joe-token"),
+        Operation::GetCertificateSigningRequest {
+            name: "csr-1".into(),
+        },
+    );
+    assert_eq!(
+        status_message(&reply).1,
+        "certificatesigningrequests.certificates.k8s.io \"csr-1\" is forbidden: User \"joe\" \
+         cannot get resource \"certificatesigningrequests\" in API group \"certificates.k8s.io\" \
+         at the cluster scope"
+    );
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::GetCertificateSigningRequest {
+            name: "csr-1".into(),
+        },
+    );
+    assert_eq!(
+        status_message(&reply),
+        (
+            404,
+            "certificatesigningrequests.certificates.k8s.io \"csr-1\" not found".to_owned()
+        )
+    );
+}
+
+#[test]
+fn invalid_objects_are_422_and_names_409() {
+    let mut h = bootstrap_harness();
+    let mut o = kubelet_object(1, "node-1");
+    o.spec.request = b"not a request".to_vec();
+    o.spec.usages.clear();
+    let Reply::Status(s) = h.create(bearer("bootstrap-token"), o) else {
+        panic!()
+    };
+    assert_eq!((s.code, s.reason), (422, Some(StatusReason::Invalid)));
+    assert!(
+        s.message
+            .starts_with("CertificateSigningRequest.certificates.k8s.io \"csr-")
+    );
+    assert!(
+        s.message.contains(
+            "is invalid: [spec.request: Invalid value: []byte{0x6e, 0x6f, 0x74, 0x20, 0x61, 0x20, \
+         0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74}: PEM block type must be CERTIFICATE REQUEST, \
+         spec.usages: Required value]"
+        ),
+        "{}",
+        s.message
+    );
+
+    let mut o = kubelet_object(1, "node-1");
+    o.metadata.name = "node-csr-abc".into();
+    assert_eq!(h.create(bearer("bootstrap-token"), o.clone()).code(), 201);
+    assert_eq!(
+        status_message(&h.create(bearer("bootstrap-token"), o)),
+        (
+            409,
+            "certificatesigningrequests.certificates.k8s.io \"node-csr-abc\" already exists"
+                .to_owned()
+        )
+    );
+    // A stale resourceVersion on /approval is a Conflict.
+    let mut stale = h.get("node-csr-abc");
+    h.settle(); // auto-approved: the resourceVersion moved on
+    let outcome = kubectl::certificate(&stale, kubectl::Decision::Deny, false, h.now.timestamp());
+    stale = outcome.unwrap().update.unwrap();
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::UpdateApproval(Box::new(stale)),
+    );
+    assert_eq!(
+        status_message(&reply),
+        (
+            409,
+            "Operation cannot be fulfilled on certificatesigningrequests.certificates.k8s.io \
+             \"node-csr-abc\": the object has been modified; please apply your changes to the \
+             latest version and try again"
+                .to_owned()
+        )
+    );
+}
+
+#[test]
+fn subject_restriction_refuses_system_masters_for_the_client_signer() {
+    let mut h = Harness::new(config());
+    let o = object(
+        &custom_pem(2, "evil", &["system:masters"]),
+        signers::KUBE_APISERVER_CLIENT,
+        &[KeyUsage::DigitalSignature, KeyUsage::ClientAuth],
+    );
+    let (code, message) = status_message(&h.create(bearer("admin-token"), o));
+    assert_eq!(code, 403);
+    assert!(message.starts_with("certificatesigningrequests.certificates.k8s.io \"csr-"));
+    assert!(message.ends_with(
+        "\" is forbidden: use of kubernetes.io/kube-apiserver-client signer with system:masters \
+         group is not allowed"
+    ));
+    assert!(h.cp.is_empty());
+}
+
+#[test]
+fn approval_admission_needs_approve_on_the_signer() {
+    let mut h = bootstrap_harness();
+    let name = created_name(&h.create(bearer("bootstrap-token"), kubelet_object(1, "node-1")));
+    // joe may update /approval but holds no approve on signers.
+    let role = ClusterRole {
+        metadata: kube_tls_bootstrap::meta::ObjectMeta::named("approval-updater"),
+        rules: vec![
+            PolicyRule::new(["get", "update"])
+                .groups(["certificates.k8s.io"])
+                .resources([
+                    "certificatesigningrequests",
+                    "certificatesigningrequests/approval",
+                ]),
+        ],
+        aggregation_rule: None,
+    };
+    assert_eq!(
+        h.call(
+            bearer("admin-token"),
+            Operation::CreateClusterRole(Box::new(role))
+        )
+        .code(),
+        201
+    );
+    let b = binding("joe-approval", "approval-updater", None, Some("joe"));
+    assert_eq!(
+        h.call(
+            bearer("admin-token"),
+            Operation::CreateClusterRoleBinding(Box::new(b))
+        )
+        .code(),
+        201
+    );
+    let current = h.get(&name);
+    let deny = kubectl::certificate(&current, kubectl::Decision::Deny, false, h.now.timestamp())
+        .unwrap()
+        .update
+        .unwrap();
+    let reply = h.call(
+        bearer("joe-token"),
+        Operation::UpdateApproval(Box::new(deny)),
+    );
+    assert_eq!(
+        status_message(&reply),
+        (
+            403,
+            format!(
+                "certificatesigningrequests.certificates.k8s.io \"{name}\" is forbidden: user not \
+                 permitted to approve requests with signerName \
+                 \"kubernetes.io/kube-apiserver-client-kubelet\""
+            )
+        )
+    );
+    // Deleting the binding again takes the update permission away too.
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::DeleteClusterRoleBinding {
+            name: "joe-approval".into(),
+        },
+    );
+    assert_eq!(reply.code(), 200);
+    let deny = kubectl::certificate(&current, kubectl::Decision::Deny, false, h.now.timestamp())
+        .unwrap()
+        .update
+        .unwrap();
+    let reply = h.call(
+        bearer("joe-token"),
+        Operation::UpdateApproval(Box::new(deny)),
+    );
+    assert!(
+        status_message(&reply).1.contains(
+            "User \"joe\" cannot update resource \"certificatesigningrequests/approval\""
+        )
+    );
+}
+
+/// Bootstrap with the token, then renew with the issued certificate; a node asking for another
+/// node's name is refused by NodeRestriction.
+#[test]
+fn a_node_renews_with_its_certificate_and_only_for_itself() {
+    let mut h = bootstrap_harness();
+    let name = created_name(&h.create(bearer("bootstrap-token"), kubelet_object(1, "node-1")));
+    h.settle();
+    let csr = h.get(&name);
+    let certificate = pki::certificate::parse_certificates_pem(&csr.status.certificate)
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        csr.status.conditions[0].message,
+        "Auto approving kubelet client certificate after SubjectAccessReview."
+    );
+    let node = Credential::ClientCertificate(vec![certificate.der().to_vec()]);
+
+    let reply = h.create(node.clone(), kubelet_object(2, "node-2"));
+    assert_eq!(
+        status_message(&reply),
+        (
+            403,
+            "certificatesigningrequests.certificates.k8s.io is forbidden: can only create a node \
+             CSR with CN=system:node:node-1"
+                .to_owned()
+        )
+    );
+    let reply = h.create(node.clone(), kubelet_object(2, "node-1"));
+    let renewal = created_name(&reply);
+    let Reply::CertificateSigningRequest { object, .. } = reply else {
+        panic!()
+    };
+    assert_eq!(object.spec.username, "system:node:node-1");
+    assert_eq!(object.spec.groups, ["system:nodes", "system:authenticated"]);
+    h.settle();
+    let renewed = h.get(&renewal);
+    assert_eq!(
+        renewed.status.conditions[0].message,
+        "Auto approving self kubelet client certificate after SubjectAccessReview."
+    );
+    assert!(Lifecycle::of(&renewed).issued);
+    // The Node authorizer lets the node list CSRs.
+    let reply = h.call(
+        node,
+        Operation::ListCertificateSigningRequests(Selector {
+            name: Some(renewal),
+        }),
+    );
+    let Reply::CertificateSigningRequestList(list) = reply else {
+        panic!("{reply:?}")
+    };
+    assert_eq!(list.items.len(), 1);
+}
+
+#[test]
+fn client_certificates_are_verified() {
+    let mut h = bootstrap_harness();
+    let name = created_name(&h.create(bearer("bootstrap-token"), kubelet_object(1, "node-1")));
+    h.settle();
+    let pem = h.get(&name).status.certificate;
+    let certificate = pki::certificate::parse_certificates_pem(&pem)
+        .unwrap()
+        .remove(0);
+    let node = Credential::ClientCertificate(vec![certificate.der().to_vec()]);
+    // A year and a day later the certificate has expired.
+    h.now += Duration::from_hours(366 * 24);
+    let reply = h.create(node, kubelet_object(2, "node-1"));
+    assert_eq!(status_message(&reply), (401, "Unauthorized".to_owned()));
+    let message = &h.events_of(EventKind::AuthenticationFailed)[0].message;
+    assert!(
+        message.starts_with("verifying certificate SN="),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "failed: x509: certificate has expired or is not yet valid: current time {} is after {}",
+            h.now.timestamp().to_rfc3339(),
+            certificate.not_after().to_rfc3339()
+        )),
+        "{message}"
+    );
+
+    // A certificate from another CA.
+    let other = CertificateAuthority::from_pem(
+        include_bytes!("data/pki/ca-rsa/ca.crt"),
+        include_bytes!("data/pki/ca-rsa/ca.key"),
+    )
+    .unwrap();
+    let request = pki::CertificateRequest::from_pem(
+        pki::kubelet::client_csr_pem(&key(3), "node-3")
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    let now = Instant::from(other.certificate().not_before());
+    let issued = other
+        .sign(
+            &request,
+            &[KeyUsage::ClientAuth],
+            None,
+            3600,
+            now.timestamp(),
+            &[1; 16],
+        )
+        .unwrap();
+    let mut h = bootstrap_harness();
+    h.now = now + Duration::from_secs(1);
+    let reply = h.create(
+        Credential::ClientCertificate(vec![issued.der().to_vec()]),
+        kubelet_object(3, "node-3"),
+    );
+    assert_eq!(reply.code(), 401);
+    assert!(
+        h.events_of(EventKind::AuthenticationFailed)[0]
+            .message
+            .ends_with("failed: x509: certificate signed by unknown authority")
+    );
+}
+
+#[test]
+fn a_watch_from_a_list_resource_version_replays_what_followed() {
+    use kube_tls_bootstrap::api::EventType;
+    use kube_tls_bootstrap::control_plane::Output;
+    let mut h = bootstrap_harness();
+    let Reply::CertificateSigningRequestList(list) = h.call(
+        bearer("admin-token"),
+        Operation::ListCertificateSigningRequests(Selector::default()),
+    ) else {
+        panic!()
+    };
+    let rv = list.metadata.as_ref().unwrap()["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The kubelet's request is created, approved and issued before the watch starts.
+    let name = created_name(&h.create(bearer("bootstrap-token"), kubelet_object(1, "node-1")));
+    h.settle();
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::WatchCertificateSigningRequests {
+            selector: Selector {
+                name: Some(name.clone()),
+            },
+            resource_version: Some(rv),
+        },
+    );
+    let Reply::WatchOpened(watch) = reply else {
+        panic!("{reply:?}")
+    };
+    let replayed: Vec<(EventType, bool)> = h
+        .outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Watch { watch: w, event } if *w == watch => {
+                Some((event.type_, !event.object.status.certificate.is_empty()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        replayed,
+        [
+            (EventType::Added, false),
+            (EventType::Modified, false),
+            (EventType::Modified, true)
+        ]
+    );
+    // Far more changes than the window holds: an old version is 410 Expired.
+    for _ in 0..600 {
+        let n = created_name(&h.create(bearer("admin-token"), kubelet_object(2, "node-2")));
+        let reply = h.call(
+            bearer("admin-token"),
+            Operation::DeleteCertificateSigningRequest { name: n },
+        );
+        assert_eq!(reply.code(), 200);
+    }
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::WatchCertificateSigningRequests {
+            selector: Selector::default(),
+            resource_version: Some("1".into()),
+        },
+    );
+    let (code, message) = status_message(&reply);
+    assert_eq!(code, 410);
+    assert!(
+        message.starts_with("too old resource version: 1 ("),
+        "{message}"
+    );
+}
