@@ -377,6 +377,7 @@ async fn agent(flags: Flags, prefix: String) -> Result<usize, Error> {
         jitter_seed: random_u64(),
     };
     let disk = load_disk(&flags);
+    let configured = configured_keys(&disk, &flags);
     let mut machine = Machine::new(config, disk, now());
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     let mut watches: HashMap<WatchId, tokio::task::JoinHandle<()>> = HashMap::new();
@@ -393,9 +394,16 @@ async fn agent(flags: Flags, prefix: String) -> Result<usize, Error> {
                         creates += 1;
                     }
                     let key = match &request.credential {
-                        Credential::ClientCertificate(_) => {
-                            machine.client_certificate().map(|p| Arc::clone(&p.key))
-                        }
+                        Credential::ClientCertificate(chain) => machine
+                            .client_certificate()
+                            .filter(|p| p.chain_der().first() == chain.first())
+                            .map(|p| Arc::clone(&p.key))
+                            .or_else(|| {
+                                configured
+                                    .iter()
+                                    .find(|(leaf, _)| Some(leaf) == chain.first())
+                                    .map(|(_, k)| Arc::clone(k))
+                            }),
                         _ => None,
                     };
                     next_watch += 1;
@@ -471,6 +479,33 @@ async fn agent(flags: Flags, prefix: String) -> Result<usize, Error> {
             None => return Err("the agent's channel closed".into()),
         }
     }
+}
+
+/// The client certificates the kubeconfigs name, with their keys: the machine's credential
+/// carries only the chain, the TLS handshake needs the key too.
+fn configured_keys(disk: &Disk, f: &Flags) -> Vec<(Vec<u8>, Arc<PrivateKey>)> {
+    let source = |s: &kubeconfig::Source| match s {
+        kubeconfig::Source::Data(d) => Some(d.clone()),
+        kubeconfig::Source::File(p) => disk.read(p).map(<[u8]>::to_vec),
+    };
+    let mut out = Vec::new();
+    for path in [&f.bootstrap_kubeconfig, &f.kubeconfig] {
+        let Some(config) = disk
+            .read(path)
+            .and_then(|d| Kubeconfig::parse(d).ok())
+            .and_then(|k| k.client_config().ok())
+        else {
+            continue;
+        };
+        if let kubeconfig::Credential::ClientCertificate { certificate, key } = &config.credential
+            && let (Some(cert), Some(key)) = (source(certificate), source(key))
+            && let Some(Ok(leaf)) = CertificateDer::pem_slice_iter(&cert).next()
+            && let Ok(key) = PrivateKey::from_pem(&key)
+        {
+            out.push((leaf.as_ref().to_vec(), Arc::new(key)));
+        }
+    }
+    out
 }
 
 fn generate_key() -> Result<PrivateKey, Error> {
