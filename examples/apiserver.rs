@@ -12,8 +12,8 @@
 //! issued at start by the run's CA), `--secure-port` (default 6443; 0 picks a free port),
 //! `--cluster-signing-duration` (Go's `8760h` / `30m` / `90s`, or seconds),
 //! `--write-admin-kubeconfig PATH` (server URL, the CA as `certificate-authority-data`, a
-//! `system:masters` client certificate), and `--auto-approve` (binds `nodeclient` to
-//! `system:bootstrappers`, as kubeadm does, for load tests). The cluster CA is generated (ECDSA
+//! `system:masters` client certificate), and `--auto-approve` (binds `system:node-bootstrapper` and
+//! `nodeclient` to `system:bootstrappers`, as kubeadm does, for load tests). The cluster CA is generated (ECDSA
 //! P-256) at every start: it is the client CA, the signer of the kubelets' certificates and the
 //! issuer of the serving certificate; `--client-ca-file PATH` writes it to `PATH` (the file a
 //! kubelet's bootstrap kubeconfig names as `certificate-authority`).
@@ -260,9 +260,9 @@ fn run() -> Result<(), Error> {
         config = config.with_signer(signer, Arc::clone(&signing_ca));
     }
     if flags.auto_approve {
-        config
-            .policy
-            .add_cluster_role_binding(auto_approve_binding());
+        for b in auto_approve_bindings() {
+            config.policy.add_cluster_role_binding(b);
+        }
     }
 
     let (cert_chain, key_pem) = match (&flags.tls_cert_file, &flags.tls_private_key_file) {
@@ -322,18 +322,29 @@ fn seed() -> u64 {
     u64::from_le_bytes(bytes)
 }
 
-/// `kubectl create clusterrolebinding auto-approve-csrs-for-group
-/// --clusterrole=system:certificates.k8s.io:certificatesigningrequests:nodeclient
-/// --group=system:bootstrappers`, as kubeadm creates it.
-fn auto_approve_binding() -> ClusterRoleBinding {
-    let yaml = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n\
-        metadata:\n  name: kubeadm:node-autoapprove-bootstrap\nroleRef:\n  \
-        apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  \
-        name: system:certificates.k8s.io:certificatesigningrequests:nodeclient\nsubjects:\n\
-        - apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: system:bootstrappers\n";
-    let mut b = parse_binding(yaml);
-    b.apply_defaults();
-    b
+/// kubeadm's two bindings for `system:bootstrappers`: `kubeadm:kubelet-bootstrap`
+/// (`system:node-bootstrapper`: create CSRs) and `kubeadm:node-autoapprove-bootstrap`
+/// (`nodeclient`: csrapproving approves them).
+fn auto_approve_bindings() -> Vec<ClusterRoleBinding> {
+    [
+        ("kubeadm:kubelet-bootstrap", "system:node-bootstrapper"),
+        (
+            "kubeadm:node-autoapprove-bootstrap",
+            "system:certificates.k8s.io:certificatesigningrequests:nodeclient",
+        ),
+    ]
+    .into_iter()
+    .map(|(name, role)| {
+        let mut b = parse_binding(&format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\n\
+             metadata:\n  name: {name}\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  \
+             kind: ClusterRole\n  name: {role}\nsubjects:\n\
+             - apiGroup: rbac.authorization.k8s.io\n  kind: Group\n  name: system:bootstrappers\n"
+        ));
+        b.apply_defaults();
+        b
+    })
+    .collect()
 }
 
 /// Parses a ClusterRoleBinding manifest with the crate's own body decoder.
