@@ -376,3 +376,174 @@ fn seed_over_https_with_real_kubectl() {
     }
     let _ = std::fs::remove_dir_all(&c.dir);
 }
+
+/// One raw HTTP/1.1 exchange over TLS (trusting the cluster CA): the status code and body.
+/// `body_len` overrides the `Content-Length` sent (for truncated bodies).
+fn raw(
+    c: &Cluster,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    body_len: Option<usize>,
+) -> (u16, String) {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+    use tokio_rustls::rustls;
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = std::fs::read(c.path("ca.crt")).unwrap();
+    for cert in CertificateDer::pem_slice_iter(&ca) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let port: u16 = c.url.rsplit(':').next().unwrap().parse().unwrap();
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let conn = rustls::ClientConnection::new(
+        Arc::new(config),
+        rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap(),
+    )
+    .unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body_len.unwrap_or(body.len())
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    let _ = tls.write_all(head.as_bytes());
+    let _ = tls.write_all(body);
+    let _ = tls.flush();
+    if body_len.is_some_and(|n| n > body.len()) {
+        // A truncated body: close our side (TLS close_notify) and take whatever comes back.
+        tls.conn.send_close_notify();
+        let _ = tls.flush();
+    }
+    let mut out = Vec::new();
+    let _ = tls.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let code = text
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (code, body)
+}
+
+const CSRS: &str = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
+
+#[test]
+#[ignore = "builds and runs the apiserver example"]
+fn bad_input_on_the_wire_gets_a_status_and_the_server_survives() {
+    let c = Cluster::start("bad-input");
+    let json = [("Content-Type", "application/json")];
+    let auth = format!("Bearer {TOKEN}");
+    let token = [
+        ("Content-Type", "application/json"),
+        ("Authorization", auth.as_str()),
+    ];
+
+    let (code, body) = raw(&c, "POST", CSRS, &json, b"{\"kind\":", None);
+    assert_eq!(code, 400, "{body}");
+    assert!(body.contains("\"kind\":\"Status\""), "{body}");
+
+    let (code, body) = raw(
+        &c,
+        "POST",
+        CSRS,
+        &[("Content-Type", "text/html")],
+        b"<p>",
+        None,
+    );
+    assert_eq!(code, 415, "{body}");
+    assert!(
+        body.contains("the body of the request was in an unknown format"),
+        "{body}"
+    );
+
+    let huge = vec![b' '; 4 << 20];
+    let (code, body) = raw(&c, "POST", CSRS, &json, &huge, None);
+    assert_eq!(code, 413, "{body}");
+    assert!(body.contains("Request entity too large"), "{body}");
+
+    let (code, _) = raw(&c, "POST", CSRS, &json, b"{\"apiVersion\"", Some(1000));
+    assert!(code == 0 || code == 400, "{code}");
+
+    let (code, body) = raw(&c, "PATCH", CSRS, &json, b"{}", None);
+    assert_eq!(code, 405, "{body}");
+    assert!(body.contains("MethodNotAllowed"), "{body}");
+
+    let (code, body) = raw(
+        &c,
+        "GET",
+        "/apis/certificates.k8s.io/v1/nosuch",
+        &[],
+        b"",
+        None,
+    );
+    assert_eq!(code, 404, "{body}");
+    let (code, body) = raw(&c, "GET", "/nosuch", &[], b"", None);
+    assert_eq!((code, body.as_str()), (404, "404 page not found\n"));
+
+    // Valid JSON of the wrong shape, as the bootstrap user: a Status, never a crash.
+    for body in [
+        &b"[]"[..],
+        b"null",
+        b"{\"kind\":\"CertificateSigningRequest\",\"spec\":{\"request\":\"!!\"}}",
+        b"{\"apiVersion\":\"certificates.k8s.io/v1\",\"kind\":\"CertificateSigningRequest\",\"metadata\":{\"generateName\":\"csr-\"},\"spec\":{\"request\":\"\",\"signerName\":\"x\"}}",
+    ] {
+        let (code, text) = raw(&c, "POST", CSRS, &token, body, None);
+        assert!((400..500).contains(&code), "{code} {text}");
+        assert!(text.contains("\"kind\":\"Status\""), "{text}");
+    }
+
+    // A slow client holding a connection open does not stop others.
+    let port: u16 = c.url.rsplit(':').next().unwrap().parse().unwrap();
+    let _slow = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+
+    // Arbitrary bodies and content types (a fixed-seed property run over the socket).
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let types = [
+        "application/json",
+        "application/yaml",
+        "application/vnd.kubernetes.protobuf",
+        "application/merge-patch+json",
+    ];
+    for _ in 0..48 {
+        let len = usize::try_from(next() % 300).unwrap();
+        let body: Vec<u8> = (0..len).map(|_| (next() & 0xff) as u8).collect();
+        let ct = types[usize::try_from(next() % 4).unwrap()];
+        let method = if next() % 2 == 0 { "POST" } else { "PUT" };
+        let path = if method == "PUT" {
+            format!("{CSRS}/x/approval")
+        } else {
+            CSRS.to_owned()
+        };
+        let (code, text) = raw(&c, method, &path, &[("Content-Type", ct)], &body, None);
+        assert!((400..500).contains(&code), "{code} {text}");
+    }
+
+    let (code, body) = raw(&c, "GET", "/healthz", &[], b"", None);
+    assert_eq!((code, body.as_str()), (200, "ok\n"));
+    let _ = std::fs::remove_dir_all(&c.dir);
+}
