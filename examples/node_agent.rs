@@ -348,6 +348,7 @@ impl Server {
 }
 
 /// What a request task reports back.
+#[allow(clippy::large_enum_variant)] // one per request or event, moved once
 enum Event {
     Input(Input),
     /// A watch opened: its events follow on this id.
@@ -625,9 +626,8 @@ async fn send(
         Ok(Err(e)) => return fail(e.to_string()),
         Err(_) => return fail("context deadline exceeded".to_owned()),
     };
-    let reply = match decode_reply(code, &bytes) {
-        Some(r) => r,
-        None => return fail(format!("unexpected answer {code}")),
+    let Some(reply) = decode_reply(code, &bytes) else {
+        return fail(format!("unexpected answer {code}"));
     };
     let _ = tx.send(Event::Input(Input::Reply { id, reply }));
 }
