@@ -781,11 +781,14 @@ async fn resource(
         (Resource::CertificateSigningRequests, Verb::Delete, None, _) => {
             Operation::DeleteCertificateSigningRequest { name }
         }
-        (Resource::ClusterRoles, Verb::Create, None, Body::ClusterRole(c)) => {
+        (Resource::ClusterRoles, Verb::Create, None, Body::ClusterRole(mut c)) => {
+            // The registry sets creationTimestamp at create, whatever the client sent.
+            c.metadata.creation_timestamp = Some(now().timestamp());
             Operation::CreateClusterRole(c)
         }
         (Resource::ClusterRoles, Verb::Delete, None, _) => Operation::DeleteClusterRole { name },
-        (Resource::ClusterRoleBindings, Verb::Create, None, Body::ClusterRoleBinding(b)) => {
+        (Resource::ClusterRoleBindings, Verb::Create, None, Body::ClusterRoleBinding(mut b)) => {
+            b.metadata.creation_timestamp = Some(now().timestamp());
             Operation::CreateClusterRoleBinding(b)
         }
         (Resource::ClusterRoleBindings, Verb::Delete, None, _) => {
