@@ -353,6 +353,17 @@ fn seed_over_https_with_real_kubectl() {
         "ATTRIBUTE   VALUE\nUsername    system:node:node-1\nGroups      [system:nodes system:authenticated]\n"
     );
 
+    // A restart finds the valid kubeconfig and certificate: no new request.
+    let mut again = c.node_agent(&bootstrap, "node-1", &[]);
+    assert!(
+        wait(&mut again, Duration::from_secs(30)),
+        "{}",
+        c.log("node-1")
+    );
+    let (ok, out, _) = c.kubectl(&["get", "csr", "-o", "name"]);
+    assert!(ok);
+    assert_eq!(out.lines().count(), 1, "{out}");
+
     // 6. A second agent holding node-1's certificate cannot ask for node-2's (NodeRestriction).
     let mut impostor = c.node_agent(&kubeconfig, "node-2", &[]);
     assert!(!wait(&mut impostor, Duration::from_secs(30)));
