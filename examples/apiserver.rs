@@ -682,8 +682,11 @@ async fn serve(req: hyper::Request<Incoming>, shared: &Shared, chain: &[Vec<u8>]
         Ok(_) => return respond(Rejection::NotFound.response()),
     };
     let credential = match authorization.as_deref() {
-        Some(h) if h.len() > 7 && h[..7].eq_ignore_ascii_case("bearer ") => {
-            Credential::BearerToken(h[7..].trim().to_owned())
+        Some(h)
+            if h.get(..7)
+                .is_some_and(|p| p.eq_ignore_ascii_case("bearer ")) =>
+        {
+            Credential::BearerToken(h.get(7..).unwrap_or_default().trim().to_owned())
         }
         _ if !chain.is_empty() => Credential::ClientCertificate(chain.to_vec()),
         _ => Credential::None,
