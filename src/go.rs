@@ -7,6 +7,7 @@ use crate::time::Timestamp;
 
 mod printable;
 mod tabwriter;
+pub(crate) mod yaml;
 use printable::PRINTABLE;
 pub(crate) use tabwriter::tabwrite;
 
