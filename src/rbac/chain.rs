@@ -125,6 +125,39 @@ impl NodeAuthorizer {
     pub const CSR_VERBS: [&'static str; 4] = ["create", "get", "list", "watch"];
 }
 
+impl NodeAuthorizer {
+    /// `authorizeNode` (k/k `plugin/pkg/auth/authorizer/node/node_authorizer.go`, with the
+    /// `AuthorizeNodeWithSelectors` gate on, the default since 1.32): create, update and patch of
+    /// `nodes` are allowed (NodeRestriction limits them to the node's own object), reads only of
+    /// the node's own name, update and patch of `nodes/status`; nothing else.
+    fn authorize_node(node_name: &str, attributes: &Attributes) -> Decision {
+        let verb = attributes.verb.as_str();
+        match attributes.subresource.as_str() {
+            "" => match verb {
+                "create" | "update" | "patch" => return Decision::allow(""),
+                "get" | "list" | "watch" => {
+                    return if attributes.name == node_name {
+                        Decision::allow("")
+                    } else if attributes.name.is_empty() {
+                        Decision::no_opinion(format!(
+                            "node '{node_name}' cannot read all nodes, only its own Node object"
+                        ))
+                    } else {
+                        Decision::no_opinion(format!(
+                            "node '{node_name}' cannot read '{}', only its own Node object",
+                            attributes.name
+                        ))
+                    };
+                }
+                _ => {}
+            },
+            "status" if matches!(verb, "update" | "patch") => return Decision::allow(""),
+            _ => {}
+        }
+        Decision::no_opinion("")
+    }
+}
+
 impl Authorize for NodeAuthorizer {
     fn authorize(&self, attributes: &Attributes) -> Decision {
         let user = &attributes.user;
@@ -139,6 +172,11 @@ impl Authorize for NodeAuthorizer {
                 "unknown node for user {}",
                 go::quote(&user.name)
             ));
+        }
+        if attributes.resource_request && attributes.api_group.is_empty() {
+            if attributes.resource == "nodes" {
+                return Self::authorize_node(node_name, attributes);
+            }
         }
         let verb_ok = Self::CSR_VERBS.contains(&attributes.verb.as_str());
         let csr = attributes.resource_request
