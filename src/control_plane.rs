@@ -54,6 +54,7 @@
 
 mod controllers;
 mod nodes;
+mod review;
 mod rng;
 mod server;
 mod store;

@@ -90,6 +90,7 @@
 //! crate reproduces it byte for byte; tests pin the exact strings.
 
 pub mod api;
+pub mod cluster;
 pub mod control_plane;
 pub mod csr;
 pub mod field;
