@@ -87,7 +87,8 @@ impl ClusterConfig {
     pub fn new(seed: u64, start: &str, ca_cert: &[u8], ca_key: &[u8]) -> Result<Self, Error> {
         let start = Timestamp::parse_rfc3339(start).map_err(|e| Error::Time(e.to_string()))?;
         let ca = Arc::new(
-            CertificateAuthority::from_pem(ca_cert, ca_key).map_err(|e| Error::Pki(e.to_string()))?,
+            CertificateAuthority::from_pem(ca_cert, ca_key)
+                .map_err(|e| Error::Pki(e.to_string()))?,
         );
         let mut control_plane = control_plane::Config::new(seed)
             .with_default_policy()
@@ -155,6 +156,7 @@ enum HostInput {
     Reply(RequestId, Reply),
     Watch(WatchId, crate::api::WatchEvent),
     Key(KeyPurpose),
+    Addresses(Vec<kubelet::NodeAddress>),
     Timeout,
 }
 
@@ -306,6 +308,23 @@ impl Cluster {
         true
     }
 
+    /// Tells the kubelet on `host` its node's addresses (what its serving certificate must
+    /// carry), then runs until idle.
+    pub fn set_node_addresses(&mut self, host: &str, addresses: Vec<kubelet::NodeAddress>) {
+        self.deliver_host(host, HostInput::Addresses(addresses));
+        self.run_until_idle();
+    }
+
+    /// Restarts the kubelet on `host` under another node name (as after a host rename), with
+    /// the files it left; `false` when there is no such host.
+    pub fn rename_node(&mut self, host: &str, node_name: &str) -> bool {
+        match self.hosts.get_mut(host) {
+            Some(h) => h.config.kubelet.node_name = node_name.to_owned(),
+            None => return false,
+        }
+        self.restart_node(host)
+    }
+
     fn boot(&mut self, host: &str, config: NodeConfig, disk: Disk, log: Vec<String>) {
         self.records
             .push(Record::start(self.now, host, &config.kubelet.node_name));
@@ -407,8 +426,10 @@ impl Cluster {
                         if let Reply::WatchOpened(w) = &reply {
                             self.watches.insert(*w, host.clone());
                         }
-                        self.queue
-                            .push_back((self.now, Destination::Host(host, HostInput::Reply(kid, reply))));
+                        self.queue.push_back((
+                            self.now,
+                            Destination::Host(host, HostInput::Reply(kid, reply)),
+                        ));
                     } else {
                         self.unrouted.push((id, reply));
                     }
@@ -438,6 +459,7 @@ impl Cluster {
             HostInput::Reply(id, reply) => kubelet::Input::Reply { id, reply },
             HostInput::Watch(watch, event) => kubelet::Input::WatchEvent { watch, event },
             HostInput::Timeout => kubelet::Input::Timeout,
+            HostInput::Addresses(a) => kubelet::Input::NodeAddresses(a),
             HostInput::Key(purpose) => {
                 h.keys += 1;
                 match node_key(seed, host, h.keys) {
@@ -477,12 +499,15 @@ impl Cluster {
                 }
                 kubelet::Output::StopWatch(w) => {
                     self.watches.remove(&w);
-                    self.queue
-                        .push_back((now, Destination::ControlPlane(control_plane::Input::CloseWatch(w))));
+                    self.queue.push_back((
+                        now,
+                        Destination::ControlPlane(control_plane::Input::CloseWatch(w)),
+                    ));
                 }
-                kubelet::Output::GenerateKey(purpose) => self
-                    .queue
-                    .push_back((now, Destination::Host(host.to_owned(), HostInput::Key(purpose)))),
+                kubelet::Output::GenerateKey(purpose) => self.queue.push_back((
+                    now,
+                    Destination::Host(host.to_owned(), HostInput::Key(purpose)),
+                )),
                 kubelet::Output::File(op) => {
                     // The in-memory file system performs every operation the kubelet asks for; a
                     // failure (e.g. renaming a missing file) leaves the disk as it was.

@@ -41,10 +41,12 @@ impl Cluster {
     /// NAME…`, `describe csr NAME`, `delete csr|node NAME`, and `auth can-i VERB
     /// RESOURCE[/NAME] [--subresource=S] [--as=USER] [--as-group=GROUP]…`.
     pub fn kubectl(&mut self, command: &str) -> String {
-        self.records
-            .push(super::Record::action(self.now, &super::record::Action::Kubectl {
+        self.records.push(super::Record::action(
+            self.now,
+            &super::record::Action::Kubectl {
                 command: command.to_owned(),
-            }));
+            },
+        ));
         self.run_until_idle();
         let args: Vec<&str> = command.split_whitespace().collect();
         match args.as_slice() {
@@ -131,7 +133,9 @@ impl Cluster {
     }
 
     fn get_csr(&mut self) -> String {
-        match self.admin_call(Operation::ListCertificateSigningRequests(Selector::default())) {
+        match self.admin_call(Operation::ListCertificateSigningRequests(
+            Selector::default(),
+        )) {
             Reply::CertificateSigningRequestList(list) if list.items.is_empty() => {
                 "No resources found\n".to_owned()
             }
@@ -164,8 +168,7 @@ impl Cluster {
             Ok(c) => c,
             Err(e) => return e,
         };
-        let outcome = match csr_kubectl::certificate(&csr, decision, force, self.now.timestamp())
-        {
+        let outcome = match csr_kubectl::certificate(&csr, decision, force, self.now.timestamp()) {
             Ok(o) => o,
             Err(e) => {
                 return format!(
@@ -233,7 +236,10 @@ impl Cluster {
                 groups.push(crate::identity::ALL_AUTHENTICATED.to_owned());
                 UserInfo::new(name, groups)
             }
-            None => UserInfo::new("kubernetes-admin", ["system:masters", "system:authenticated"]),
+            None => UserInfo::new(
+                "kubernetes-admin",
+                ["system:masters", "system:authenticated"],
+            ),
         };
         let mut attributes =
             Attributes::resource(user, *verb, resolved.group(), resolved.resource());

@@ -44,7 +44,11 @@ impl Record {
 
     /// A driver action.
     pub(super) fn action(at: Instant, action: &Action) -> Self {
-        Self::new(at, "cluster", serde_json::to_value(action).unwrap_or(Value::Null))
+        Self::new(
+            at,
+            "cluster",
+            serde_json::to_value(action).unwrap_or(Value::Null),
+        )
     }
 
     /// A kubelet started on `host` for `node`.
@@ -73,6 +77,7 @@ impl Record {
             HostInput::Reply(id, r) => json!({"reply": {"id": id.0, "reply": reply(r)}}),
             HostInput::Watch(w, e) => json!({"watchEvent": {"watch": w.0, "event": e}}),
             HostInput::Key(p) => json!({"key": format!("{p:?}")}),
+            HostInput::Addresses(a) => json!({"nodeAddresses": format!("{a:?}")}),
             HostInput::Timeout => json!("timeout"),
         };
         Self::new(at, host, value)

@@ -95,7 +95,9 @@ impl ControlPlane {
     /// `GET /api/v1/nodes`.
     pub(super) fn list_nodes(&self, user: &UserInfo) -> Result<Reply, Reply> {
         self.authorize(user, "list", "", NODES, "", "")?;
-        Ok(Reply::NodeList(self.nodes.objects.values().cloned().collect()))
+        Ok(Reply::NodeList(
+            self.nodes.objects.values().cloned().collect(),
+        ))
     }
 
     /// `PUT /api/v1/nodes/<name>/status`: authorize, 404, resourceVersion precondition,

@@ -109,8 +109,8 @@ impl Machine {
         };
         let version = reg.kubelet_version.clone();
         let node = self.initial_node(&version);
-        self.io
-            .info(format!("Attempting to register node {}", node.metadata.name));
+        // klog.InfoS("Attempting to register node", "node", klog.KObj(node)): the message.
+        self.io.info("Attempting to register node".to_owned());
         let id = self.io.request(
             Owner::Node,
             Credential::ClientCertificate(chain),
@@ -140,8 +140,7 @@ impl Machine {
             | (Phase::Getting(sent), Some(Reply::Node { object, .. }))
                 if sent == id =>
             {
-                self.io
-                    .info(format!("Successfully registered node {name}"));
+                self.io.info("Successfully registered node".to_owned());
                 let Some(chain) = chain else {
                     return self.registration_failed(now, "no valid client certificate".into());
                 };
@@ -179,9 +178,9 @@ impl Machine {
                 self.set_phase(Phase::Getting(id));
             }
             (Phase::Posting(sent), Some(Reply::Node { .. })) if sent == id => {
-                self.io.info(format!(
-                    "Node became ready: node {name}, condition Ready={KUBELET_READY_REASON}"
-                ));
+                // The event the kubelet records (`recordNodeStatusEvent`, reason NodeReady).
+                self.io
+                    .info(format!("Node {name} status is now: NodeReady"));
                 self.set_phase(Phase::Ready);
             }
             (Phase::Creating(sent) | Phase::Getting(sent) | Phase::Posting(sent), reply)
