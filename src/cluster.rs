@@ -43,7 +43,7 @@ use crate::time::{Duration, Instant, Timestamp};
 mod kubectl;
 pub mod record;
 
-pub use record::Record;
+pub use record::{Action, Record, ReplayError, first_difference, replay};
 
 /// The API server's address in the kubeconfigs the cluster writes.
 pub const SERVER: &str = "https://10.0.0.1:6443";
@@ -245,9 +245,19 @@ impl Cluster {
         self.hosts.get(host).map_or(&[], |h| &h.log)
     }
 
-    /// Every input delivered so far, in order (see [`record`]).
+    /// Every input delivered and every action so far, in order (see [`record`]).
     pub fn records(&self) -> &[Record] {
         &self.records
+    }
+
+    /// The recording as JSON lines, one per record, each ending in a newline.
+    pub fn log(&self) -> String {
+        let mut out = String::new();
+        for r in &self.records {
+            out.push_str(&r.to_json_line());
+            out.push('\n');
+        }
+        out
     }
 
     /// Starts a kubelet on a host named after its node, with the bootstrap kubeconfig and the
@@ -281,15 +291,22 @@ impl Cluster {
 
     /// Restarts the kubelet on `host` with the files it left; `false` when there is no such host.
     pub fn restart_node(&mut self, host: &str) -> bool {
-        let Some(old) = self.hosts.remove(host) else {
+        if !self.hosts.contains_key(host) {
             return false;
-        };
+        }
         self.records.push(Record::action(
             self.now,
             &record::Action::Restart {
                 host: host.to_owned(),
             },
         ));
+        self.restart(host)
+    }
+
+    fn restart(&mut self, host: &str) -> bool {
+        let Some(old) = self.hosts.remove(host) else {
+            return false;
+        };
         // Requests and watches of the old process die with it.
         self.routes.retain(|_, (h, _)| h != host);
         let closed: Vec<WatchId> = self
@@ -311,8 +328,18 @@ impl Cluster {
     /// Tells the kubelet on `host` its node's addresses (what its serving certificate must
     /// carry), then runs until idle.
     pub fn set_node_addresses(&mut self, host: &str, addresses: Vec<kubelet::NodeAddress>) {
+        self.records.push(Record::action(
+            self.now,
+            &record::Action::NodeAddresses {
+                host: host.to_owned(),
+                addresses: addresses
+                    .iter()
+                    .map(|a| (a.type_.clone(), a.address.clone()))
+                    .collect(),
+            },
+        ));
         self.deliver_host(host, HostInput::Addresses(addresses));
-        self.run_until_idle();
+        self.idle();
     }
 
     /// Restarts the kubelet on `host` under another node name (as after a host rename), with
@@ -322,7 +349,14 @@ impl Cluster {
             Some(h) => h.config.kubelet.node_name = node_name.to_owned(),
             None => return false,
         }
-        self.restart_node(host)
+        self.records.push(Record::action(
+            self.now,
+            &record::Action::Rename {
+                host: host.to_owned(),
+                node_name: node_name.to_owned(),
+            },
+        ));
+        self.restart(host)
     }
 
     fn boot(&mut self, host: &str, config: NodeConfig, disk: Disk, log: Vec<String>) {
@@ -345,6 +379,12 @@ impl Cluster {
 
     /// Delivers every pending input and drains every machine, without moving the clock.
     pub fn run_until_idle(&mut self) {
+        self.records
+            .push(Record::action(self.now, &record::Action::RunUntilIdle));
+        self.idle();
+    }
+
+    fn idle(&mut self) {
         // Each delivery is bounded; a machine that keeps answering itself at the same instant
         // would loop, which the machines never do (every retry is scheduled later).
         while let Some((_, destination)) = self.queue.pop_front() {
@@ -369,7 +409,7 @@ impl Cluster {
     pub fn advance_to_next_timer(&mut self) -> bool {
         self.records
             .push(Record::action(self.now, &record::Action::NextTimer));
-        self.run_until_idle();
+        self.idle();
         let Some(at) = self.next_timer() else {
             return false;
         };
@@ -387,7 +427,7 @@ impl Cluster {
                 nanos: d.as_nanos(),
             },
         ));
-        self.run_until_idle();
+        self.idle();
         while let Some(at) = self.next_timer().filter(|at| *at <= until) {
             self.now = self.now.max(at);
             self.fire_due();
@@ -409,7 +449,7 @@ impl Cluster {
         for host in due {
             self.deliver_host(&host, HostInput::Timeout);
         }
-        self.run_until_idle();
+        self.idle();
     }
 
     fn deliver_cp(&mut self, input: control_plane::Input) {
@@ -521,8 +561,12 @@ impl Cluster {
     }
 
     /// Sends one request as `credential` and runs the cluster until idle; returns its reply.
-    pub fn call(&mut self, credential: &Credential, operation: crate::api::Operation) -> Reply {
-        self.run_until_idle();
+    pub(crate) fn call(
+        &mut self,
+        credential: &Credential,
+        operation: crate::api::Operation,
+    ) -> Reply {
+        self.idle();
         self.next_request += 1;
         let id = RequestId(self.next_request);
         self.deliver_cp(control_plane::Input::Request {
@@ -537,7 +581,7 @@ impl Cluster {
             .iter()
             .position(|(got, _)| *got == id)
             .map(|i| self.unrouted.swap_remove(i).1);
-        self.run_until_idle();
+        self.idle();
         // The control plane answers every request inside `handle`.
         reply.unwrap_or_else(|| Reply::Status(crate::api::Status::bad_request("no reply")))
     }

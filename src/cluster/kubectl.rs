@@ -47,7 +47,7 @@ impl Cluster {
                 command: command.to_owned(),
             },
         ));
-        self.run_until_idle();
+        self.idle();
         let args: Vec<&str> = command.split_whitespace().collect();
         match args.as_slice() {
             ["create", "clusterrolebinding", rest @ ..] => self.create_binding(rest),

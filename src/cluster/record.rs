@@ -116,6 +116,102 @@ pub enum Action {
     NextTimer,
     /// [`super::Cluster::run_until_idle`].
     RunUntilIdle,
+    /// [`super::Cluster::rename_node`].
+    Rename {
+        /// The host.
+        host: String,
+        /// The new node name.
+        node_name: String,
+    },
+    /// [`super::Cluster::set_node_addresses`]: `(type, address)` pairs.
+    NodeAddresses {
+        /// The host.
+        host: String,
+        /// The addresses.
+        addresses: Vec<(String, String)>,
+    },
+}
+
+/// Why a log could not be replayed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// A line is not a record.
+    #[error("line {line}: {message}")]
+    Line {
+        /// 1-based.
+        line: usize,
+        /// The JSON error.
+        message: String,
+    },
+    /// A `startHost` names a node configuration that was not given.
+    #[error("line {line}: no node configuration {index}")]
+    NodeConfig {
+        /// 1-based.
+        line: usize,
+        /// The index asked for.
+        index: usize,
+    },
+    /// The cluster could not be set up.
+    #[error(transparent)]
+    Cluster(#[from] super::Error),
+}
+
+/// Runs the driver actions of `log` (the `cluster` records) on a fresh cluster made from
+/// `config`, starting the `n`-th host with `nodes[n]`; every other record is what the run
+/// delivers and is made again. With nothing changed, the new cluster's [`super::Cluster::log`]
+/// equals `log` byte for byte.
+pub fn replay(
+    config: super::ClusterConfig,
+    nodes: &[super::NodeConfig],
+    log: &str,
+) -> Result<super::Cluster, ReplayError> {
+    let mut cluster = super::Cluster::new(config)?;
+    for (i, line) in log.lines().enumerate() {
+        let record: Record = serde_json::from_str(line).map_err(|e| ReplayError::Line {
+            line: i + 1,
+            message: e.to_string(),
+        })?;
+        if record.to != "cluster" {
+            continue;
+        }
+        let action: Action =
+            serde_json::from_value(record.input).map_err(|e| ReplayError::Line {
+                line: i + 1,
+                message: e.to_string(),
+            })?;
+        match action {
+            Action::StartHost { host, node_config } => {
+                let config = nodes.get(node_config).ok_or(ReplayError::NodeConfig {
+                    line: i + 1,
+                    index: node_config,
+                })?;
+                cluster.start_host(&host, config.clone());
+            }
+            Action::Restart { host } => {
+                cluster.restart_node(&host);
+            }
+            Action::Rename { host, node_name } => {
+                cluster.rename_node(&host, &node_name);
+            }
+            Action::Kubectl { command } => {
+                cluster.kubectl(&command);
+            }
+            Action::Advance { nanos } => cluster.advance(crate::time::Duration::from_nanos(nanos)),
+            Action::NextTimer => {
+                cluster.advance_to_next_timer();
+            }
+            Action::RunUntilIdle => cluster.run_until_idle(),
+            Action::NodeAddresses { host, addresses } => {
+                let addresses = addresses
+                    .iter()
+                    .map(|(t, a)| crate::kubelet::NodeAddress::new(t, a))
+                    .collect();
+                cluster.set_node_addresses(&host, addresses);
+            }
+        }
+    }
+    Ok(cluster)
 }
 
 fn credential(c: &Credential) -> Value {
