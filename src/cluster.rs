@@ -561,11 +561,7 @@ impl Cluster {
     }
 
     /// Sends one request as `credential` and runs the cluster until idle; returns its reply.
-    pub(crate) fn call(
-        &mut self,
-        credential: &Credential,
-        operation: crate::api::Operation,
-    ) -> Reply {
+    pub fn call(&mut self, credential: &Credential, operation: crate::api::Operation) -> Reply {
         self.idle();
         self.next_request += 1;
         let id = RequestId(self.next_request);

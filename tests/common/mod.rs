@@ -1,5 +1,5 @@
 //! Shared set-up of the cluster scenario tests: the seed's token, the test CA, a cluster.
-#![allow(dead_code)]
+#![allow(dead_code, unreachable_pub)]
 
 use kube_tls_bootstrap::cluster::{Cluster, ClusterConfig, NodeConfig};
 
