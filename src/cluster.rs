@@ -79,6 +79,8 @@ pub struct ClusterConfig {
     pub ca: Arc<CertificateAuthority>,
     /// The control plane's configuration (the cluster sets `client_ca` and the signers).
     pub control_plane: control_plane::Config,
+    /// Whether the cluster keeps its recording (default true; see [`record`]).
+    pub record: bool,
 }
 
 impl ClusterConfig {
@@ -101,6 +103,7 @@ impl ClusterConfig {
             start: Instant::from(start),
             ca,
             control_plane,
+            record: true,
         })
     }
 
@@ -191,12 +194,14 @@ pub struct Cluster {
     unrouted: Vec<(RequestId, Reply)>,
     /// How many kubelets [`Cluster::start_host`] started.
     started: usize,
+    recording: bool,
 }
 
 impl Cluster {
     /// A cluster with no nodes at the configured start.
     pub fn new(config: ClusterConfig) -> Result<Self, Error> {
         let admin = admin_credential(&config.ca, config.seed, config.start)?;
+        let recording = config.record;
         Ok(Self {
             now: config.start,
             seed: config.seed,
@@ -212,6 +217,7 @@ impl Cluster {
             records: Vec::new(),
             unrouted: Vec::new(),
             started: 0,
+            recording,
         })
     }
 
@@ -271,7 +277,7 @@ impl Cluster {
     pub fn start_host(&mut self, host: &str, mut config: NodeConfig) {
         let mut disk = Disk::new();
         disk.insert_file(CA_PATH, self.ca.certificate().to_pem().into_bytes());
-        self.records.push(Record::action(
+        self.record(Record::action(
             self.now,
             &record::Action::StartHost {
                 host: host.to_owned(),
@@ -294,7 +300,7 @@ impl Cluster {
         if !self.hosts.contains_key(host) {
             return false;
         }
-        self.records.push(Record::action(
+        self.record(Record::action(
             self.now,
             &record::Action::Restart {
                 host: host.to_owned(),
@@ -328,7 +334,7 @@ impl Cluster {
     /// Tells the kubelet on `host` its node's addresses (what its serving certificate must
     /// carry), then runs until idle.
     pub fn set_node_addresses(&mut self, host: &str, addresses: Vec<kubelet::NodeAddress>) {
-        self.records.push(Record::action(
+        self.record(Record::action(
             self.now,
             &record::Action::NodeAddresses {
                 host: host.to_owned(),
@@ -349,7 +355,7 @@ impl Cluster {
             Some(h) => h.config.kubelet.node_name = node_name.to_owned(),
             None => return false,
         }
-        self.records.push(Record::action(
+        self.record(Record::action(
             self.now,
             &record::Action::Rename {
                 host: host.to_owned(),
@@ -360,8 +366,7 @@ impl Cluster {
     }
 
     fn boot(&mut self, host: &str, config: NodeConfig, disk: Disk, log: Vec<String>) {
-        self.records
-            .push(Record::start(self.now, host, &config.kubelet.node_name));
+        self.record(Record::start(self.now, host, &config.kubelet.node_name));
         let mut machine = Machine::new(config.kubelet.clone(), disk.clone(), self.now);
         machine.enable_registration(self.now, KUBELET_VERSION);
         self.hosts.insert(
@@ -379,8 +384,7 @@ impl Cluster {
 
     /// Delivers every pending input and drains every machine, without moving the clock.
     pub fn run_until_idle(&mut self) {
-        self.records
-            .push(Record::action(self.now, &record::Action::RunUntilIdle));
+        self.record(Record::action(self.now, &record::Action::RunUntilIdle));
         self.idle();
     }
 
@@ -407,8 +411,7 @@ impl Cluster {
     /// Moves the clock to the next timer (never backwards) and runs what is due; `false` when no
     /// timer is set.
     pub fn advance_to_next_timer(&mut self) -> bool {
-        self.records
-            .push(Record::action(self.now, &record::Action::NextTimer));
+        self.record(Record::action(self.now, &record::Action::NextTimer));
         self.idle();
         let Some(at) = self.next_timer() else {
             return false;
@@ -421,7 +424,7 @@ impl Cluster {
     /// Runs every timer due within `d`, each at its time, and leaves the clock at `now + d`.
     pub fn advance(&mut self, d: Duration) {
         let until = self.now + d;
-        self.records.push(Record::action(
+        self.record(Record::action(
             self.now,
             &record::Action::Advance {
                 nanos: d.as_nanos(),
@@ -453,7 +456,7 @@ impl Cluster {
     }
 
     fn deliver_cp(&mut self, input: control_plane::Input) {
-        self.records.push(Record::control_plane(self.now, &input));
+        self.record(Record::control_plane(self.now, &input));
         self.cp.handle(self.now, input);
         self.drain_cp();
     }
@@ -491,10 +494,13 @@ impl Cluster {
     fn deliver_host(&mut self, host: &str, input: HostInput) {
         let now = self.now;
         let seed = self.seed;
+        if !self.hosts.contains_key(host) {
+            return;
+        }
+        self.record(Record::host(now, host, &input));
         let Some(h) = self.hosts.get_mut(host) else {
             return;
         };
-        self.records.push(Record::host(now, host, &input));
         let input = match input {
             HostInput::Reply(id, reply) => kubelet::Input::Reply { id, reply },
             HostInput::Watch(watch, event) => kubelet::Input::WatchEvent { watch, event },
@@ -580,6 +586,12 @@ impl Cluster {
         self.idle();
         // The control plane answers every request inside `handle`.
         reply.unwrap_or_else(|| Reply::Status(crate::api::Status::bad_request("no reply")))
+    }
+
+    fn record(&mut self, record: Record) {
+        if self.recording {
+            self.records.push(record);
+        }
     }
 
     /// The admin's credential (`kubernetes-admin` in `system:masters`).

@@ -41,7 +41,7 @@ impl Cluster {
     /// NAME…`, `describe csr NAME`, `delete csr|node NAME`, and `auth can-i VERB
     /// RESOURCE[/NAME] [--subresource=S] [--as=USER] [--as-group=GROUP]…`.
     pub fn kubectl(&mut self, command: &str) -> String {
-        self.records.push(super::Record::action(
+        self.record(super::Record::action(
             self.now,
             &super::record::Action::Kubectl {
                 command: command.to_owned(),
