@@ -8,6 +8,7 @@
 //! cargo bench --bench cluster -- 200     # another count
 //! ```
 #![allow(clippy::disallowed_methods)] // a benchmark reads the wall clock
+#![allow(clippy::unwrap_used)] // a benchmark fails loudly on a broken set-up
 
 use std::alloc::System;
 

@@ -2,6 +2,8 @@
 //! kubelet waits, the cleaner removing a Denied CSR, a kubelet restarted between create and
 //! approval, Node authorization, and replay.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
 mod common;
 
 use common::*;

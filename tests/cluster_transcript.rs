@@ -1,6 +1,8 @@
 //! The six parts of the seed's transcript, each on the in-memory cluster, with Kubernetes'
 //! exact texts.
 
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
+
 mod common;
 
 use common::*;

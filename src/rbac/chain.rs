@@ -173,10 +173,11 @@ impl Authorize for NodeAuthorizer {
                 go::quote(&user.name)
             ));
         }
-        if attributes.resource_request && attributes.api_group.is_empty() {
-            if attributes.resource == "nodes" {
-                return Self::authorize_node(node_name, attributes);
-            }
+        if attributes.resource_request
+            && attributes.api_group.is_empty()
+            && attributes.resource == "nodes"
+        {
+            return Self::authorize_node(node_name, attributes);
         }
         let verb_ok = Self::CSR_VERBS.contains(&attributes.verb.as_str());
         let csr = attributes.resource_request

@@ -1,5 +1,5 @@
 //! Shared set-up of the cluster scenario tests: the seed's token, the test CA, a cluster.
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
 
 use kube_tls_bootstrap::cluster::{Cluster, ClusterConfig, NodeConfig};
 
