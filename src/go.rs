@@ -3,10 +3,11 @@
 //! RBAC reason, a validation message or a signer error this way, so those texts only match byte
 //! for byte if the quoting does.
 
-use crate::time::Timestamp;
+use crate::time::{Instant, Timestamp};
 
 mod printable;
 mod tabwriter;
+pub(crate) mod yaml;
 use printable::PRINTABLE;
 pub(crate) use tabwriter::tabwrite;
 
@@ -78,8 +79,21 @@ pub(crate) fn quote_bytes(bytes: &[u8]) -> String {
 
 /// Go's `time.Time.String()` for a UTC instant: `2025-01-02 03:04:05 +0000 UTC`.
 pub(crate) fn time_string(t: Timestamp) -> String {
-    let (y, mo, d, h, mi, s) = t.to_civil();
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02} +0000 UTC")
+    instant_string(t.into())
+}
+
+/// Go's `time.Time.String()` for a UTC instant with its fraction of a second, printed without
+/// trailing zeros: `2025-01-02 03:04:05.5 +0000 UTC`.
+pub(crate) fn instant_string(t: Instant) -> String {
+    let (y, mo, d, h, mi, s) = t.timestamp().to_civil();
+    let nanos = t.subsec_nanos();
+    let frac = if nanos == 0 {
+        String::new()
+    } else {
+        let digits = format!(".{nanos:09}");
+        digits.trim_end_matches('0').to_owned()
+    };
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}{frac} +0000 UTC")
 }
 
 /// Go's `strconv.IsPrint` for runes at or above U+0080 (ASCII is handled by the caller).

@@ -449,11 +449,7 @@ impl Kubeconfig {
     /// The config as client-go's `clientcmd.Write` writes it: the v1 JSON form as YAML, map keys
     /// sorted, list items at their key's indentation. The text holds any secrets of the config.
     pub fn to_yaml(&self) -> String {
-        let mut out = String::new();
-        if let Value::Object(map) = self.to_json_value() {
-            yaml::write_map(&mut out, &map, 0);
-        }
-        out
+        crate::go::yaml::to_yaml(&self.to_json_value())
     }
 }
 
@@ -642,8 +638,6 @@ fn parse_auth_info(m: &Map<String, Value>, path: &str) -> Result<AuthInfo, Kubec
         token_file: string(m, "tokenFile", &p("tokenFile"))?,
     })
 }
-
-mod yaml;
 
 #[cfg(test)]
 mod tests;

@@ -46,7 +46,6 @@ mod policy;
 mod request;
 pub mod resources;
 mod validation;
-mod yaml;
 
 pub use crate::field::path_segment_name_errors;
 pub use aggregation::{AggregationError, SelectorError, aggregated_rules};
@@ -75,7 +74,7 @@ pub const GROUP_NAME: &str = "rbac.authorization.k8s.io";
 impl Object {
     /// The object as `kubectl get -o yaml` prints it.
     pub fn to_yaml(&self) -> String {
-        yaml::to_yaml(&self.to_json_value())
+        crate::go::yaml::to_yaml(&self.to_json_value())
     }
 
     /// The object as `kubectl get -o json` prints it: four-space indent, Go's field order,
@@ -101,7 +100,7 @@ pub fn list_to_yaml(objects: &[Object]) -> String {
         "kind": "List",
         "metadata": {},
     });
-    yaml::to_yaml(&list)
+    crate::go::yaml::to_yaml(&list)
 }
 
 /// The attributes of one request an authorizer decides on (Kubernetes'

@@ -15,7 +15,9 @@ use kube_tls_bootstrap::control_plane::{
 use kube_tls_bootstrap::csr::{CertificateSigningRequest, Usage, kubectl};
 use kube_tls_bootstrap::identity::TokenFile;
 use kube_tls_bootstrap::pki::{self, CertificateAuthority, KeyUsage, PrivateKey, signers};
-use kube_tls_bootstrap::rbac::bootstrap::{CreateClusterRoleBinding, NODECLIENT, NODE_BOOTSTRAPPER, SELFNODECLIENT};
+use kube_tls_bootstrap::rbac::bootstrap::{
+    CreateClusterRoleBinding, NODE_BOOTSTRAPPER, NODECLIENT, SELFNODECLIENT,
+};
 use kube_tls_bootstrap::time::{Duration, Instant};
 use libfuzzer_sys::fuzz_target;
 
@@ -95,7 +97,10 @@ fuzz_target!(|data: &[u8]| {
         } else {
             SignerKey::External(Arc::new(f.ca.issuer().clone()))
         };
-        config.signers.push(SignerConfig { signer_name: (*name).to_owned(), key });
+        config.signers.push(SignerConfig {
+            signer_name: (*name).to_owned(),
+            key,
+        });
     }
     let mut cp = ControlPlane::new(config);
     let mut now = Instant::from_unix(1_796_000_000, 0);
@@ -108,10 +113,24 @@ fuzz_target!(|data: &[u8]| {
             .certificate_signing_requests()
             .map(|o| o.metadata.name.clone())
             .collect();
-        let nth = |i: u8| names.get(usize::from(i) % names.len().max(1)).cloned().unwrap_or_default();
+        let nth = |i: u8| {
+            names
+                .get(usize::from(i) % names.len().max(1))
+                .cloned()
+                .unwrap_or_default()
+        };
         let mut request = |cp: &mut ControlPlane, credential: Credential, operation: Operation| {
             id += 1;
-            cp.handle(now, Input::Request { id: RequestId(id), request: Request { credential, operation } });
+            cp.handle(
+                now,
+                Input::Request {
+                    id: RequestId(id),
+                    request: Request {
+                        credential,
+                        operation,
+                    },
+                },
+            );
         };
         match b.u8() % 12 {
             0 => {
@@ -120,21 +139,36 @@ fuzz_target!(|data: &[u8]| {
                 if b.u8() % 2 == 0 {
                     o.metadata.name = format!("node-csr-{}", b.u8() % 3);
                 }
-                request(&mut cp, who, Operation::CreateCertificateSigningRequest(Box::new(o)));
+                request(
+                    &mut cp,
+                    who,
+                    Operation::CreateCertificateSigningRequest(Box::new(o)),
+                );
             }
             1 => {
                 let bytes = b.slice();
                 let mut o = object(bytes, b.u8());
-                o.spec.usages.push(Usage::parse(&String::from_utf8_lossy(&b.slice())));
+                o.spec
+                    .usages
+                    .push(Usage::parse(&String::from_utf8_lossy(&b.slice())));
                 o.spec.expiration_seconds = Some(b.u32() as i32);
-                request(&mut cp, who, Operation::CreateCertificateSigningRequest(Box::new(o)));
+                request(
+                    &mut cp,
+                    who,
+                    Operation::CreateCertificateSigningRequest(Box::new(o)),
+                );
             }
             2 => {
                 let name = nth(b.u8());
-                let decision = if b.u8() % 2 == 0 { kubectl::Decision::Approve } else { kubectl::Decision::Deny };
+                let decision = if b.u8() % 2 == 0 {
+                    kubectl::Decision::Approve
+                } else {
+                    kubectl::Decision::Deny
+                };
                 let force = b.u8() % 4 == 0;
                 if let Some(current) = cp.certificate_signing_request(&name).cloned()
-                    && let Ok(outcome) = kubectl::certificate(&current, decision, force, now.timestamp())
+                    && let Ok(outcome) =
+                        kubectl::certificate(&current, decision, force, now.timestamp())
                     && let Some(update) = outcome.update
                 {
                     request(&mut cp, who, Operation::UpdateApproval(Box::new(update)));
@@ -142,7 +176,10 @@ fuzz_target!(|data: &[u8]| {
             }
             3 => {
                 let name = nth(b.u8());
-                let mut o = cp.certificate_signing_request(&name).cloned().unwrap_or_default();
+                let mut o = cp
+                    .certificate_signing_request(&name)
+                    .cloned()
+                    .unwrap_or_default();
                 o.status.certificate = b.slice();
                 if b.u8() % 2 == 0 {
                     o.metadata.resource_version.clear();
@@ -151,7 +188,11 @@ fuzz_target!(|data: &[u8]| {
             }
             4 => {
                 let name = nth(b.u8());
-                request(&mut cp, who, Operation::DeleteCertificateSigningRequest { name });
+                request(
+                    &mut cp,
+                    who,
+                    Operation::DeleteCertificateSigningRequest { name },
+                );
             }
             5 => {
                 let name = nth(b.u8());
@@ -167,39 +208,70 @@ fuzz_target!(|data: &[u8]| {
             }
             6 => {
                 let (name, role, group) = [
-                    ("kubelet-bootstrap", NODE_BOOTSTRAPPER, "system:bootstrappers"),
+                    (
+                        "kubelet-bootstrap",
+                        NODE_BOOTSTRAPPER,
+                        "system:bootstrappers",
+                    ),
                     ("nodeclient", NODECLIENT, "system:bootstrappers"),
                     ("selfnodeclient", SELFNODECLIENT, "system:nodes"),
                 ][usize::from(b.u8()) % 3];
                 let op = if b.u8() % 2 == 0 {
                     Operation::DeleteClusterRoleBinding { name: name.into() }
                 } else {
-                    let binding = CreateClusterRoleBinding::new(name, role).group(group).build().unwrap();
+                    let binding = CreateClusterRoleBinding::new(name, role)
+                        .group(group)
+                        .build()
+                        .unwrap();
                     Operation::CreateClusterRoleBinding(Box::new(binding))
                 };
                 request(&mut cp, who, op);
             }
             7 => {
                 let step = Duration::from_millis(i64::from(b.u32()));
-                now = if b.u8() % 8 == 0 { now - step } else { now + step };
+                now = if b.u8() % 8 == 0 {
+                    now - step
+                } else {
+                    now + step
+                };
                 cp.handle(now, Input::Timeout);
             }
             8 => {
                 let verdict = match b.u8() % 3 {
-                    0 => Verdict::Approve { reason: "R".into(), message: "M".into() },
-                    1 => Verdict::Deny { reason: "R".into(), message: "M".into() },
+                    0 => Verdict::Approve {
+                        reason: "R".into(),
+                        message: "M".into(),
+                    },
+                    1 => Verdict::Deny {
+                        reason: "R".into(),
+                        message: "M".into(),
+                    },
                     _ => Verdict::Abstain,
                 };
-                cp.handle(now, Input::Verdict { ticket: TicketId(u64::from(b.u8() % 8)), verdict });
+                cp.handle(
+                    now,
+                    Input::Verdict {
+                        ticket: TicketId(u64::from(b.u8() % 8)),
+                        verdict,
+                    },
+                );
             }
             9 => {
                 let ticket = TicketId(u64::from(b.u8() % 8));
-                let signature = if b.u8() % 2 == 0 { Ok(b.slice()) } else { Err("hsm".into()) };
+                let signature = if b.u8() % 2 == 0 {
+                    Ok(b.slice())
+                } else {
+                    Err("hsm".into())
+                };
                 cp.handle(now, Input::Signature { ticket, signature });
             }
             10 => {
                 let chain = vec![b.slice(), b.slice()];
-                request(&mut cp, Credential::ClientCertificate(chain), Operation::ListCertificateSigningRequests(Selector::default()));
+                request(
+                    &mut cp,
+                    Credential::ClientCertificate(chain),
+                    Operation::ListCertificateSigningRequests(Selector::default()),
+                );
             }
             _ => cp.handle(now, Input::CloseWatch(WatchId(u64::from(b.u8() % 4)))),
         }
@@ -207,8 +279,16 @@ fuzz_target!(|data: &[u8]| {
         let _ = cp.poll_timeout();
     }
     for o in cp.certificate_signing_requests() {
-        let types: Vec<&str> = o.status.conditions.iter().map(|c| c.type_.as_str()).collect();
-        assert!(!(types.contains(&"Approved") && types.contains(&"Denied")), "{types:?}");
+        let types: Vec<&str> = o
+            .status
+            .conditions
+            .iter()
+            .map(|c| c.type_.as_str())
+            .collect();
+        assert!(
+            !(types.contains(&"Approved") && types.contains(&"Denied")),
+            "{types:?}"
+        );
     }
 });
 
@@ -217,6 +297,9 @@ fn object(request: Vec<u8>, signer: u8) -> CertificateSigningRequest {
     o.metadata.generate_name = "csr-".to_owned();
     o.spec.request = request;
     o.spec.signer_name = SIGNERS[usize::from(signer) % SIGNERS.len()].to_owned();
-    o.spec.usages = vec![Usage::Known(KeyUsage::DigitalSignature), Usage::Known(KeyUsage::ClientAuth)];
+    o.spec.usages = vec![
+        Usage::Known(KeyUsage::DigitalSignature),
+        Usage::Known(KeyUsage::ClientAuth),
+    ];
     o
 }

@@ -53,18 +53,42 @@ fn bootstrap_kubeconfig() -> String {
 }
 
 fn issued_for(key: &PrivateKey, node: &str, now: Instant, ttl: i64) -> Vec<u8> {
-    let Ok(pem) = kubelet::client_csr_pem(key, node) else { return Vec::new() };
-    let Ok(req) = CertificateRequest::from_pem(pem.as_bytes()) else { return Vec::new() };
-    ca().sign(&req, &[KeyUsage::DigitalSignature, KeyUsage::ClientAuth], None, ttl.max(600), now.timestamp(), &[7; 16])
-        .map(|c| c.to_pem().into_bytes())
-        .unwrap_or_default()
+    let Ok(pem) = kubelet::client_csr_pem(key, node) else {
+        return Vec::new();
+    };
+    let Ok(req) = CertificateRequest::from_pem(pem.as_bytes()) else {
+        return Vec::new();
+    };
+    ca().sign(
+        &req,
+        &[KeyUsage::DigitalSignature, KeyUsage::ClientAuth],
+        None,
+        ttl.max(600),
+        now.timestamp(),
+        &[7; 16],
+    )
+    .map(|c| c.to_pem().into_bytes())
+    .unwrap_or_default()
 }
 
-fn csr_object(b: &mut Bytes<'_>, name: &str, uid: &str, cert: Vec<u8>) -> CertificateSigningRequest {
+fn csr_object(
+    b: &mut Bytes<'_>,
+    name: &str,
+    uid: &str,
+    cert: Vec<u8>,
+) -> CertificateSigningRequest {
     let mut c = CertificateSigningRequest::new(name);
-    c.metadata.uid = if b.byte().unwrap_or(0) % 8 == 0 { "other".into() } else { uid.into() };
+    c.metadata.uid = if b.byte().unwrap_or(0) % 8 == 0 {
+        "other".into()
+    } else {
+        uid.into()
+    };
     let flags = b.byte().unwrap_or(0);
-    for (bit, t) in [(1, ConditionType::Approved), (2, ConditionType::Denied), (4, ConditionType::Failed)] {
+    for (bit, t) in [
+        (1, ConditionType::Approved),
+        (2, ConditionType::Denied),
+        (4, ConditionType::Failed),
+    ] {
         if flags & bit != 0 {
             let mut cond = CertificateSigningRequestCondition::new(t);
             cond.reason = "R".into();
@@ -83,16 +107,26 @@ fuzz_target!(|data: &[u8]| {
     let mut b = Bytes(data);
     let head = b.byte().unwrap_or(0);
     let mut config = Config::kubeadm("node-1");
-    config.mode = if head & 1 == 0 { Mode::Rotation } else { Mode::Legacy };
+    config.mode = if head & 1 == 0 {
+        Mode::Rotation
+    } else {
+        Mode::Legacy
+    };
     config.serving = head & 2 != 0;
     config.jitter_seed = u64::from(head);
     if head & 4 != 0 {
         config.bootstrap_kubeconfig_path.clear();
     }
     let mut disk = Disk::new();
-    disk.insert_file("/etc/kubernetes/bootstrap-kubelet.conf", bootstrap_kubeconfig());
+    disk.insert_file(
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        bootstrap_kubeconfig(),
+    );
     if head & 8 != 0 {
-        disk.insert_file("/var/lib/kubelet/pki/kubelet-client.key.tmp", b.take(40).to_vec());
+        disk.insert_file(
+            "/var/lib/kubelet/pki/kubelet-client.key.tmp",
+            b.take(40).to_vec(),
+        );
     }
     let mut now = Instant::from_unix(START, 0);
     let mut m = Machine::new(config, disk, now);
@@ -112,11 +146,22 @@ fuzz_target!(|data: &[u8]| {
                 Output::Request { id, request } => {
                     let name = match &request.operation {
                         kube_tls_bootstrap::api::Operation::CreateCertificateSigningRequest(c) => {
-                            Some(if c.metadata.name.is_empty() { "csr-fuzz".to_owned() } else { c.metadata.name.clone() })
+                            Some(if c.metadata.name.is_empty() {
+                                "csr-fuzz".to_owned()
+                            } else {
+                                c.metadata.name.clone()
+                            })
                         }
-                        kube_tls_bootstrap::api::Operation::ListCertificateSigningRequests(s) => s.name.clone(),
-                        kube_tls_bootstrap::api::Operation::WatchCertificateSigningRequests { selector, .. } => selector.name.clone(),
-                        kube_tls_bootstrap::api::Operation::GetCertificateSigningRequest { name } => Some(name.clone()),
+                        kube_tls_bootstrap::api::Operation::ListCertificateSigningRequests(s) => {
+                            s.name.clone()
+                        }
+                        kube_tls_bootstrap::api::Operation::WatchCertificateSigningRequests {
+                            selector,
+                            ..
+                        } => selector.name.clone(),
+                        kube_tls_bootstrap::api::Operation::GetCertificateSigningRequest {
+                            name,
+                        } => Some(name.clone()),
                         _ => None,
                     };
                     pending.push((id, name));
@@ -135,7 +180,9 @@ fuzz_target!(|data: &[u8]| {
             break;
         }
         let cert_for = |k: &Option<PrivateKey>, now: Instant, ttl: i64| {
-            k.as_ref().map(|k| issued_for(k, "node-1", now, ttl)).unwrap_or_default()
+            k.as_ref()
+                .map(|k| issued_for(k, "node-1", now, ttl))
+                .unwrap_or_default()
         };
         match op % 10 {
             0 => {
@@ -160,22 +207,46 @@ fuzz_target!(|data: &[u8]| {
                 let reply = match b.byte().unwrap_or(0) % 8 {
                     0 => Reply::CertificateSigningRequest {
                         code: 201,
-                        object: Box::new(csr_object(&mut b, &name, "uid-1", cert_for(&last_key, now, ttl))),
+                        object: Box::new(csr_object(
+                            &mut b,
+                            &name,
+                            "uid-1",
+                            cert_for(&last_key, now, ttl),
+                        )),
                     },
-                    1 => Reply::Status(Status::already_exists(&GroupResource::certificate_signing_requests(), &name)),
+                    1 => Reply::Status(Status::already_exists(
+                        &GroupResource::certificate_signing_requests(),
+                        &name,
+                    )),
                     2 => Reply::Status(Status::unauthorized()),
-                    3 => Reply::Status(Status::not_found(&GroupResource::certificate_signing_requests(), &name)),
+                    3 => Reply::Status(Status::not_found(
+                        &GroupResource::certificate_signing_requests(),
+                        &name,
+                    )),
                     4 => {
                         next_watch += 1;
                         watches.push(WatchId(next_watch));
                         Reply::WatchOpened(WatchId(next_watch))
                     }
-                    5 => Reply::CertificateSigningRequestList(Box::new(CertificateSigningRequestList {
-                        items: vec![csr_object(&mut b, &name, "uid-1", cert_for(&last_key, now, ttl))],
-                        ..Default::default()
-                    })),
+                    5 => Reply::CertificateSigningRequestList(Box::new(
+                        CertificateSigningRequestList {
+                            items: vec![csr_object(
+                                &mut b,
+                                &name,
+                                "uid-1",
+                                cert_for(&last_key, now, ttl),
+                            )],
+                            ..Default::default()
+                        },
+                    )),
                     6 => {
-                        m.handle(now, Input::RequestFailed { id, error: "connection refused".into() });
+                        m.handle(
+                            now,
+                            Input::RequestFailed {
+                                id,
+                                error: "connection refused".into(),
+                            },
+                        );
                         continue;
                     }
                     _ => Reply::Status(Status::bad_request("x")),
@@ -195,7 +266,16 @@ fuzz_target!(|data: &[u8]| {
                 let ttl = i64::from(b.byte().unwrap_or(1)) * 3600;
                 let cert = cert_for(&last_key, now, ttl);
                 let object = csr_object(&mut b, "csr-fuzz", "uid-1", cert);
-                m.handle(now, Input::WatchEvent { watch: w, event: WatchEvent { type_, object: Box::new(object) } });
+                m.handle(
+                    now,
+                    Input::WatchEvent {
+                        watch: w,
+                        event: WatchEvent {
+                            type_,
+                            object: Box::new(object),
+                        },
+                    },
+                );
             }
             6 => {
                 if let Some(w) = watches.pop() {
@@ -214,7 +294,8 @@ fuzz_target!(|data: &[u8]| {
                 let n = b.byte().unwrap_or(0);
                 let addresses = (0..n % 4)
                     .map(|i| {
-                        let t = ["Hostname", "InternalIP", "ExternalIP", "InternalDNS"][usize::from((n >> (2 * i)) & 3)];
+                        let t = ["Hostname", "InternalIP", "ExternalIP", "InternalDNS"]
+                            [usize::from((n >> (2 * i)) & 3)];
                         NodeAddress::new(t, &format!("10.0.0.{}", b.byte().unwrap_or(0)))
                     })
                     .collect();

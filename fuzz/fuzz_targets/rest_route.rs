@@ -29,7 +29,12 @@ fuzz_target!(|data: &[u8]| {
     let (method, target) = request_line.split_once(' ').unwrap_or((&request_line, ""));
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let accept = (!accept.is_empty()).then_some(accept.as_str());
-    let routed = rest::route(&HttpRequest { method, path, query, accept });
+    let routed = rest::route(&HttpRequest {
+        method,
+        path,
+        query,
+        accept,
+    });
     let route = match routed {
         Ok(Route::Resource(r)) => r,
         Ok(_) => return,
@@ -40,7 +45,12 @@ fuzz_target!(|data: &[u8]| {
     };
     let (m, t, a) = route.to_http();
     let (p, q) = t.split_once('?').unwrap_or((&t, ""));
-    let again = rest::route(&HttpRequest { method: m, path: p, query: q, accept: Some(&a) });
+    let again = rest::route(&HttpRequest {
+        method: m,
+        path: p,
+        query: q,
+        accept: Some(&a),
+    });
     match again {
         Ok(Route::Resource(back)) => assert_eq!(back, route, "{target} → {t}"),
         other => panic!("{target} → {t}: {other:?}"),
@@ -61,17 +71,41 @@ fuzz_target!(|data: &[u8]| {
         Body::CertificateSigningRequest(c) => {
             let _ = rest::object(200, &*c);
             let _ = rest::watch_event(EventType::Added, &*c);
-            let _ = table::table(table::Objects::CertificateSigningRequests(&[*c]), now, "1", TableVersion::V1, include);
+            let _ = table::table(
+                table::Objects::CertificateSigningRequests(&[*c]),
+                now,
+                "1",
+                TableVersion::V1,
+                include,
+            );
         }
         Body::Node(n) => {
             let _ = rest::object(200, &*n);
-            let _ = table::table(table::Objects::Nodes(&[*n]), now, "1", TableVersion::V1, include);
+            let _ = table::table(
+                table::Objects::Nodes(&[*n]),
+                now,
+                "1",
+                TableVersion::V1,
+                include,
+            );
         }
         Body::ClusterRole(r) => {
-            let _ = table::table(table::Objects::ClusterRoles(&[*r]), now, "1", TableVersion::V1beta1, include);
+            let _ = table::table(
+                table::Objects::ClusterRoles(&[*r]),
+                now,
+                "1",
+                TableVersion::V1beta1,
+                include,
+            );
         }
         Body::ClusterRoleBinding(b) => {
-            let _ = table::table(table::Objects::ClusterRoleBindings(&[*b]), now, "1", TableVersion::V1, include);
+            let _ = table::table(
+                table::Objects::ClusterRoleBindings(&[*b]),
+                now,
+                "1",
+                TableVersion::V1,
+                include,
+            );
         }
         Body::SelfSubjectAccessReview(r) => {
             let user = kube_tls_bootstrap::identity::UserInfo::new("u", ["g"]);

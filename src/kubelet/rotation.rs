@@ -308,13 +308,5 @@ pub fn leaf_sans(leaf: &Certificate) -> (Vec<String>, Vec<IpAddr>) {
 
 /// Go's `time.Time.String()` of a UTC instant with its fraction: `2027-09-25 12:34:56.5 +0000 UTC`.
 pub fn go_time(t: Instant) -> String {
-    let (y, mo, d, h, mi, s) = t.timestamp().to_civil();
-    let nanos = t.subsec_nanos();
-    let frac = if nanos == 0 {
-        String::new()
-    } else {
-        let digits = format!(".{nanos:09}");
-        digits.trim_end_matches('0').to_owned()
-    };
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}{frac} +0000 UTC")
+    crate::go::instant_string(t)
 }

@@ -273,7 +273,7 @@ impl CreateClusterRoleBinding {
     pub fn dry_run_yaml(&self) -> Result<String, CreateBindingError> {
         let binding = self.build()?;
         let value = serde_json::to_value(KubectlOutput::new(&binding)).unwrap_or_default();
-        Ok(super::yaml::to_yaml(&value))
+        Ok(crate::go::yaml::to_yaml(&value))
     }
 
     /// What kubectl v1.32 prints with `--dry-run=client -o json` (four-space indent, Go's

@@ -1,6 +1,7 @@
-//! YAML as `kubectl -o yaml` writes it (sigs.k8s.io/yaml over go-yaml v2): the object's JSON
-//! with map keys sorted, block style, lists not indented under their key, and go-yaml's
-//! choice between plain, single-quoted and double-quoted scalars.
+//! YAML as Kubernetes' Go tools write it (sigs.k8s.io/yaml over go-yaml v2: `kubectl -o yaml`,
+//! client-go's `clientcmd.Write` for kubeconfigs): the object's JSON with map keys sorted, block
+//! style, lists not indented under their key, and go-yaml's choice between plain,
+//! single-quoted and double-quoted scalars.
 //!
 //! Not reproduced: go-yaml folds plain scalars longer than 80 columns at spaces and writes
 //! strings containing a newline as literal blocks; this writer keeps such strings on one line
