@@ -356,6 +356,52 @@ mod tests {
     }
 
     #[test]
+    fn node_authorizer_node_rules() {
+        let node = UserInfo::new("system:node:n1", ["system:nodes", "system:authenticated"]);
+        let nodes = |verb: &str, name: &str| {
+            let a = Attributes::resource(node.clone(), verb, "", "nodes");
+            if name.is_empty() {
+                a
+            } else {
+                a.with_name(name)
+            }
+        };
+        for verb in ["create", "update", "patch"] {
+            assert_eq!(
+                NodeAuthorizer.authorize(&nodes(verb, "n2")),
+                Decision::allow("")
+            );
+        }
+        for verb in ["get", "list", "watch"] {
+            assert_eq!(
+                NodeAuthorizer.authorize(&nodes(verb, "n1")),
+                Decision::allow("")
+            );
+            assert_eq!(
+                NodeAuthorizer.authorize(&nodes(verb, "n2")),
+                Decision::no_opinion("node 'n1' cannot read 'n2', only its own Node object")
+            );
+            assert_eq!(
+                NodeAuthorizer.authorize(&nodes(verb, "")),
+                Decision::no_opinion("node 'n1' cannot read all nodes, only its own Node object")
+            );
+        }
+        assert_eq!(
+            NodeAuthorizer.authorize(&nodes("delete", "n1")),
+            Decision::no_opinion("")
+        );
+        for verb in ["update", "patch"] {
+            let status = nodes(verb, "n1").with_subresource("status");
+            assert_eq!(NodeAuthorizer.authorize(&status), Decision::allow(""));
+        }
+        let get_status = nodes("get", "n1").with_subresource("status");
+        assert_eq!(
+            NodeAuthorizer.authorize(&get_status),
+            Decision::no_opinion("")
+        );
+    }
+
+    #[test]
     fn node_authorizer_csr_rules() {
         let node = UserInfo::new("system:node:n1", ["system:nodes", "system:authenticated"]);
         for verb in ["create", "get", "list", "watch"] {
