@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::csr::{CertificateSigningRequest, CertificateSigningRequestList, Invalid};
 use crate::go;
+use crate::node::Node;
 use crate::rbac::{ClusterRole, ClusterRoleBinding};
 
 /// A `group/resource` pair as Kubernetes qualifies resource names in messages.
@@ -40,6 +41,11 @@ impl GroupResource {
     /// `clusterrolebindings.rbac.authorization.k8s.io`.
     pub fn cluster_role_bindings() -> Self {
         Self::new(crate::rbac::GROUP_NAME, "clusterrolebindings")
+    }
+
+    /// `nodes` (the core group).
+    pub fn nodes() -> Self {
+        Self::new("", "nodes")
     }
 
     /// A pair from its parts.
@@ -481,6 +487,22 @@ pub enum Operation {
         /// The object's name.
         name: String,
     },
+    /// `POST /api/v1/nodes` (the kubelet registering its node).
+    CreateNode(Box<Node>),
+    /// `GET /api/v1/nodes/<name>`.
+    GetNode {
+        /// The object's name.
+        name: String,
+    },
+    /// `GET /api/v1/nodes` (`kubectl get nodes`).
+    ListNodes,
+    /// `PUT /api/v1/nodes/<name>/status` (the kubelet's status update).
+    UpdateNodeStatus(Box<Node>),
+    /// `DELETE /api/v1/nodes/<name>`.
+    DeleteNode {
+        /// The object's name.
+        name: String,
+    },
 }
 
 /// An API request: who sends it and what it asks.
@@ -528,6 +550,15 @@ pub enum Reply {
         /// The object as stored.
         object: Box<ClusterRoleBinding>,
     },
+    /// A Node (201 for create, 200 for get and the status update).
+    Node {
+        /// 200 or 201.
+        code: u16,
+        /// The object as stored.
+        object: Box<Node>,
+    },
+    /// The Nodes, by name (200).
+    NodeList(Vec<Node>),
     /// A watch is open: its events follow as [`WatchEvent`]s with this id.
     WatchOpened(WatchId),
     /// A `Status`: every failure, and success for deletes.
@@ -540,8 +571,11 @@ impl Reply {
         match self {
             Self::CertificateSigningRequest { code, .. }
             | Self::ClusterRole { code, .. }
-            | Self::ClusterRoleBinding { code, .. } => *code,
-            Self::CertificateSigningRequestList(_) | Self::WatchOpened(_) => 200,
+            | Self::ClusterRoleBinding { code, .. }
+            | Self::Node { code, .. } => *code,
+            Self::CertificateSigningRequestList(_) | Self::NodeList(_) | Self::WatchOpened(_) => {
+                200
+            }
             Self::Status(s) => s.code,
         }
     }

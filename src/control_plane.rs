@@ -53,6 +53,8 @@
 //!   there is no path by which a controller issues another key.
 
 mod controllers;
+mod nodes;
+mod review;
 mod rng;
 mod server;
 mod store;
@@ -407,6 +409,7 @@ pub struct ControlPlane {
     config: Config,
     rng: rng::SplitMix64,
     store: store::Store,
+    nodes: nodes::Nodes,
     timers: controllers::Timers,
     tickets: controllers::Tickets,
     watches: std::collections::BTreeMap<WatchId, crate::api::Selector>,
@@ -426,6 +429,7 @@ impl ControlPlane {
             config,
             rng,
             store: store::Store::default(),
+            nodes: nodes::Nodes::default(),
             timers: controllers::Timers::default(),
             tickets: controllers::Tickets::default(),
             watches: std::collections::BTreeMap::new(),

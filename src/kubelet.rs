@@ -104,6 +104,7 @@ pub mod files;
 mod io;
 mod legacy;
 mod manager;
+pub mod register;
 pub mod request;
 pub mod rotation;
 mod startup;
@@ -318,6 +319,8 @@ pub struct Machine {
     fallback: Option<startup::ResolvedCredential>,
     /// The client certificate the legacy path ended with (credential of the serving manager).
     legacy_pair: Option<Arc<Pair>>,
+    /// Node registration, when enabled ([`Machine::enable_registration`]).
+    registration: Option<register::Registration>,
 }
 
 /// The transport's periodic check (`addCertRotation`).
@@ -354,6 +357,7 @@ impl Machine {
             transport: None,
             fallback: None,
             legacy_pair: None,
+            registration: None,
         };
         match m.config.mode {
             Mode::Legacy => m.start_legacy(now),
@@ -414,6 +418,7 @@ impl Machine {
             self.client.as_ref().and_then(Manager::timeout),
             self.serving.as_ref().and_then(Manager::timeout),
             self.transport.as_ref().map(|t| t.next_check),
+            self.registration_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -477,6 +482,7 @@ impl Machine {
         }
         self.run_timers(now);
         self.after_legacy(now);
+        self.drive_registration(now);
     }
 
     fn is_stopped(&self) -> bool {
@@ -499,6 +505,7 @@ impl Machine {
                     l.on_reply(&mut self.io, now, id, reply, error);
                 }
             }
+            Owner::Node => self.on_registration_reply(now, id, reply, error),
             owner => self.with_manager(owner, now, |m, ctx| m.on_reply(ctx, id, reply, error)),
         }
     }
@@ -539,7 +546,7 @@ impl Machine {
         let slot = match owner {
             Owner::Client => &mut self.client,
             Owner::Serving => &mut self.serving,
-            Owner::Legacy => return,
+            Owner::Legacy | Owner::Node => return,
         };
         if let Some(m) = slot.as_mut() {
             let mut ctx = manager::Ctx {

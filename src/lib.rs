@@ -44,10 +44,50 @@
 //! | [`control_plane`] | steps 4 to 6 as one sans-IO machine: kube-apiserver's CSR and RBAC endpoints (authentication incl. client certificates, authorization, admission, validation, the store, watches) and kube-controller-manager's csrapproving, csrsigning and csrcleaner on timers, with review and sign tickets for approvers and signers outside the library |
 //! | [`rest`] | the Kubernetes REST API over HTTP as data: routing (method, path, query → resource, verb, options) with kube-apiserver's 404/405/400, body decoding with its 413/415/400, object/list/`Status`/watch responses, discovery documents, `/version`, server-side Tables for `kubectl get` |
 //!
-//! `examples/bootstrap.rs` (`cargo run --example bootstrap`) drives the [`control_plane`]
-//! machine through the whole flow — token file, RBAC, the kubelet's request, create,
-//! SubjectAccessReview approval, signing — and prints it as a kubectl transcript; read it as the
-//! tour of the public API. The machine is driven through three doors:
+//! | [`cluster`] | the whole flow in memory: the control plane and any number of kubelets on a virtual clock, node registration, the admin's kubectl, a recording of every delivered input |
+//!
+//! ## The tour: one cluster in memory
+//!
+//! [`cluster::Cluster`] wires the machines together — it routes the kubelets' requests to the
+//! [`control_plane`] and the replies and watch events back, keeps each node's files, answers key
+//! requests from its seed, moves a virtual clock to the next timer — and lets an admin act as
+//! `system:masters` with kubectl's commands and output. `examples/bootstrap.rs` (`cargo run
+//! --example bootstrap`, pinned in `tests/data/bootstrap.transcript`) is the tour: the
+//! `token.csv` line and kube-apiserver loading it; `kubectl create clusterrolebinding
+//! kubelet-bootstrap`; a legacy kubelet whose `node-csr-<hash>` request is `Pending`; `kubectl
+//! certificate approve` and `Approved,Issued`; `kubectl get nodes` with the node `Ready`, the
+//! kubelet's files and kubeconfig; then auto-approval (`nodeclient`), a rotation approved through
+//! `selfnodeclient`, a denial, and a node refused a certificate for another node's name.
+//!
+//! ```
+//! use kube_tls_bootstrap::cluster::{Cluster, ClusterConfig, NodeConfig};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let token = "02b50b05283e98dd0fd71db496ef01e8";
+//! let config = ClusterConfig::new(
+//!     1,
+//!     "2026-12-01T09:00:00Z",
+//!     &std::fs::read("tests/data/pki/corpus/ca/ca.crt")?,
+//!     &std::fs::read("tests/data/pki/corpus/ca/ca.key")?,
+//! )?
+//! .with_token_csv(&format!("{token},kubelet-bootstrap,10001,\"system:bootstrappers\"\n"))?;
+//! let mut cluster = Cluster::new(config)?;
+//! for binding in [
+//!     "kubelet-bootstrap --clusterrole=system:node-bootstrapper --group=system:bootstrappers",
+//!     "auto --clusterrole=system:certificates.k8s.io:certificatesigningrequests:nodeclient \
+//!      --group=system:bootstrappers",
+//! ] {
+//!     cluster.kubectl(&format!("create clusterrolebinding {binding}"));
+//! }
+//! cluster.start_node(NodeConfig::rotation("node-1", token));
+//! cluster.advance(kube_tls_bootstrap::time::Duration::from_secs(5));
+//! assert_eq!(cluster.kubectl("get nodes"), "\
+//! NAME     STATUS   ROLES    AGE   VERSION
+//! node-1   Ready    <none>   3s    v1.32.0
+//! ");
+//! # Ok(()) }
+//! ```
+//!
+//! Underneath, each machine is driven through three doors:
 //!
 //! ```
 //! use kube_tls_bootstrap::control_plane::{Config, ControlPlane, Input, Output};
@@ -90,6 +130,7 @@
 //! crate reproduces it byte for byte; tests pin the exact strings.
 
 pub mod api;
+pub mod cluster;
 pub mod control_plane;
 pub mod csr;
 pub mod field;

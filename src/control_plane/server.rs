@@ -226,6 +226,11 @@ impl ControlPlane {
                     object: binding,
                 })
             }
+            Operation::CreateNode(node) => self.create_node(now, user, *node),
+            Operation::GetNode { name } => self.get_node(user, &name),
+            Operation::ListNodes => self.list_nodes(user),
+            Operation::UpdateNodeStatus(node) => self.update_node_status(user, *node),
+            Operation::DeleteNode { name } => self.delete_node(user, &name),
             Operation::DeleteClusterRoleBinding { name } => {
                 let rgr = GroupResource::cluster_role_bindings();
                 self.authorize(

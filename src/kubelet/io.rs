@@ -13,6 +13,8 @@ pub(crate) enum Owner {
     Legacy,
     Client,
     Serving,
+    /// Node registration and status.
+    Node,
 }
 
 impl From<KeyPurpose> for Owner {

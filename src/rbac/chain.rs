@@ -125,6 +125,39 @@ impl NodeAuthorizer {
     pub const CSR_VERBS: [&'static str; 4] = ["create", "get", "list", "watch"];
 }
 
+impl NodeAuthorizer {
+    /// `authorizeNode` (k/k `plugin/pkg/auth/authorizer/node/node_authorizer.go`, with the
+    /// `AuthorizeNodeWithSelectors` gate on, the default since 1.32): create, update and patch of
+    /// `nodes` are allowed (NodeRestriction limits them to the node's own object), reads only of
+    /// the node's own name, update and patch of `nodes/status`; nothing else.
+    fn authorize_node(node_name: &str, attributes: &Attributes) -> Decision {
+        let verb = attributes.verb.as_str();
+        match attributes.subresource.as_str() {
+            "" => match verb {
+                "create" | "update" | "patch" => return Decision::allow(""),
+                "get" | "list" | "watch" => {
+                    return if attributes.name == node_name {
+                        Decision::allow("")
+                    } else if attributes.name.is_empty() {
+                        Decision::no_opinion(format!(
+                            "node '{node_name}' cannot read all nodes, only its own Node object"
+                        ))
+                    } else {
+                        Decision::no_opinion(format!(
+                            "node '{node_name}' cannot read '{}', only its own Node object",
+                            attributes.name
+                        ))
+                    };
+                }
+                _ => {}
+            },
+            "status" if matches!(verb, "update" | "patch") => return Decision::allow(""),
+            _ => {}
+        }
+        Decision::no_opinion("")
+    }
+}
+
 impl Authorize for NodeAuthorizer {
     fn authorize(&self, attributes: &Attributes) -> Decision {
         let user = &attributes.user;
@@ -139,6 +172,12 @@ impl Authorize for NodeAuthorizer {
                 "unknown node for user {}",
                 go::quote(&user.name)
             ));
+        }
+        if attributes.resource_request
+            && attributes.api_group.is_empty()
+            && attributes.resource == "nodes"
+        {
+            return Self::authorize_node(node_name, attributes);
         }
         let verb_ok = Self::CSR_VERBS.contains(&attributes.verb.as_str());
         let csr = attributes.resource_request
@@ -314,6 +353,52 @@ mod tests {
         assert_eq!(p.authorize(&master), Decision::allow(""));
         let other = req(UserInfo::new("system:masters", ["system:master"]));
         assert_eq!(p.authorize(&other), Decision::no_opinion(""));
+    }
+
+    #[test]
+    fn node_authorizer_node_rules() {
+        let node = UserInfo::new("system:node:n1", ["system:nodes", "system:authenticated"]);
+        let nodes = |verb: &str, name: &str| {
+            let a = Attributes::resource(node.clone(), verb, "", "nodes");
+            if name.is_empty() {
+                a
+            } else {
+                a.with_name(name)
+            }
+        };
+        for verb in ["create", "update", "patch"] {
+            assert_eq!(
+                NodeAuthorizer.authorize(&nodes(verb, "n2")),
+                Decision::allow("")
+            );
+        }
+        for verb in ["get", "list", "watch"] {
+            assert_eq!(
+                NodeAuthorizer.authorize(&nodes(verb, "n1")),
+                Decision::allow("")
+            );
+            assert_eq!(
+                NodeAuthorizer.authorize(&nodes(verb, "n2")),
+                Decision::no_opinion("node 'n1' cannot read 'n2', only its own Node object")
+            );
+            assert_eq!(
+                NodeAuthorizer.authorize(&nodes(verb, "")),
+                Decision::no_opinion("node 'n1' cannot read all nodes, only its own Node object")
+            );
+        }
+        assert_eq!(
+            NodeAuthorizer.authorize(&nodes("delete", "n1")),
+            Decision::no_opinion("")
+        );
+        for verb in ["update", "patch"] {
+            let status = nodes(verb, "n1").with_subresource("status");
+            assert_eq!(NodeAuthorizer.authorize(&status), Decision::allow(""));
+        }
+        let get_status = nodes("get", "n1").with_subresource("status");
+        assert_eq!(
+            NodeAuthorizer.authorize(&get_status),
+            Decision::no_opinion("")
+        );
     }
 
     #[test]
