@@ -832,43 +832,13 @@ async fn resource(
                 Err(s) => status(&s),
             };
         }
-        (Resource::Nodes, Verb::List, None, _) => {
-            // Nodes are not stored by the control plane yet: an empty list.
-            let (user, policy) = match who(shared, &credential).await {
-                Ok(u) => u,
-                Err(s) => return status(&s),
-            };
-            let a = Attributes::resource(user, "list", "", "nodes");
-            let d = authorize(&policy, &a);
-            if !d.is_allowed() {
-                return status(&Status::forbidden(
-                    &r.resource.group_resource(),
-                    "",
-                    rbac::forbidden_message(&a, d.reason()),
-                ));
-            }
-            return match r.output {
-                RestOutput::Table(v) => respond(
-                    table::table(
-                        table::Objects::Nodes(&[]),
-                        now().timestamp(),
-                        "1",
-                        v,
-                        r.options.include_object.as_deref(),
-                    )
-                    .unwrap_or_else(|e| e.response()),
-                ),
-                _ => respond(rest::list::<kube_tls_bootstrap::node::Node>(
-                    Resource::Nodes,
-                    "1",
-                    None,
-                    &[],
-                )),
-            };
+        (Resource::Nodes, Verb::Create, None, Body::Node(n)) => Operation::CreateNode(n),
+        (Resource::Nodes, Verb::Get, None, _) => Operation::GetNode { name },
+        (Resource::Nodes, Verb::List, None, _) => Operation::ListNodes,
+        (Resource::Nodes, Verb::Update, Some(Subresource::Status), Body::Node(n)) => {
+            Operation::UpdateNodeStatus(n)
         }
-        (Resource::Nodes, Verb::Get, None, _) => {
-            return status(&Status::not_found(&r.resource.group_resource(), &name));
-        }
+        (Resource::Nodes, Verb::Delete, None, _) => Operation::DeleteNode { name },
         _ => return respond(Rejection::MethodNotAllowed.response()),
     };
     let reply = call(shared, credential, operation).await;
@@ -925,6 +895,26 @@ fn reply_response(r: &ResourceRoute, reply: Reply) -> HttpResponse {
                 _ => respond(rest::list(r.resource, &rv, None, &items)),
             }
         }
+        Reply::Node { code, object } => match r.output {
+            RestOutput::Table(v) => respond(
+                table::table(
+                    table::Objects::Nodes(std::slice::from_ref(&*object)),
+                    now,
+                    &object.metadata.resource_version,
+                    v,
+                    include,
+                )
+                .unwrap_or_else(|e| e.response()),
+            ),
+            _ => respond(rest::object(code, &*object)),
+        },
+        Reply::NodeList(items) => match r.output {
+            RestOutput::Table(v) => respond(
+                table::table(table::Objects::Nodes(&items), now, "1", v, include)
+                    .unwrap_or_else(|e| e.response()),
+            ),
+            _ => respond(rest::list(r.resource, "1", None, &items)),
+        },
         Reply::ClusterRole { code, object } => respond(rest::object(code, &*object)),
         Reply::ClusterRoleBinding { code, object } => respond(rest::object(code, &*object)),
         Reply::Status(s) => status(&s),

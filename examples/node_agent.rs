@@ -39,6 +39,7 @@ use kube_tls_bootstrap::kubeconfig::{self, Kubeconfig};
 use kube_tls_bootstrap::kubelet::{
     Config, Disk, FileOperation, Input, KeyPurpose, Level, Machine, Mode, Output,
 };
+use kube_tls_bootstrap::node::Node;
 use kube_tls_bootstrap::pki::PrivateKey;
 use kube_tls_bootstrap::time::Instant;
 use rustls_pki_types::pem::PemObject;
@@ -50,6 +51,7 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 
 /// How long a request (other than a watch) may take.
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+const NODES_PATH: &str = "/api/v1/nodes";
 const CSR_PATH: &str = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
 fn main() {
@@ -557,8 +559,26 @@ fn http_request(op: &Operation) -> Option<(&'static str, String, Vec<u8>)> {
             }
             ("GET", format!("{CSR_PATH}?{q}"), Vec::new())
         }
+        Operation::CreateNode(n) => ("POST", NODES_PATH.to_owned(), node_json(n)?),
+        Operation::GetNode { name } => {
+            ("GET", format!("{NODES_PATH}/{}", escape(name)), Vec::new())
+        }
+        Operation::UpdateNodeStatus(n) => (
+            "PUT",
+            format!("{NODES_PATH}/{}/status", escape(&n.metadata.name)),
+            node_json(n)?,
+        ),
         _ => return None,
     })
+}
+
+/// A Node as JSON with its `kind` and `apiVersion`.
+fn node_json(n: &Node) -> Option<Vec<u8>> {
+    let mut v = serde_json::to_value(n).ok()?;
+    let o = v.as_object_mut()?;
+    o.insert("kind".into(), "Node".into());
+    o.insert("apiVersion".into(), "v1".into());
+    serde_json::to_vec(&v).ok()
 }
 
 fn escape(s: &str) -> String {
@@ -652,6 +672,10 @@ fn decode_reply(code: u16, body: &[u8]) -> Option<Reply> {
         Some("CertificateSigningRequestList") => Some(Reply::CertificateSigningRequestList(
             Box::new(serde_json::from_value::<CertificateSigningRequestList>(value).ok()?),
         )),
+        Some("Node") => Some(Reply::Node {
+            code,
+            object: Box::new(serde_json::from_value::<Node>(value).ok()?),
+        }),
         Some("Status") => Some(Reply::Status(serde_json::from_value::<Status>(value).ok()?)),
         _ => None,
     }

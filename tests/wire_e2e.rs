@@ -376,7 +376,7 @@ fn seed_over_https_with_real_kubectl() {
     assert!(ok);
     assert_eq!(out.lines().count(), 1, "{out}");
 
-    // Nodes: not stored by the control plane yet; the list is empty.
+    // Nodes: the agent does not register yet (the machine can: Machine::enable_registration).
     let (ok, out, err) = c.kubectl(&["get", "nodes"]);
     assert!(ok, "{err}");
     assert_eq!((out.as_str(), err.as_str()), ("", "No resources found\n"));
