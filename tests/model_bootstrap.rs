@@ -68,3 +68,92 @@ fn ci_one_kubelet_faults() {
     );
     checker.assert_properties();
 }
+
+/// kubeadm's policy (`system:bootstrappers` auto-approved for `nodeclient`) and a liar with the
+/// bootstrap token: the SubjectAccessReview approver approves its request for another node's
+/// name, exactly as Kubernetes does (a bootstrap token is good for any node name: the
+/// NodeRestriction admission and the Node authorizer limit what that node identity can then do).
+/// The checker must find it; every other property holds.
+#[test]
+fn ci_kubeadm_liar_gets_another_nodes_name() {
+    let checker = run(
+        "ci_kubeadm_liar_gets_another_nodes_name",
+        Config {
+            liar: true,
+            liar_budget: 1,
+            max_depth: 6,
+            ..base()
+        },
+    );
+    let path = checker
+        .discovery("safety: a node's certificate carries a key its kubelet generated")
+        .expect("the liar's request for node-a's name is auto-approved");
+    let last = path.last_state();
+    let name = last.violations[0].1.split(':').next().unwrap().to_owned();
+    assert!(name.starts_with("csr-"), "{name}");
+    assert_eq!(
+        last.violations
+            .iter()
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>(),
+        [format!(
+            "{name}: certificate for system:node:node-a with a key node-a's kubelet never generated"
+        )]
+    );
+    assert!(
+        last.trace
+            .iter()
+            .any(|a| *a == model_common::Action::LiarForeign(0))
+    );
+    for property in [
+        "safety: no certificate without Approved",
+        "safety: never Approved and Denied",
+        "safety: an approval never lands on a re-created object",
+        "safety: current names a complete pair with the kubelet's key",
+    ] {
+        checker.assert_no_discovery(property);
+    }
+}
+
+/// No auto-approval of bootstrap tokens: an admin approves first certificates after checking
+/// the key out of band, denies or deletes; the liar asks for node-a's name, copies node-a's
+/// request, re-sends, and races a delete and re-create of a `node-csr-` name against the
+/// admin's approvals. Every property holds.
+#[test]
+fn ci_admin_and_liar_race() {
+    let checker = run(
+        "ci_admin_and_liar_race",
+        Config {
+            auto_approve_bootstrap: false,
+            liar: true,
+            liar_budget: 2,
+            admin: true,
+            admin_budget: 2,
+            max_depth: 6,
+            liveness: false,
+            ..base()
+        },
+    );
+    checker.assert_properties();
+}
+
+/// A legacy kubelet whose `node-csr-` request the admin denies exits, restarts onto the same
+/// name (same key, from `kubelet-client.key.tmp`) and exits again, until the cleaner removes the
+/// denied request; then the next attempt is approved and issued.
+#[test]
+fn ci_legacy_denied_recovers() {
+    let checker = run(
+        "ci_legacy_denied_recovers",
+        Config {
+            kubelets: vec![("node-l", Mode::Legacy)],
+            auto_approve_bootstrap: false,
+            admin: true,
+            admin_budget: 1,
+            faults: 0,
+            max_depth: 8,
+            liveness: true,
+            ..base()
+        },
+    );
+    checker.assert_properties();
+}

@@ -113,6 +113,21 @@ pub struct ToKubelet {
     pub body: ToKubeletBody,
 }
 
+/// Which safety property a violation breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A certificate for `system:node:<n>` carries a key node n's kubelet never generated.
+    ForeignKey,
+    /// A certificate was issued without an Approved condition (or is not a certificate).
+    CertificateWithoutApproval,
+    /// Approved and Denied on one object.
+    ApprovedAndDenied,
+    /// An admin's approval of one object landed on a re-created object of the same name.
+    MisdirectedApproval,
+    /// A kubelet's `current` link names a broken pair, or a pair whose leaf is not its own.
+    Current,
+}
+
 /// An action of the checker.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -590,7 +605,12 @@ impl World {
                 }
                 self.pump(k);
             }
-            Action::Crash(k) | Action::Restart(k) => self.restart(k),
+            Action::Crash(k) => self.restart(k),
+            Action::Restart(k) => {
+                // kubeadm's systemd drop-in: RestartSec=10.
+                self.now = self.now + kube_tls_bootstrap::time::Duration::from_secs(10);
+                self.restart(k);
+            }
             Action::TickServer => {
                 if let Some(at) = self.cp.poll_timeout() {
                     self.now = self.now.max(at);
@@ -759,8 +779,8 @@ impl World {
         }
     }
 
-    /// The safety properties, as the list of those violated.
-    pub fn violations(&self) -> Vec<String> {
+    /// The safety properties, as the list of those violated (kind, evidence).
+    pub fn violations(&self) -> Vec<(Kind, String)> {
         let mut v = Vec::new();
         for o in self.stored() {
             let name = &o.metadata.name;
@@ -771,20 +791,32 @@ impl World {
                 .iter()
                 .any(|c| c.type_ == ConditionType::Denied);
             if approved && denied {
-                v.push(format!("{name}: Approved and Denied"));
+                v.push((
+                    Kind::ApprovedAndDenied,
+                    format!("{name}: Approved and Denied"),
+                ));
             }
             if o.status.certificate.is_empty() {
                 continue;
             }
             if !approved {
-                v.push(format!("{name}: certificate without Approved"));
+                v.push((
+                    Kind::CertificateWithoutApproval,
+                    format!("{name}: certificate without Approved"),
+                ));
             }
             let Ok(chain) = parse_certificates_pem(&o.status.certificate) else {
-                v.push(format!("{name}: certificate does not parse"));
+                v.push((
+                    Kind::CertificateWithoutApproval,
+                    format!("{name}: certificate does not parse"),
+                ));
                 continue;
             };
             let Some(leaf) = chain.first() else {
-                v.push(format!("{name}: empty certificate"));
+                v.push((
+                    Kind::CertificateWithoutApproval,
+                    format!("{name}: empty certificate"),
+                ));
                 continue;
             };
             let cn = leaf.subject().common_name;
@@ -795,17 +827,23 @@ impl World {
                     .is_some_and(|keys| keys.contains(leaf.public_key().spki_der()));
                 let honest_node = self.kubelets.iter().any(|h| h.node == node);
                 if honest_node && !genuine {
-                    v.push(format!(
-                        "{name}: certificate for {cn} with a key {node}'s kubelet never generated"
+                    v.push((
+                        Kind::ForeignKey,
+                        format!(
+                            "{name}: certificate for {cn} with a key {node}'s kubelet never generated"
+                        ),
                     ));
                 }
             }
         }
         if let Some(m) = &self.misdirected_approval {
-            v.push(m.clone());
+            v.push((Kind::MisdirectedApproval, m.clone()));
         }
         if let Some(node) = &self.accepted_bad_certificate {
-            v.push(format!("{node}: kubelet made current a pair not its own"));
+            v.push((
+                Kind::Current,
+                format!("{node}: kubelet made current a pair not its own"),
+            ));
         }
         for h in &self.kubelets {
             let store = kubelet::store::Store::new("kubelet-client", &h.config.cert_dir);
@@ -817,10 +855,15 @@ impl World {
                                 && leaf.subject().common_name == format!("system:node:{}", h.node)
                         });
                         if !ok {
-                            v.push(format!("{}: current names a pair not its own", h.node));
+                            v.push((
+                                Kind::Current,
+                                format!("{}: current names a pair not its own", h.node),
+                            ));
                         }
                     }
-                    Err(e) => v.push(format!("{}: current is broken: {e}", h.node)),
+                    Err(e) => {
+                        v.push((Kind::Current, format!("{}: current is broken: {e}", h.node)))
+                    }
                 }
             }
         }
@@ -844,6 +887,7 @@ impl World {
     /// approves genuine pending requests, deliver everything in order and fire timers until
     /// every honest kubelet is certified. Returns whether it was reached within the bound.
     pub fn fair_continuation(mut self) -> Result<(), String> {
+        let mut restarts_waited = 0;
         for _ in 0..2000 {
             if self.all_certified() {
                 return Ok(());
@@ -857,7 +901,15 @@ impl World {
                 continue;
             }
             if let Some(k) = (0..self.kubelets.len()).find(|&k| self.kubelets[k].exited) {
-                self.apply(&Action::Restart(k));
+                // Restarts come after the control plane's next timer (the cleaner may have to
+                // remove what made the kubelet exit): systemd restarts it forever.
+                if self.cp.poll_timeout().is_some() && restarts_waited < 3 {
+                    restarts_waited += 1;
+                    self.apply(&Action::TickServer);
+                } else {
+                    restarts_waited = 0;
+                    self.apply(&Action::Restart(k));
+                }
                 continue;
             }
             if let Some(k) = (0..self.kubelets.len()).find(|&k| !self.kubelets[k].outbox.is_empty())
@@ -983,10 +1035,16 @@ fn kubelet_object(pem: &str, name: &str) -> CertificateSigningRequest {
 pub struct Node {
     pub trace: Vec<Action>,
     pub fingerprint: u64,
-    pub violations: Vec<String>,
+    pub violations: Vec<(Kind, String)>,
     pub live: Result<(), String>,
     pub certified: bool,
     pub enabled: Vec<Action>,
+}
+
+impl Node {
+    pub fn holds(&self, kind: Kind) -> bool {
+        !self.violations.iter().any(|(k, _)| *k == kind)
+    }
 }
 
 impl Hash for Node {
@@ -1055,9 +1113,24 @@ impl Model for System {
 
     fn properties(&self) -> Vec<Property<Self>> {
         vec![
-            Property::always("safety: no violation", |_, s: &Node| {
-                s.violations.is_empty()
+            Property::always(
+                "safety: a node's certificate carries a key its kubelet generated",
+                |_, s: &Node| s.holds(Kind::ForeignKey),
+            ),
+            Property::always("safety: no certificate without Approved", |_, s: &Node| {
+                s.holds(Kind::CertificateWithoutApproval)
             }),
+            Property::always("safety: never Approved and Denied", |_, s: &Node| {
+                s.holds(Kind::ApprovedAndDenied)
+            }),
+            Property::always(
+                "safety: an approval never lands on a re-created object",
+                |_, s: &Node| s.holds(Kind::MisdirectedApproval),
+            ),
+            Property::always(
+                "safety: current names a complete pair with the kubelet's key",
+                |_, s: &Node| s.holds(Kind::Current),
+            ),
             Property::always(
                 "liveness: the fair continuation certifies every kubelet",
                 |_, s: &Node| s.live.is_ok(),
