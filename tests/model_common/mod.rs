@@ -231,7 +231,9 @@ pub struct World {
 }
 
 fn ca() -> Arc<CertificateAuthority> {
-    Arc::new(CertificateAuthority::from_pem(CA_CERT, CA_KEY).unwrap())
+    static CA: std::sync::OnceLock<Arc<CertificateAuthority>> = std::sync::OnceLock::new();
+    CA.get_or_init(|| Arc::new(CertificateAuthority::from_pem(CA_CERT, CA_KEY).unwrap()))
+        .clone()
 }
 
 pub fn start() -> Instant {
