@@ -888,68 +888,73 @@ impl World {
     /// Liveness under fairness: from here, with no more faults, no liar and an admin who
     /// approves genuine pending requests, deliver everything in order and fire timers until
     /// every honest kubelet is certified. Returns whether it was reached within the bound.
+    /// One step of the fair scheduler: deliver in order, restart, perform file operations,
+    /// fire due timers, (with `admin_approves`) approve a genuine pending request, else fire
+    /// the earliest timer. False when nothing is left to do.
+    pub fn fair_step(&mut self, restarts_waited: &mut u32, admin_approves: bool) -> bool {
+        if !self.to_server.is_empty() {
+            self.apply(&Action::DeliverToServer(0));
+            return true;
+        }
+        if !self.to_kubelet.is_empty() {
+            self.apply(&Action::DeliverToKubelet(0));
+            return true;
+        }
+        if let Some(k) = (0..self.kubelets.len()).find(|&k| self.kubelets[k].exited) {
+            // Restarts come after the control plane's next timers (the cleaner may have to
+            // remove what made the kubelet exit): systemd restarts it forever.
+            if self.cp.poll_timeout().is_some() && *restarts_waited < 3 {
+                *restarts_waited += 1;
+                self.apply(&Action::TickServer);
+            } else {
+                *restarts_waited = 0;
+                self.apply(&Action::Restart(k));
+            }
+            return true;
+        }
+        if let Some(k) = (0..self.kubelets.len()).find(|&k| !self.kubelets[k].outbox.is_empty()) {
+            self.apply(&Action::FileOperation(k));
+            return true;
+        }
+        if self.cp.poll_timeout().is_some_and(|at| at <= self.now) {
+            self.apply(&Action::TickServer);
+            return true;
+        }
+        if admin_approves && !self.config.auto_approve_bootstrap {
+            let pending = self
+                .stored()
+                .into_iter()
+                .position(|o| o.status.conditions.is_empty() && self.genuine(o));
+            if let Some(i) = pending {
+                self.apply(&Action::AdminApprove(i));
+                return true;
+            }
+        }
+        // The earliest timer.
+        let mut next: Option<(Instant, Option<usize>)> = self.cp.poll_timeout().map(|t| (t, None));
+        for (k, h) in self.kubelets.iter().enumerate() {
+            if let Some(t) = h.machine.poll_timeout() {
+                if next.is_none_or(|(n, _)| t < n) {
+                    next = Some((t, Some(k)));
+                }
+            }
+        }
+        match next {
+            Some((_, Some(k))) => self.apply(&Action::TickKubelet(k)),
+            Some((_, None)) => self.apply(&Action::TickServer),
+            None => return false,
+        }
+        true
+    }
+
     pub fn fair_continuation(mut self) -> Result<(), String> {
         let mut restarts_waited = 0;
         for _ in 0..2000 {
             if self.all_certified() {
                 return Ok(());
             }
-            if !self.to_server.is_empty() {
-                self.apply(&Action::DeliverToServer(0));
-                continue;
-            }
-            if !self.to_kubelet.is_empty() {
-                self.apply(&Action::DeliverToKubelet(0));
-                continue;
-            }
-            if let Some(k) = (0..self.kubelets.len()).find(|&k| self.kubelets[k].exited) {
-                // Restarts come after the control plane's next timer (the cleaner may have to
-                // remove what made the kubelet exit): systemd restarts it forever.
-                if self.cp.poll_timeout().is_some() && restarts_waited < 3 {
-                    restarts_waited += 1;
-                    self.apply(&Action::TickServer);
-                } else {
-                    restarts_waited = 0;
-                    self.apply(&Action::Restart(k));
-                }
-                continue;
-            }
-            if let Some(k) = (0..self.kubelets.len()).find(|&k| !self.kubelets[k].outbox.is_empty())
-            {
-                self.apply(&Action::FileOperation(k));
-                continue;
-            }
-            if self.cp.poll_timeout().is_some_and(|at| at <= self.now) {
-                self.apply(&Action::TickServer);
-                continue;
-            }
-            if !self.config.auto_approve_bootstrap {
-                let pending = self
-                    .stored()
-                    .into_iter()
-                    .position(|o| o.status.conditions.is_empty() && self.genuine(o));
-                if let Some(i) = pending {
-                    let budget = self.config.admin_budget;
-                    self.config.admin_budget = u8::MAX;
-                    self.apply(&Action::AdminApprove(i));
-                    self.config.admin_budget = budget;
-                    continue;
-                }
-            }
-            // The earliest timer.
-            let mut next: Option<(Instant, Option<usize>)> =
-                self.cp.poll_timeout().map(|t| (t, None));
-            for (k, h) in self.kubelets.iter().enumerate() {
-                if let Some(t) = h.machine.poll_timeout() {
-                    if next.is_none_or(|(n, _)| t < n) {
-                        next = Some((t, Some(k)));
-                    }
-                }
-            }
-            match next {
-                Some((_, Some(k))) => self.apply(&Action::TickKubelet(k)),
-                Some((_, None)) => self.apply(&Action::TickServer),
-                None => break,
+            if !self.fair_step(&mut restarts_waited, true) {
+                break;
             }
         }
         if self.all_certified() {
