@@ -251,3 +251,50 @@ fn ci_legacy_denied_recovers() {
     }
     checker.assert_no_discovery("liveness: the fair continuation certifies every kubelet");
 }
+
+/// Two honest kubelets (rotation and legacy) racing for the API with the liar, no faults.
+#[test]
+fn ci_two_kubelets_and_liar() {
+    let checker = run(
+        "ci_two_kubelets_and_liar",
+        Config {
+            kubelets: vec![("node-a", Mode::Rotation), ("node-b", Mode::Legacy)],
+            liar: true,
+            liar_budget: 1,
+            max_depth: 6,
+            ..base()
+        },
+    );
+    for property in SAFETY.into_iter().skip(1) {
+        checker.assert_no_discovery(property);
+    }
+}
+
+/// The bigger configuration (`cargo test --release --test model_bootstrap -- --ignored
+/// --nocapture`): two honest kubelets, the liar, the admin, two faults, depth 12, liveness.
+#[test]
+#[ignore = "minutes in release; run by hand or nightly"]
+fn big_two_kubelets_liar_admin_faults() {
+    let depth = std::env::var("MODEL_DEPTH")
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(12);
+    let checker = run(
+        "big_two_kubelets_liar_admin_faults",
+        Config {
+            kubelets: vec![("node-a", Mode::Rotation), ("node-b", Mode::Legacy)],
+            auto_approve_bootstrap: false,
+            liar: true,
+            liar_budget: 2,
+            admin: true,
+            admin_budget: 2,
+            faults: 2,
+            max_depth: depth,
+            liveness: true,
+        },
+    );
+    for property in SAFETY {
+        checker.assert_no_discovery(property);
+    }
+    checker.assert_no_discovery("liveness: the fair continuation certifies every kubelet");
+}
