@@ -444,7 +444,7 @@ impl World {
             .intent
             .as_ref()
             .and_then(|i| self.cp.certificate_signing_request(&i.name))
-            .map(|o| approved(o));
+            .map(approved);
         self.cp.handle(
             self.now,
             control_plane::Input::Request {
@@ -461,15 +461,16 @@ impl World {
             }
         }
         let reply = reply.expect("every request is answered");
-        if let Some(intent) = &m.intent {
-            if let Some(o) = self.cp.certificate_signing_request(&intent.name) {
-                if approved(o) && before == Some(false) && o.metadata.uid != intent.uid {
-                    self.misdirected_approval = Some(format!(
-                        "approval of {} uid {} landed on uid {}",
-                        intent.name, intent.uid, o.metadata.uid
-                    ));
-                }
-            }
+        if let Some(intent) = &m.intent
+            && let Some(o) = self.cp.certificate_signing_request(&intent.name)
+            && approved(o)
+            && before == Some(false)
+            && o.metadata.uid != intent.uid
+        {
+            self.misdirected_approval = Some(format!(
+                "approval of {} uid {} landed on uid {}",
+                intent.name, intent.uid, o.metadata.uid
+            ));
         }
         if let Who::Kubelet { k, incarnation } = m.from {
             if let Reply::WatchOpened(w) = &reply {
@@ -483,14 +484,14 @@ impl World {
         }
         // Watch events the request caused come after its reply (they were queued behind it).
         for out in rest {
-            if let control_plane::Output::Watch { watch, event } = out {
-                if let Some(&(k, incarnation)) = self.watches.get(&watch) {
-                    self.to_kubelet.push(ToKubelet {
-                        k,
-                        incarnation,
-                        body: ToKubeletBody::Event(watch, event),
-                    });
-                }
+            if let control_plane::Output::Watch { watch, event } = out
+                && let Some(&(k, incarnation)) = self.watches.get(&watch)
+            {
+                self.to_kubelet.push(ToKubelet {
+                    k,
+                    incarnation,
+                    body: ToKubeletBody::Event(watch, event),
+                });
             }
         }
     }
@@ -610,7 +611,7 @@ impl World {
             Action::Crash(k) => self.restart(k),
             Action::Restart(k) => {
                 // kubeadm's systemd drop-in: RestartSec=10.
-                self.now = self.now + kube_tls_bootstrap::time::Duration::from_secs(10);
+                self.now += kube_tls_bootstrap::time::Duration::from_secs(10);
                 self.restart(k);
             }
             Action::TickServer => {
@@ -668,14 +669,13 @@ impl World {
                 };
                 if let Ok(outcome) =
                     kubectl::certificate(&object, decision, false, self.now.timestamp())
+                    && let Some(update) = outcome.update
                 {
-                    if let Some(update) = outcome.update {
-                        let intent = (decision == kubectl::Decision::Approve).then(|| Intent {
-                            name: object.metadata.name.clone(),
-                            uid: object.metadata.uid.clone(),
-                        });
-                        self.admin_send(Operation::UpdateApproval(Box::new(update)), intent);
-                    }
+                    let intent = (decision == kubectl::Decision::Approve).then(|| Intent {
+                        name: object.metadata.name.clone(),
+                        uid: object.metadata.uid.clone(),
+                    });
+                    self.admin_send(Operation::UpdateApproval(Box::new(update)), intent);
                 }
             }
             Action::AdminDelete(i) => {
@@ -739,11 +739,12 @@ impl World {
                 actions.push(Action::TickKubelet(k));
             }
         }
-        if self.cp.poll_timeout().is_some_and(|at| at <= self.now) {
-            actions.push(Action::TickServer);
-        } else if self.cp.poll_timeout().is_some()
-            && self.to_server.is_empty()
-            && self.to_kubelet.is_empty()
+        // Due now, or the next timer when the network is quiet.
+        let quiet = self.to_server.is_empty() && self.to_kubelet.is_empty();
+        if self
+            .cp
+            .poll_timeout()
+            .is_some_and(|at| at <= self.now || quiet)
         {
             actions.push(Action::TickServer);
         }
@@ -933,10 +934,10 @@ impl World {
         // The earliest timer.
         let mut next: Option<(Instant, Option<usize>)> = self.cp.poll_timeout().map(|t| (t, None));
         for (k, h) in self.kubelets.iter().enumerate() {
-            if let Some(t) = h.machine.poll_timeout() {
-                if next.is_none_or(|(n, _)| t < n) {
-                    next = Some((t, Some(k)));
-                }
+            if let Some(t) = h.machine.poll_timeout()
+                && next.is_none_or(|(n, _)| t < n)
+            {
+                next = Some((t, Some(k)));
             }
         }
         match next {
