@@ -295,3 +295,40 @@ fn big_two_kubelets_liar_admin_faults() {
     }
     checker.assert_no_discovery("liveness: the fair continuation certifies every kubelet");
 }
+
+/// A crash before each file operation of a whole bootstrap (the kubeconfig, the pair file, the
+/// links), one crash per run: after the restart from what is on disk, `current` is never broken
+/// and the kubelet still ends certified.
+#[test]
+fn crash_before_every_file_operation_recovers() {
+    use model_common::{Action, World};
+    let config = base();
+    let mut points = 0;
+    for n in 1.. {
+        let mut world = World::new(&config);
+        let mut waited = 0;
+        let mut seen = 0;
+        let mut crashed = false;
+        for _ in 0..500 {
+            if !world.kubelets[0].outbox.is_empty() {
+                seen += 1;
+                if seen == n {
+                    world.apply(&Action::Crash(0));
+                    crashed = true;
+                    break;
+                }
+            }
+            if world.all_certified() || !world.fair_step(&mut waited, true) {
+                break;
+            }
+        }
+        if !crashed {
+            break;
+        }
+        points += 1;
+        assert_eq!(world.violations(), [], "crash point {n}");
+        assert_eq!(world.fair_continuation(), Ok(()), "crash point {n}");
+    }
+    assert!(points >= 3, "{points}");
+    println!("crash points explored: {points}");
+}
