@@ -37,7 +37,7 @@ use kube_tls_bootstrap::api::{
 use kube_tls_bootstrap::csr::{self, CertificateSigningRequest, CertificateSigningRequestList};
 use kube_tls_bootstrap::kubeconfig::{self, Kubeconfig};
 use kube_tls_bootstrap::kubelet::{
-    Config, Disk, FileOperation, Input, KeyPurpose, Level, Machine, Mode, Output,
+    Config, Disk, FileOperation, Input, Level, Machine, Mode, Output,
 };
 use kube_tls_bootstrap::node::Node;
 use kube_tls_bootstrap::pki::PrivateKey;
@@ -382,6 +382,8 @@ async fn agent(flags: Flags, prefix: String) -> Result<usize, Error> {
     let disk = load_disk(&flags);
     let configured = configured_keys(&disk, &flags);
     let mut machine = Machine::new(config, disk, now());
+    // Once it holds a client certificate the kubelet registers its Node and reports Ready.
+    machine.enable_registration(now(), "v1.32.0");
     let (tx, mut rx) = mpsc::unbounded_channel::<Event>();
     let mut watches: HashMap<WatchId, tokio::task::JoinHandle<()>> = HashMap::new();
     let mut next_watch = 0u64;
@@ -445,22 +447,20 @@ async fn agent(flags: Flags, prefix: String) -> Result<usize, Error> {
                         "{prefix}I certificate changed: {purpose:?} {}",
                         pair.cert_path
                     );
-                    if purpose == KeyPurpose::Client && flags.exit_after_bootstrap {
-                        return Ok(creates);
-                    }
                 }
                 Output::Bootstrapped => {
                     eprintln!(
                         "{prefix}I bootstrap finished: starting with {}",
                         flags.kubeconfig
                     );
-                    if flags.exit_after_bootstrap {
-                        return Ok(creates);
-                    }
                 }
                 Output::Exit(text) => return Err(format!("{prefix}{text}").into()),
                 _ => {}
             }
+        }
+        // With --exit-after-bootstrap the agent stops once its Node is registered and Ready.
+        if flags.exit_after_bootstrap && machine.is_node_ready() {
+            return Ok(creates);
         }
         let wake = machine.poll_timeout().map(|at| {
             let wait = (at.unix_nanos() - now().unix_nanos()).clamp(0, 3_600_000_000_000);

@@ -376,10 +376,24 @@ fn seed_over_https_with_real_kubectl() {
     assert!(ok);
     assert_eq!(out.lines().count(), 1, "{out}");
 
-    // Nodes: the agent does not register yet (the machine can: Machine::enable_registration).
+    // The agent registered its Node with its own certificate and reported Ready.
     let (ok, out, err) = c.kubectl(&["get", "nodes"]);
     assert!(ok, "{err}");
-    assert_eq!((out.as_str(), err.as_str()), ("", "No resources found\n"));
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "{out}");
+    assert_eq!(
+        rows[0],
+        ["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
+        "{out}"
+    );
+    assert_eq!(
+        (rows[1][0], rows[1][1], rows[1][2], rows[1][4]),
+        ("node-1", "Ready", "<none>", "v1.32.0"),
+        "{out}"
+    );
 
     assert!(started.elapsed() < Duration::from_secs(180));
     if !Path::new(&c.dir).exists() {
