@@ -2,19 +2,25 @@
 //! identities (with fixed kubelet requests and with arbitrary request bytes), kubectl approvals
 //! and denials, `/status` updates with arbitrary certificates, deletes, gets, lists, watches,
 //! RBAC bindings toggled, arbitrary client-certificate bytes, verdicts and signatures for any
-//! ticket id, and time moved forwards and backwards. Nothing may panic, and no stored object
-//! is ever both Approved and Denied.
+//! ticket id, and time moved forwards and backwards. Nothing may panic, and after every step
+//! the stored objects keep the machine's invariants (see [`Invariants::check`]).
 #![no_main]
 
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, OnceLock};
 
-use kube_tls_bootstrap::api::{Credential, Operation, Request, RequestId, Selector, WatchId};
-use kube_tls_bootstrap::control_plane::{
-    ApproverMode, Config, ControlPlane, Input, SignerConfig, SignerKey, TicketId, Verdict,
+use kube_tls_bootstrap::api::{
+    Credential, Operation, Reply, Request, RequestId, Selector, WatchId,
 };
-use kube_tls_bootstrap::csr::{CertificateSigningRequest, Usage, kubectl};
+use kube_tls_bootstrap::control_plane::{
+    ApproverMode, Config, ControlPlane, Input, Output, SignerConfig, SignerKey, TicketId, Verdict,
+};
+use kube_tls_bootstrap::csr::{CertificateSigningRequest, ConditionType, Usage, kubectl};
 use kube_tls_bootstrap::identity::TokenFile;
-use kube_tls_bootstrap::pki::{self, CertificateAuthority, KeyUsage, PrivateKey, signers};
+use kube_tls_bootstrap::pki::{
+    self, CertificateAuthority, CertificateRequest, KeyUsage, PrivateKey,
+    certificate::parse_certificates_pem, signers,
+};
 use kube_tls_bootstrap::rbac::bootstrap::{
     CreateClusterRoleBinding, NODE_BOOTSTRAPPER, NODECLIENT, SELFNODECLIENT,
 };
@@ -78,6 +84,67 @@ impl Bytes<'_> {
     }
 }
 
+
+/// What the fuzzer saw of each object (by uid) at earlier steps.
+#[derive(Default)]
+struct Invariants {
+    /// Condition counts (Approved, Denied, Failed) and the certificate, per uid.
+    seen: HashMap<String, ([usize; 3], Vec<u8>)>,
+    /// Uids whose certificate a `/status` request from outside the machine set (200): such a
+    /// certificate is the caller's, not the machine's signer's.
+    set_from_outside: HashSet<String>,
+}
+
+impl Invariants {
+    /// After every step, for every stored object:
+    /// - never both Approved and Denied;
+    /// - Approved, Denied and Failed conditions are never removed;
+    /// - a certificate, once set, never changes;
+    /// - a certificate the machine's signer issued sits on an Approved object, parses, and
+    ///   certifies the requested key for the requested subject.
+    fn check(&mut self, cp: &ControlPlane) {
+        for o in cp.certificate_signing_requests() {
+            let count = |t: ConditionType| o.status.conditions.iter().filter(|c| c.type_ == t).count();
+            let counts = [
+                count(ConditionType::Approved),
+                count(ConditionType::Denied),
+                count(ConditionType::Failed),
+            ];
+            let name = &o.metadata.name;
+            assert!(counts[0] == 0 || counts[1] == 0, "{name}: Approved and Denied");
+            let uid = o.metadata.uid.clone();
+            if let Some((before, certificate)) = self.seen.get(&uid) {
+                for (i, t) in ["Approved", "Denied", "Failed"].iter().enumerate() {
+                    assert!(counts[i] >= before[i], "{name}: a {t} condition was removed");
+                }
+                assert!(
+                    certificate.is_empty() || *certificate == o.status.certificate,
+                    "{name}: the certificate changed"
+                );
+            }
+            if !o.status.certificate.is_empty() && !self.set_from_outside.contains(&uid) {
+                assert!(counts[0] > 0, "{name}: issued without Approved");
+                let chain = parse_certificates_pem(&o.status.certificate)
+                    .unwrap_or_else(|e| panic!("{name}: issued certificate does not parse: {e}"));
+                let leaf = chain.first().expect("a parsed chain has a leaf");
+                let request = CertificateRequest::from_pem(&o.spec.request)
+                    .unwrap_or_else(|e| panic!("{name}: issued for a request that does not parse: {e}"));
+                assert_eq!(
+                    leaf.public_key(),
+                    request.public_key(),
+                    "{name}: the certificate's key is not the requested key"
+                );
+                assert_eq!(
+                    leaf.subject().common_name,
+                    request.subject().common_name,
+                    "{name}: the certificate's CN is not the requested CN"
+                );
+            }
+            self.seen.insert(uid, (counts, o.status.certificate.clone()));
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let f = fixtures();
     let mut b = Bytes(data);
@@ -106,6 +173,8 @@ fuzz_target!(|data: &[u8]| {
     let mut now = Instant::from_unix(1_796_000_000, 0);
     let mut id = 0u64;
     let mut steps = 0;
+    let mut invariants = Invariants::default();
+    let mut status_requests: HashMap<u64, String> = HashMap::new();
     while !b.is_empty() && steps < 64 {
         steps += 1;
         let who = Credential::BearerToken(WHO[usize::from(b.u8()) % WHO.len()].to_owned());
@@ -184,7 +253,9 @@ fuzz_target!(|data: &[u8]| {
                 if b.u8() % 2 == 0 {
                     o.metadata.resource_version.clear();
                 }
+                let uid = o.metadata.uid.clone();
                 request(&mut cp, who, Operation::UpdateStatus(Box::new(o)));
+                status_requests.insert(id, uid);
             }
             4 => {
                 let name = nth(b.u8());
@@ -275,20 +346,16 @@ fuzz_target!(|data: &[u8]| {
             }
             _ => cp.handle(now, Input::CloseWatch(WatchId(u64::from(b.u8() % 4)))),
         }
-        while cp.poll_output().is_some() {}
+        while let Some(output) = cp.poll_output() {
+            if let Output::Reply { id, reply } = output
+                && let Some(uid) = status_requests.remove(&id.0)
+                && matches!(reply, Reply::CertificateSigningRequest { .. })
+            {
+                invariants.set_from_outside.insert(uid);
+            }
+        }
         let _ = cp.poll_timeout();
-    }
-    for o in cp.certificate_signing_requests() {
-        let types: Vec<&str> = o
-            .status
-            .conditions
-            .iter()
-            .map(|c| c.type_.as_str())
-            .collect();
-        assert!(
-            !(types.contains(&"Approved") && types.contains(&"Denied")),
-            "{types:?}"
-        );
+        invariants.check(&cp);
     }
 });
 

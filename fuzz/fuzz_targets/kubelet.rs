@@ -1,8 +1,9 @@
 //! The kubelet machine driven by arbitrary inputs: replies (CSR objects with arbitrary
 //! conditions, UIDs and certificates, Status errors, lists, watch openings, transport failures)
 //! to whatever it asked, watch events, watch ends, keys, node addresses and the passing of
-//! time, on both code paths. Nothing may panic, outputs must drain, and a stopped machine stays
-//! stopped with no timer.
+//! time, on both code paths. Nothing may panic, outputs must drain, a stopped machine stays
+//! stopped with no timer, and after every step each `*-current.pem` on the machine's disk names
+//! a complete pair whose leaf carries the pair's key, a key the machine was given.
 #![no_main]
 
 use std::sync::OnceLock;
@@ -15,7 +16,7 @@ use kube_tls_bootstrap::csr::{
     ConditionType,
 };
 use kube_tls_bootstrap::kubelet::{
-    Config, Disk, Input, KeyPurpose, Machine, Mode, NodeAddress, Output, State,
+    Config, Disk, Input, KeyPurpose, Machine, Mode, NodeAddress, Output, State, store::Store,
 };
 use kube_tls_bootstrap::pki::{
     CertificateAuthority, CertificateRequest, KeyUsage, PrivateKey, kubelet,
@@ -103,6 +104,33 @@ fn csr_object(
     c
 }
 
+
+/// Each `<prefix>-current.pem` on the machine's disk loads as a pair whose leaf certifies the
+/// pair's key, and that key is one the machine was given (`given` holds their SPKIs).
+fn check_current(m: &Machine, cert_dir: &str, given: &[Vec<u8>]) {
+    for prefix in ["kubelet-client", "kubelet-server"] {
+        let store = Store::new(prefix, cert_dir);
+        if m.disk().lstat(&store.current_path()).is_none() {
+            continue;
+        }
+        let pair = store
+            .current(m.disk())
+            .unwrap_or_else(|e| panic!("{prefix}-current.pem is broken: {e}"));
+        let leaf = pair
+            .leaf()
+            .unwrap_or_else(|| panic!("{prefix}-current.pem has no certificate"));
+        assert_eq!(
+            leaf.public_key(),
+            pair.key.public_key(),
+            "{prefix}-current.pem: the leaf does not carry the pair's key"
+        );
+        assert!(
+            given.iter().any(|k| k.as_slice() == leaf.public_key().spki_der()),
+            "{prefix}-current.pem: a key the machine was never given"
+        );
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let mut b = Bytes(data);
     let head = b.byte().unwrap_or(0);
@@ -129,7 +157,9 @@ fuzz_target!(|data: &[u8]| {
         );
     }
     let mut now = Instant::from_unix(START, 0);
+    let cert_dir = config.cert_dir.clone();
     let mut m = Machine::new(config, disk, now);
+    let mut given: Vec<Vec<u8>> = Vec::new();
 
     let mut pending: Vec<(RequestId, Option<String>)> = Vec::new();
     let mut watches: Vec<WatchId> = Vec::new();
@@ -171,6 +201,7 @@ fuzz_target!(|data: &[u8]| {
                 _ => {}
             }
         }
+        check_current(&m, &cert_dir, &given);
         if matches!(m.state(), State::Exited(_) | State::Stranded(_)) {
             assert_eq!(m.poll_timeout(), None);
         }
@@ -287,6 +318,7 @@ fuzz_target!(|data: &[u8]| {
                 let seed = b.byte().unwrap_or(1).clamp(1, 0xfe);
                 if let Ok(k) = PrivateKey::ecdsa_p256_from_random_bytes(&[seed; 32]) {
                     last_key = PrivateKey::from_pem(k.to_pem().as_bytes()).ok();
+                    given.push(k.public_key().spki_der().to_vec());
                     m.handle(now, Input::Key(p, k));
                 }
             }
