@@ -84,7 +84,6 @@ impl Bytes<'_> {
     }
 }
 
-
 /// What the fuzzer saw of each object (by uid) at earlier steps.
 #[derive(Default)]
 struct Invariants {
@@ -104,18 +103,25 @@ impl Invariants {
     ///   certifies the requested key for the requested subject.
     fn check(&mut self, cp: &ControlPlane) {
         for o in cp.certificate_signing_requests() {
-            let count = |t: ConditionType| o.status.conditions.iter().filter(|c| c.type_ == t).count();
+            let count =
+                |t: ConditionType| o.status.conditions.iter().filter(|c| c.type_ == t).count();
             let counts = [
                 count(ConditionType::Approved),
                 count(ConditionType::Denied),
                 count(ConditionType::Failed),
             ];
             let name = &o.metadata.name;
-            assert!(counts[0] == 0 || counts[1] == 0, "{name}: Approved and Denied");
+            assert!(
+                counts[0] == 0 || counts[1] == 0,
+                "{name}: Approved and Denied"
+            );
             let uid = o.metadata.uid.clone();
             if let Some((before, certificate)) = self.seen.get(&uid) {
                 for (i, t) in ["Approved", "Denied", "Failed"].iter().enumerate() {
-                    assert!(counts[i] >= before[i], "{name}: a {t} condition was removed");
+                    assert!(
+                        counts[i] >= before[i],
+                        "{name}: a {t} condition was removed"
+                    );
                 }
                 assert!(
                     certificate.is_empty() || *certificate == o.status.certificate,
@@ -127,8 +133,9 @@ impl Invariants {
                 let chain = parse_certificates_pem(&o.status.certificate)
                     .unwrap_or_else(|e| panic!("{name}: issued certificate does not parse: {e}"));
                 let leaf = chain.first().expect("a parsed chain has a leaf");
-                let request = CertificateRequest::from_pem(&o.spec.request)
-                    .unwrap_or_else(|e| panic!("{name}: issued for a request that does not parse: {e}"));
+                let request = CertificateRequest::from_pem(&o.spec.request).unwrap_or_else(|e| {
+                    panic!("{name}: issued for a request that does not parse: {e}")
+                });
                 assert_eq!(
                     leaf.public_key(),
                     request.public_key(),
@@ -140,7 +147,8 @@ impl Invariants {
                     "{name}: the certificate's CN is not the requested CN"
                 );
             }
-            self.seen.insert(uid, (counts, o.status.certificate.clone()));
+            self.seen
+                .insert(uid, (counts, o.status.certificate.clone()));
         }
     }
 }

@@ -104,7 +104,6 @@ fn csr_object(
     c
 }
 
-
 /// Each `<prefix>-current.pem` on the machine's disk loads as a pair whose leaf certifies the
 /// pair's key, and that key is one the machine was given (`given` holds their SPKIs).
 fn check_current(m: &Machine, cert_dir: &str, given: &[Vec<u8>]) {
@@ -125,7 +124,9 @@ fn check_current(m: &Machine, cert_dir: &str, given: &[Vec<u8>]) {
             "{prefix}-current.pem: the leaf does not carry the pair's key"
         );
         assert!(
-            given.iter().any(|k| k.as_slice() == leaf.public_key().spki_der()),
+            given
+                .iter()
+                .any(|k| k.as_slice() == leaf.public_key().spki_der()),
             "{prefix}-current.pem: a key the machine was never given"
         );
     }
