@@ -211,7 +211,12 @@ pub struct Status {
 }
 
 impl Status {
-    fn failure(code: u16, reason: StatusReason, message: String, details: StatusDetails) -> Self {
+    pub(crate) fn failure(
+        code: u16,
+        reason: StatusReason,
+        message: String,
+        details: StatusDetails,
+    ) -> Self {
         Self {
             status: "Failure".to_owned(),
             message,

@@ -54,6 +54,7 @@
 
 mod controllers;
 mod nodes;
+mod rbac_guard;
 mod review;
 mod rng;
 mod server;

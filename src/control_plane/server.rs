@@ -167,6 +167,7 @@ impl ControlPlane {
                     "",
                     "",
                 )?;
+                self.guard_cluster_role(user, &role)?;
                 if self.config.policy.cluster_role(&name).is_some() {
                     return Err(Reply::Status(Status::already_exists(&rgr, &name)));
                 }
@@ -208,6 +209,7 @@ impl ControlPlane {
                     "",
                     "",
                 )?;
+                self.guard_cluster_role_binding(user, &binding)?;
                 let exists = self
                     .config
                     .policy
@@ -521,7 +523,7 @@ impl ControlPlane {
     }
 }
 
-fn is_privileged(user: &UserInfo) -> bool {
+pub(super) fn is_privileged(user: &UserInfo) -> bool {
     user.groups
         .iter()
         .any(|g| g == identity::SYSTEM_PRIVILEGED_GROUP)
