@@ -56,6 +56,7 @@
 //! always with `application/json`: one shape per path, and kubectl accepts it (see
 //! `tests/data/rest/kubectl-*.txt` for the request sequences kubectl 1.32 sent to them).
 
+mod bearer;
 mod body;
 pub mod discovery;
 mod protobuf;
@@ -67,6 +68,7 @@ pub mod table;
 
 use std::fmt;
 
+pub use bearer::{BearerToken, EXTRA_SPACE_WARNING, EXTRA_SPACE_WARNING_HEADER, bearer_token};
 pub use body::{
     BODY_MEDIA_TYPES, Body, BodyFormat, NonResourceAttributes, PatchType, ResourceAttributes,
     SelfSubjectAccessReview, SelfSubjectAccessReviewSpec, SelfSubjectReview,
