@@ -11,7 +11,7 @@ BIN=$PWD/target/$PROFILE/examples
 DIR=$(mktemp -d)
 cd "$DIR"
 echo '02b50b05283e98dd0fd71db496ef01e8,kubelet-bootstrap,10001,"system:bootstrappers"' > token.csv
-"$BIN/apiserver" --token-auth-file token.csv --secure-port 0 --client-ca-file ca.crt \
+"$BIN/apiserver" --token-auth-file token.csv --secure-port 0 --write-client-ca ca.crt \
     --write-admin-kubeconfig admin.kubeconfig --auto-approve > out.txt 2> apiserver.log &
 APISERVER=$!
 trap 'kill $APISERVER 2>/dev/null; rm -rf "$DIR"' EXIT
