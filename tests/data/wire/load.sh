@@ -1,7 +1,8 @@
 #!/bin/bash
 # Load: N node agents (default 200) bootstrapping at once over HTTPS against one apiserver
 # example with kubeadm's auto-approval bindings. Prints bootstraps per second and latency
-# percentiles, then checks with kubectl that every agent got exactly one issued CSR.
+# percentiles (each agent counts until its Node is registered and Ready), then checks with
+# kubectl that every agent got exactly one issued CSR and that every Node is Ready.
 # Usage (from the repository root): tests/data/wire/load.sh [N] [debug|release]
 # Build first: cargo build --release --example apiserver --example node_agent
 set -euo pipefail
@@ -38,3 +39,4 @@ timeout 300 "$BIN/node_agent" --agents "$N" --bootstrap-kubeconfig bootstrap.con
 export HOME=$DIR
 echo "CSRs by condition: $(kubectl --kubeconfig admin.kubeconfig get csr --no-headers | awk '{print $NF}' | sort | uniq -c)"
 echo "distinct CSRs: $(kubectl --kubeconfig admin.kubeconfig get csr -o name | sort -u | wc -l)"
+echo "nodes Ready: $(kubectl --kubeconfig admin.kubeconfig get nodes --no-headers | awk '$2 == "Ready"' | wc -l)"
