@@ -778,8 +778,8 @@ async fn handle(
         other => {
             // Authentication wraps every path: a credential that does not authenticate is 401
             // even where the answer would be a discovery document or a 404.
-            if let Err(s) = authenticate(shared, &credential) {
-                return status(&s);
+            if authenticate(shared, &credential).is_none() {
+                return status(&Status::unauthorized());
             }
             return match other {
                 Err(e) => respond(e.response()),
@@ -836,7 +836,7 @@ async fn admit(
     method: &str,
     credential: &Credential,
 ) -> Result<(), Status> {
-    let user = authenticate(shared, credential)?;
+    let user = authenticate(shared, credential).ok_or_else(Status::unauthorized)?;
     if r.resource.is_review() {
         return Ok(());
     }
@@ -1177,22 +1177,21 @@ impl HttpBody for WatchBody {
 }
 
 /// Authenticates a request as the machine does (for the answers the shell gives itself:
-/// reviews, RBAC reads, and the refusals that come before a body is read).
-fn authenticate(shared: &Shared, credential: &Credential) -> Result<UserInfo, Status> {
+/// reviews, RBAC reads, and the refusals that come before a body is read); `None` is 401.
+fn authenticate(shared: &Shared, credential: &Credential) -> Option<UserInfo> {
     match credential {
         Credential::BearerToken(token) => shared
             .authenticator
             .authenticate_token(token, now().timestamp())
-            .map(|(u, _)| u)
-            .ok_or_else(Status::unauthorized),
+            .map(|(u, _)| u),
         Credential::ClientCertificate(chain) => {
             match control_plane::authenticate_client_certificate(chain, &shared.client_ca, now()) {
-                Ok(Some(u)) => Ok(u),
-                Ok(None) => Ok(anonymous()),
-                Err(_) => Err(Status::unauthorized()),
+                Ok(Some(u)) => Some(u),
+                Ok(None) => Some(anonymous()),
+                Err(_) => None,
             }
         }
-        _ => Ok(anonymous()),
+        _ => Some(anonymous()),
     }
 }
 
@@ -1207,7 +1206,7 @@ async fn policy(shared: &Shared) -> Result<Policy, Status> {
 
 /// Authenticates a request and fetches the current policy.
 async fn who(shared: &Shared, credential: &Credential) -> Result<(UserInfo, Policy), Status> {
-    let user = authenticate(shared, credential)?;
+    let user = authenticate(shared, credential).ok_or_else(Status::unauthorized)?;
     Ok((user, policy(shared).await?))
 }
 
