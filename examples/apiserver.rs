@@ -721,11 +721,19 @@ async fn serve(req: hyper::Request<Incoming>, shared: &Shared, chain: &[Vec<u8>]
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let bearer = rest::bearer_token(authorization.as_deref());
-    // The bearer-token authenticator ignores an empty token; then the client certificate, then
-    // anonymous, decide (kube-apiserver tries the certificate first: a request carrying both
-    // a valid certificate and a token is taken as the token's user here).
+    // kube-apiserver's union of authenticators tries the client certificate first, then the
+    // bearer token (which ignores an empty token), then anonymous: a certificate that
+    // authenticates wins over a token sent with it; a refused one leaves the token to decide.
+    let certificate_user = || {
+        matches!(
+            control_plane::authenticate_client_certificate(chain, &shared.client_ca, now()),
+            Ok(Some(_))
+        )
+    };
     let credential = match bearer {
-        BearerToken::Token(t) => Credential::BearerToken(t.to_owned()),
+        BearerToken::Token(t) if chain.is_empty() || !certificate_user() => {
+            Credential::BearerToken(t.to_owned())
+        }
         _ if !chain.is_empty() => Credential::ClientCertificate(chain.to_vec()),
         _ => Credential::None,
     };

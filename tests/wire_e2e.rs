@@ -776,6 +776,12 @@ fn client_ca_file_is_read_and_the_signing_ca_issues_what_it_verifies() {
         "ATTRIBUTE   VALUE\nUsername    kubernetes-admin\nGroups      [system:masters system:authenticated]\n"
     );
 
+    // The certificate authenticator comes before the token's: a wrong token sent with a valid
+    // certificate does not matter.
+    let (ok, out, err) = c.kubectl(&["--token", "0123456789abcdef", "auth", "whoami"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Username    kubernetes-admin\n"), "{out}");
+
     // A kubelet bootstraps (auto-approved) and its issued certificate authenticates.
     let bootstrap = c.path("bootstrap-kubelet.conf");
     c.write_bootstrap_kubeconfig(&bootstrap);
