@@ -7,16 +7,30 @@
 //! kubectl --kubeconfig admin.kubeconfig get csr
 //! ```
 //!
-//! Flags (named as kube-apiserver names them): `--token-auth-file`, `--tls-cert-file` /
-//! `--tls-private-key-file` (default: a serving certificate for `127.0.0.1` and `localhost`
-//! issued at start by the run's CA), `--secure-port` (default 6443; 0 picks a free port),
-//! `--cluster-signing-duration` (Go's `8760h` / `30m` / `90s`, or seconds),
-//! `--write-admin-kubeconfig PATH` (server URL, the CA as `certificate-authority-data`, a
-//! `system:masters` client certificate), and `--auto-approve` (binds `system:node-bootstrapper` and
-//! `nodeclient` to `system:bootstrappers`, as kubeadm does, for load tests). The cluster CA is generated (ECDSA
-//! P-256) at every start: it is the client CA, the signer of the kubelets' certificates and the
-//! issuer of the serving certificate; `--client-ca-file PATH` writes it to `PATH` (the file a
-//! kubelet's bootstrap kubeconfig names as `certificate-authority`).
+//! Flags (named as kube-apiserver and kube-controller-manager name them):
+//! - `--token-auth-file`;
+//! - `--client-ca-file PATH`: read, as kube-apiserver reads it: a PEM bundle of one or more CA
+//!   certificates that client certificates are verified against (default: the cluster CA);
+//! - `--cluster-signing-cert-file` / `--cluster-signing-key-file` (kube-controller-manager's): the
+//!   CA that signs the kubelets' certificates; it also issues the serving certificate and the
+//!   admin's client certificate (default: an ECDSA P-256 CA generated at every start). As in a
+//!   kubeadm cluster, one CA is then the client CA, the signer and the serving certificate's
+//!   issuer; a `--client-ca-file` that does not hold the signing CA is warned about at start,
+//!   since the kubelet certificates the server issues would be refused (401);
+//! - `--tls-cert-file` / `--tls-private-key-file` (default: a serving certificate for `127.0.0.1`
+//!   and `localhost` issued at start by the cluster CA);
+//! - `--secure-port` (default 6443; 0 picks a free port);
+//! - `--cluster-signing-duration` (Go's `8760h` / `30m` / `90s`, or seconds);
+//! - `--write-admin-kubeconfig PATH` (server URL, the cluster CA as
+//!   `certificate-authority-data`, a `system:masters` client certificate);
+//! - two flags kube-apiserver does not have, for tests: `--write-client-ca PATH` writes the client
+//!   CA bundle in use (with the generated CA: the CA a kubelet's bootstrap kubeconfig names as
+//!   `certificate-authority`), and `--auto-approve` binds `system:node-bootstrapper` and
+//!   `nodeclient` to `system:bootstrappers`, as kubeadm does, for load tests.
+//!
+//! The control-plane machine verifies client certificates against one CA (`Config::client_ca`):
+//! from a bundle of several it is given the signing CA when the bundle holds it, else the first
+//! certificate, and the others are named in a warning at start.
 //!
 //! It prints one line `listening on https://127.0.0.1:PORT` on stdout when ready; everything
 //! else goes to stderr. The machine runs on one task with the real clock; each connection task
@@ -24,7 +38,14 @@
 //! `api::Operation`s for the machine and writes its replies back (watches as chunked JSON event
 //! streams). Client certificates from the TLS handshake become `Credential::ClientCertificate`
 //! (verified by the machine against the client CA), `Authorization: Bearer` headers
-//! `Credential::BearerToken`. Bearer tokens are never logged.
+//! `Credential::BearerToken` as kube-apiserver's bearer-token authenticator reads them
+//! (`rest::bearer_token`: an empty token, two spaces or another scheme are no credential).
+//! Bearer tokens are never logged.
+//!
+//! kube-apiserver's filters run authentication, then authorization, and only its handler reads
+//! and decodes the body; the machine authenticates and authorizes the decoded operation, so when
+//! the body cannot be read or decoded (400, 413, 415) the shell authenticates and authorizes the
+//! request itself first: 401 and 403 win over the body's error, as they do in Kubernetes.
 #![allow(clippy::disallowed_methods)] // a process at the edge: clock, files, sockets, randomness
 
 use std::collections::HashMap;
@@ -45,13 +66,15 @@ use kube_tls_bootstrap::api::{
 use kube_tls_bootstrap::control_plane::{self, Config, ControlPlane, Input, Output};
 use kube_tls_bootstrap::csr;
 use kube_tls_bootstrap::identity::{self, Authenticator, TokenFile, UserInfo};
-use kube_tls_bootstrap::pki::{Certificate, CertificateAuthority, signers};
+use kube_tls_bootstrap::pki::{
+    Certificate, CertificateAuthority, CertificateRequest, KeyUsage, SigningPolicy, signers,
+};
 use kube_tls_bootstrap::rbac::{
     self, Attributes, Authorize, ClusterRoleBinding, Decision, NodeAuthorizer, Policy,
 };
 use kube_tls_bootstrap::rest::{
-    self, Body, HttpRequest, Output as RestOutput, Rejection, Resource, ResourceRoute, Route,
-    Subresource, Verb, VersionInfo, table,
+    self, BearerToken, Body, HttpRequest, Output as RestOutput, Rejection, Resource, ResourceRoute,
+    Route, Subresource, Verb, VersionInfo, table,
 };
 use kube_tls_bootstrap::time::{Duration, Instant};
 use rustls_pki_types::pem::PemObject;
@@ -80,7 +103,10 @@ fn main() {
 #[derive(Default)]
 struct Flags {
     token_auth_file: Option<String>,
-    client_ca_out: Option<String>,
+    client_ca_file: Option<String>,
+    write_client_ca: Option<String>,
+    signing_cert_file: Option<String>,
+    signing_key_file: Option<String>,
     tls_cert_file: Option<String>,
     tls_private_key_file: Option<String>,
     secure_port: u16,
@@ -112,7 +138,10 @@ fn parse_flags() -> Result<Flags, Error> {
         };
         match name.as_str() {
             "--token-auth-file" => f.token_auth_file = Some(value()?),
-            "--client-ca-file" => f.client_ca_out = Some(value()?),
+            "--client-ca-file" => f.client_ca_file = Some(value()?),
+            "--write-client-ca" => f.write_client_ca = Some(value()?),
+            "--cluster-signing-cert-file" => f.signing_cert_file = Some(value()?),
+            "--cluster-signing-key-file" => f.signing_key_file = Some(value()?),
             "--tls-cert-file" => f.tls_cert_file = Some(value()?),
             "--tls-private-key-file" => f.tls_private_key_file = Some(value()?),
             "--secure-port" => f.secure_port = value()?.parse()?,
@@ -169,76 +198,113 @@ fn read(path: &str) -> Result<Vec<u8>, Error> {
     std::fs::read(path).map_err(|e| format!("{path}: {e}").into())
 }
 
-/// The cluster CA, generated (ECDSA P-256) for this run: it signs the serving certificate,
-/// the admin's client certificate and (as the machine's signer) the kubelets' certificates.
-struct Authority {
-    params: rcgen::CertificateParams,
-    key_pem: String,
-    cert_pem: String,
-    cert_der: Vec<u8>,
+/// A CA generated (ECDSA P-256) for this run when no signing CA is given: (certificate PEM,
+/// key PEM).
+fn generate_ca() -> Result<(String, String), Error> {
+    let key = rcgen::KeyPair::generate()?;
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "kubernetes");
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::CrlSign,
+    ];
+    let cert = params.self_signed(&key)?;
+    Ok((cert.pem(), key.serialize_pem()))
 }
 
-impl Authority {
-    fn generate() -> Result<Self, Error> {
-        let key = rcgen::KeyPair::generate()?;
-        let mut params = rcgen::CertificateParams::new(Vec::<String>::new())?;
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "kubernetes");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            rcgen::KeyUsagePurpose::KeyCertSign,
-            rcgen::KeyUsagePurpose::DigitalSignature,
-            rcgen::KeyUsagePurpose::CrlSign,
-        ];
-        let cert = params.self_signed(&key)?;
-        Ok(Self {
-            params,
-            key_pem: key.serialize_pem(),
-            cert_pem: cert.pem(),
-            cert_der: cert.der().to_vec(),
-        })
-    }
-
-    /// A leaf signed by this CA: (certificate PEM, key PEM).
-    fn issue(
-        &self,
-        common_name: &str,
-        organization: Option<&str>,
-        sans: Vec<String>,
-        server: bool,
-    ) -> Result<(String, String), Error> {
-        let ca_key = rcgen::KeyPair::from_pem(&self.key_pem)?;
-        let issuer = rcgen::Issuer::new(self.params.clone(), ca_key);
-        let key = rcgen::KeyPair::generate()?;
-        let mut params = rcgen::CertificateParams::new(sans)?;
-        params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, common_name);
-        if let Some(o) = organization {
-            params
-                .distinguished_name
-                .push(rcgen::DnType::OrganizationName, o);
+/// The cluster CA: kube-controller-manager's `--cluster-signing-cert-file` /
+/// `--cluster-signing-key-file` loaded as it loads them, or a generated one.
+fn cluster_ca(flags: &Flags) -> Result<CertificateAuthority, Error> {
+    match (&flags.signing_cert_file, &flags.signing_key_file) {
+        (Some(cert), Some(key)) => CertificateAuthority::from_pem(&read(cert)?, &read(key)?)
+            .map_err(|e| e.kubernetes_message(cert, key).into()),
+        (None, None) => {
+            let (cert, key) = generate_ca()?;
+            Ok(CertificateAuthority::from_pem(
+                cert.as_bytes(),
+                key.as_bytes(),
+            )?)
         }
-        params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![if server {
-            rcgen::ExtendedKeyUsagePurpose::ServerAuth
-        } else {
-            rcgen::ExtendedKeyUsagePurpose::ClientAuth
-        }];
-        let cert = params.signed_by(&key, &issuer)?;
-        Ok((cert.pem(), key.serialize_pem()))
+        _ => Err("--cluster-signing-cert-file and --cluster-signing-key-file go together".into()),
     }
+}
+
+/// A leaf issued by the cluster CA through the crate's signer (the key is generated here, the
+/// request goes through `CertificateRequest` as a CSR would): (certificate PEM, key PEM).
+fn issue(
+    ca: &CertificateAuthority,
+    common_name: &str,
+    organization: Option<&str>,
+    sans: Vec<String>,
+    usage: KeyUsage,
+) -> Result<(String, String), Error> {
+    let key = rcgen::KeyPair::generate()?;
+    let mut params = rcgen::CertificateParams::new(sans)?;
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
+    if let Some(o) = organization {
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, o);
+    }
+    let csr = params.serialize_request(&key)?;
+    let request = CertificateRequest::from_der(csr.der())?;
+    let policy = SigningPolicy {
+        ttl_seconds: 365 * 24 * 3600,
+        usages: vec![KeyUsage::DigitalSignature, KeyUsage::KeyEncipherment, usage],
+        backdate_seconds: 5 * 60,
+        short_seconds: 8 * 3600,
+    };
+    let mut serial = [0u8; 16];
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut serial)
+        .map_err(|_| "no randomness for a serial number")?;
+    let cert = ca.sign_with_policy(&request, &policy, now().timestamp(), &serial)?;
+    Ok((cert.to_pem(), key.serialize_pem()))
+}
+
+/// `--client-ca-file`: every certificate of the PEM bundle (client-go's `cert.ParseCertsPEM`),
+/// or the cluster CA alone. Returns the bundle's PEM text and the one CA the machine verifies
+/// against (see the module documentation).
+fn client_ca(flags: &Flags, ca: &CertificateAuthority) -> Result<(String, Certificate), Error> {
+    let Some(path) = &flags.client_ca_file else {
+        return Ok((ca.certificate().to_pem(), ca.certificate().clone()));
+    };
+    let pem = read(path)?;
+    let mut bundle = kube_tls_bootstrap::pki::certificate::parse_certificates_pem(&pem)
+        .map_err(|e| format!("--client-ca-file {path}: {e}"))?;
+    let signing = bundle
+        .iter()
+        .position(|c| c.der() == ca.certificate().der());
+    if signing.is_none() {
+        eprintln!(
+            "apiserver: warning: --client-ca-file {path} does not hold the signing CA {:?}: \
+             the client certificates this server issues will be refused",
+            ca.certificate().subject().common_name
+        );
+    }
+    // parse_certificates_pem returns at least one certificate.
+    let chosen = bundle.swap_remove(signing.unwrap_or(0));
+    for other in &bundle {
+        eprintln!(
+            "apiserver: warning: --client-ca-file {path}: client certificates issued by {:?} \
+             are refused (the control plane verifies against one CA: {:?})",
+            other.subject().common_name,
+            chosen.subject().common_name
+        );
+    }
+    Ok((String::from_utf8_lossy(&pem).into_owned(), chosen))
 }
 
 fn run() -> Result<(), Error> {
     let flags = parse_flags()?;
-    let ca = Authority::generate()?;
-    let signing_ca = Arc::new(CertificateAuthority::from_pem(
-        ca.cert_pem.as_bytes(),
-        ca.key_pem.as_bytes(),
-    )?);
-    let client_ca = Certificate::from_der(&ca.cert_der)?;
+    let signing_ca = Arc::new(cluster_ca(&flags)?);
+    let ca_pem = signing_ca.certificate().to_pem();
+    let (client_ca_pem, client_ca) = client_ca(&flags, &signing_ca)?;
 
     let mut config = Config::new(seed()).with_default_policy();
     if let Some(path) = &flags.token_auth_file {
@@ -267,11 +333,12 @@ fn run() -> Result<(), Error> {
 
     let (cert_chain, key_pem) = match (&flags.tls_cert_file, &flags.tls_private_key_file) {
         (Some(c), Some(k)) => (String::from_utf8(read(c)?)?, String::from_utf8(read(k)?)?),
-        _ => ca.issue(
+        _ => issue(
+            &signing_ca,
             "kube-apiserver",
             None,
             vec!["127.0.0.1".into(), "localhost".into()],
-            true,
+            KeyUsage::ServerAuth,
         )?,
     };
     let certs = CertificateDer::pem_slice_iter(cert_chain.as_bytes())
@@ -294,13 +361,18 @@ fn run() -> Result<(), Error> {
         let listener = TcpListener::bind(("127.0.0.1", flags.secure_port)).await?;
         let addr = listener.local_addr()?;
         let server = format!("https://{addr}");
-        if let Some(path) = &flags.client_ca_out {
-            std::fs::write(path, &ca.cert_pem).map_err(|e| format!("{path}: {e}"))?;
+        if let Some(path) = &flags.write_client_ca {
+            std::fs::write(path, &client_ca_pem).map_err(|e| format!("{path}: {e}"))?;
         }
         if let Some(path) = &flags.admin_kubeconfig {
-            let (cert, key) =
-                ca.issue("kubernetes-admin", Some("system:masters"), vec![], false)?;
-            write_admin_kubeconfig(path, &server, &ca.cert_pem, &cert, &key)?;
+            let (cert, key) = issue(
+                &signing_ca,
+                "kubernetes-admin",
+                Some("system:masters"),
+                vec![],
+                KeyUsage::ClientAuth,
+            )?;
+            write_admin_kubeconfig(path, &server, &ca_pem, &cert, &key)?;
         }
         let (calls, inbox) = mpsc::channel(1024);
         let shared = Arc::new(Shared {
@@ -643,6 +715,43 @@ fn status(s: &Status) -> HttpResponse {
 }
 
 async fn serve(req: hyper::Request<Incoming>, shared: &Shared, chain: &[Vec<u8>]) -> HttpResponse {
+    let authorization = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let bearer = rest::bearer_token(authorization.as_deref());
+    // kube-apiserver's union of authenticators tries the client certificate first, then the
+    // bearer token (which ignores an empty token), then anonymous: a certificate that
+    // authenticates wins over a token sent with it; a refused one leaves the token to decide.
+    let certificate_user = || {
+        matches!(
+            control_plane::authenticate_client_certificate(chain, &shared.client_ca, now()),
+            Ok(Some(_))
+        )
+    };
+    let credential = match bearer {
+        BearerToken::Token(t) if chain.is_empty() || !certificate_user() => {
+            Credential::BearerToken(t.to_owned())
+        }
+        _ if !chain.is_empty() => Credential::ClientCertificate(chain.to_vec()),
+        _ => Credential::None,
+    };
+    let mut response = handle(req, shared, credential).await;
+    if bearer == BearerToken::ExtraSpace {
+        response.headers_mut().append(
+            "Warning",
+            hyper::header::HeaderValue::from_static(rest::EXTRA_SPACE_WARNING_HEADER),
+        );
+    }
+    response
+}
+
+async fn handle(
+    req: hyper::Request<Incoming>,
+    shared: &Shared,
+    credential: Credential,
+) -> HttpResponse {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or_default().to_owned();
@@ -654,7 +763,6 @@ async fn serve(req: hyper::Request<Incoming>, shared: &Shared, chain: &[Vec<u8>]
     };
     let accept = header("accept");
     let content_type = header("content-type");
-    let authorization = header("authorization");
     if req
         .headers()
         .keys()
@@ -674,41 +782,83 @@ async fn serve(req: hyper::Request<Incoming>, shared: &Shared, chain: &[Vec<u8>]
         accept: accept.as_deref(),
     });
     let r = match routed {
-        Err(e) => return respond(e.response()),
-        Ok(Route::Discovery(d)) => return respond(rest::discovery::document(d, &shared.address)),
-        Ok(Route::Version) => return respond(rest::version(&VersionInfo::new("v1.32.0"))),
-        Ok(Route::Health(_)) => return respond(rest::Response::plain(200, "ok")),
         Ok(Route::Resource(r)) => r,
-        Ok(_) => return respond(Rejection::NotFound.response()),
-    };
-    let credential = match authorization.as_deref() {
-        Some(h)
-            if h.get(..7)
-                .is_some_and(|p| p.eq_ignore_ascii_case("bearer ")) =>
-        {
-            Credential::BearerToken(h.get(7..).unwrap_or_default().trim().to_owned())
+        other => {
+            // Authentication wraps every path: a credential that does not authenticate is 401
+            // even where the answer would be a discovery document or a 404.
+            if authenticate(shared, &credential).is_none() {
+                return status(&Status::unauthorized());
+            }
+            return match other {
+                Err(e) => respond(e.response()),
+                Ok(Route::Discovery(d)) => respond(rest::discovery::document(d, &shared.address)),
+                Ok(Route::Version) => respond(rest::version(&VersionInfo::new("v1.32.0"))),
+                Ok(Route::Health(_)) => respond(rest::Response::plain(200, "ok")),
+                Ok(_) => respond(Rejection::NotFound.response()),
+            };
         }
-        _ if !chain.is_empty() => Credential::ClientCertificate(chain.to_vec()),
-        _ => Credential::None,
     };
-    let bytes = match tokio::time::timeout(
+    let body = match read_body(req.into_body()).await.and_then(|bytes| {
+        rest::decode_body(&r, content_type.as_deref(), &bytes).map_err(|e| e.response())
+    }) {
+        Ok(b) => b,
+        Err(refused) => {
+            // The handler reads the body after the authentication and authorization filters.
+            if let Err(s) = admit(shared, &r, &method, &credential).await {
+                return status(&s);
+            }
+            return respond(refused);
+        }
+    };
+    resource(shared, *r, credential, body).await
+}
+
+/// The request body, size-limited and time-limited.
+async fn read_body(body: Incoming) -> Result<Bytes, rest::Response> {
+    match tokio::time::timeout(
         READ_TIMEOUT,
-        Limited::new(req.into_body(), rest::MAX_BODY_BYTES).collect(),
+        Limited::new(body, rest::MAX_BODY_BYTES).collect(),
     )
     .await
     {
-        Err(_) => return status(&Status::bad_request("timed out reading the request body")),
+        Err(_) => Err(rest::status(&Status::bad_request(
+            "timed out reading the request body",
+        ))),
         Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
-            return respond(Rejection::TooLarge.response());
+            Err(Rejection::TooLarge.response())
         }
-        Ok(Err(e)) => return status(&Status::bad_request(format!("reading the body: {e}"))),
-        Ok(Ok(c)) => c.to_bytes(),
-    };
-    let body = match rest::decode_body(&r, content_type.as_deref(), &bytes) {
-        Ok(b) => b,
-        Err(e) => return respond(e.response()),
-    };
-    resource(shared, *r, credential, body).await
+        Ok(Err(e)) => Err(rest::status(&Status::bad_request(format!(
+            "reading the body: {e}"
+        )))),
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+    }
+}
+
+/// kube-apiserver's authentication and authorization filters for a resource request, as the
+/// machine would run them on the decoded operation: 401, 403 with Kubernetes' message, or
+/// allowed. Reviews are answered for every user the shell authenticates (as the machine's
+/// policy holds no `system:basic-user` binding, the shell does not ask it).
+async fn admit(
+    shared: &Shared,
+    r: &ResourceRoute,
+    method: &str,
+    credential: &Credential,
+) -> Result<(), Status> {
+    let user = authenticate(shared, credential).ok_or_else(Status::unauthorized)?;
+    if r.resource.is_review() {
+        return Ok(());
+    }
+    let policy = policy(shared).await?;
+    let attributes = Route::Resource(Box::new(r.clone())).attributes(user, method);
+    let decision = authorize(&policy, &attributes);
+    if decision.is_allowed() {
+        return Ok(());
+    }
+    Err(Status::forbidden(
+        &r.resource.group_resource(),
+        r.authorization_name().unwrap_or_default(),
+        rbac::forbidden_message(&attributes, decision.reason()),
+    ))
 }
 
 async fn call(shared: &Shared, credential: Credential, operation: Operation) -> Reply {
@@ -1035,30 +1185,37 @@ impl HttpBody for WatchBody {
 }
 
 /// Authenticates a request as the machine does (for the answers the shell gives itself:
-/// reviews and RBAC reads) and fetches the current policy.
-async fn who(shared: &Shared, credential: &Credential) -> Result<(UserInfo, Policy), Status> {
-    let now = now();
-    let user = match credential {
+/// reviews, RBAC reads, and the refusals that come before a body is read); `None` is 401.
+fn authenticate(shared: &Shared, credential: &Credential) -> Option<UserInfo> {
+    match credential {
         Credential::BearerToken(token) => shared
             .authenticator
-            .authenticate_token(token, now.timestamp())
-            .map(|(u, _)| u)
-            .ok_or_else(Status::unauthorized)?,
+            .authenticate_token(token, now().timestamp())
+            .map(|(u, _)| u),
         Credential::ClientCertificate(chain) => {
-            match control_plane::authenticate_client_certificate(chain, &shared.client_ca, now) {
-                Ok(Some(u)) => u,
-                Ok(None) => anonymous(),
-                Err(_) => return Err(Status::unauthorized()),
+            match control_plane::authenticate_client_certificate(chain, &shared.client_ca, now()) {
+                Ok(Some(u)) => Some(u),
+                Ok(None) => Some(anonymous()),
+                Err(_) => None,
             }
         }
-        _ => anonymous(),
-    };
+        _ => Some(anonymous()),
+    }
+}
+
+/// A copy of the machine's current RBAC policy.
+async fn policy(shared: &Shared) -> Result<Policy, Status> {
     let (tx, rx) = oneshot::channel();
     if shared.calls.send(Call::Policy(tx)).await.is_err() {
         return Err(internal_error());
     }
-    let policy = rx.await.map_err(|_| internal_error())?;
-    Ok((user, policy))
+    rx.await.map_err(|_| internal_error())
+}
+
+/// Authenticates a request and fetches the current policy.
+async fn who(shared: &Shared, credential: &Credential) -> Result<(UserInfo, Policy), Status> {
+    let user = authenticate(shared, credential).ok_or_else(Status::unauthorized)?;
+    Ok((user, policy(shared).await?))
 }
 
 fn anonymous() -> UserInfo {
@@ -1112,7 +1269,7 @@ async fn read_rbac(shared: &Shared, r: &ResourceRoute, credential: &Credential) 
                     table::table(table::Objects::ClusterRoles(&items), now, "1", v, include)
                         .unwrap_or_else(|e| e.response())
                 }
-                (_, Verb::Get) => rest::object(200, &items[0]),
+                (_, Verb::Get) => rest::object(200, &items.first()),
                 _ => rest::list(r.resource, "1", None, &items),
             }
         }
@@ -1135,7 +1292,7 @@ async fn read_rbac(shared: &Shared, r: &ResourceRoute, credential: &Credential) 
                     include,
                 )
                 .unwrap_or_else(|e| e.response()),
-                (_, Verb::Get) => rest::object(200, &items[0]),
+                (_, Verb::Get) => rest::object(200, &items.first()),
                 _ => rest::list(r.resource, "1", None, &items),
             }
         }

@@ -176,7 +176,8 @@ fn run() -> Result<i32, Error> {
     })
 }
 
-/// `--agents N`: N agents at once, each until its first client certificate.
+/// `--agents N`: N agents at once, each until its first client certificate is current and its
+/// Node is registered and Ready (the latency includes both).
 async fn load(flags: Flags) -> Result<i32, Error> {
     let start = std::time::Instant::now();
     let mut tasks = Vec::new();

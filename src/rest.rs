@@ -4,6 +4,7 @@
 //!
 //! A request goes through four pure steps; the shell moves bytes and calls the machines:
 //!
+//! 0. [`bearer_token`]: the `Authorization` header as the bearer-token authenticator reads it.
 //! 1. [`route`]: method, path, query and `Accept` → a typed [`Route`] (discovery, `/version`,
 //!    health, or a [`ResourceRoute`]: resource, verb as RBAC names it, name, subresource,
 //!    [`Options`]), or a [`Rejection`] (Kubernetes' 404/405/400 answers).
@@ -11,8 +12,9 @@
 //! 2. [`decode_body`]: the body of a create or update → a typed [`Body`] (CSR, ClusterRole,
 //!    ClusterRoleBinding, Node, [`SelfSubjectAccessReview`], [`SelfSubjectReview`], a patch),
 //!    from JSON, YAML or Kubernetes protobuf, with the API server's 413/415/400 answers.
-//!    Kubernetes authorizes before it reads the body, so a shell calls this after
-//!    authorization.
+//!    Kubernetes authenticates and authorizes before its handler reads the body, so a 401 or
+//!    403 wins over any of these: a shell calls this after authorization, or authenticates and
+//!    authorizes the request itself before answering a body's error.
 //! 3. The machines decide (not here).
 //! 4. [`Response`]s: [`object`], [`list`], [`status`], [`watch_event`] lines, [`table`]s for
 //!    `kubectl get`, and the [`discovery`] documents and [`version`] info.
@@ -56,6 +58,7 @@
 //! always with `application/json`: one shape per path, and kubectl accepts it (see
 //! `tests/data/rest/kubectl-*.txt` for the request sequences kubectl 1.32 sent to them).
 
+mod bearer;
 mod body;
 pub mod discovery;
 mod protobuf;
@@ -67,6 +70,7 @@ pub mod table;
 
 use std::fmt;
 
+pub use bearer::{BearerToken, EXTRA_SPACE_WARNING, EXTRA_SPACE_WARNING_HEADER, bearer_token};
 pub use body::{
     BODY_MEDIA_TYPES, Body, BodyFormat, NonResourceAttributes, PatchType, ResourceAttributes,
     SelfSubjectAccessReview, SelfSubjectAccessReviewSpec, SelfSubjectReview,

@@ -373,3 +373,103 @@ proptest::proptest! {
         }
     }
 }
+
+/// The bodies kubectl 1.32 really sent (protobuf) and a valid JSON CSR, each with its route and
+/// content type: what the mutation property starts from.
+fn valid_bodies() -> Vec<(ResourceRoute, &'static str, Vec<u8>)> {
+    let json_csr = br#"{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"generateName":"csr-"},"spec":{"request":"aGk=","signerName":"kubernetes.io/kube-apiserver-client-kubelet","usages":["client auth"]}}"#;
+    let pb = "application/vnd.kubernetes.protobuf";
+    vec![
+        (
+            route("POST", CRBS),
+            pb,
+            golden("kubectl-create-clusterrolebinding.0.pb"),
+        ),
+        (
+            route("PUT", &format!("{CSRS}/node-csr-abc/approval")),
+            pb,
+            golden("kubectl-certificate-approve.0.pb"),
+        ),
+        (
+            route(
+                "POST",
+                "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            ),
+            pb,
+            golden("kubectl-auth-can-i.0.pb"),
+        ),
+        (
+            route("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews"),
+            pb,
+            golden("kubectl-auth-whoami.0.pb"),
+        ),
+        (route("POST", CSRS), "application/json", json_csr.to_vec()),
+    ]
+}
+
+/// A refusal of a body in a served content type: 400 `BadRequest` with a `Status` body.
+fn is_bad_request_status(e: &Rejection) -> bool {
+    let r = e.response();
+    let status: serde_json::Value = match serde_json::from_slice(&r.body) {
+        Ok(v) => v,
+        Err(_) => return false,
+    };
+    matches!(e, Rejection::BadRequest(_))
+        && r.code == 400
+        && status["kind"] == "Status"
+        && status["reason"] == "BadRequest"
+        && status["code"] == 400
+        && status["message"].as_str().is_some_and(|m| !m.is_empty())
+}
+
+#[test]
+fn the_valid_bodies_decode() {
+    for (route, content_type, body) in valid_bodies() {
+        assert!(
+            rest::decode_body(&route, Some(content_type), &body).is_ok(),
+            "{}",
+            route.path()
+        );
+    }
+}
+
+proptest::proptest! {
+    /// The server's body path (JSON and protobuf) on bodies near valid ones: kubectl's real
+    /// protobuf bodies and a JSON CSR, truncated, with bytes overwritten, inserted or removed.
+    /// Each decodes or is a 400 `Status`; never another code (the content type is served),
+    /// never a panic. A JSON body cut short never decodes.
+    #[test]
+    fn mutated_real_bodies_decode_or_are_a_400_status(
+        which in 0usize..5,
+        cut in proptest::prelude::any::<proptest::sample::Index>(),
+        edits in proptest::collection::vec(
+            (0u8..3, proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()),
+            0..6,
+        ),
+        truncate in proptest::prelude::any::<bool>(),
+    ) {
+        let (route, content_type, mut body) = valid_bodies().swap_remove(which);
+        let json_cut_short = content_type == "application/json" && edits.is_empty();
+        for (op, at, byte) in edits {
+            let i = at.index(body.len() + 1);
+            match op {
+                0 if i < body.len() => body[i] = byte,
+                1 => body.insert(i, byte),
+                _ if i < body.len() => {
+                    body.remove(i);
+                }
+                _ => {}
+            }
+        }
+        let mut cut_short = false;
+        if truncate {
+            let n = cut.index(body.len().max(1));
+            cut_short = n < body.len();
+            body.truncate(n);
+        }
+        match rest::decode_body(&route, Some(content_type), &body) {
+            Ok(_) => proptest::prop_assert!(!(json_cut_short && cut_short), "a cut JSON decoded"),
+            Err(e) => proptest::prop_assert!(is_bad_request_status(&e), "{:?}", e),
+        }
+    }
+}

@@ -59,12 +59,21 @@ struct Cluster {
 }
 
 impl Cluster {
+    /// The apiserver with a generated CA, written to `ca.crt` (`--write-client-ca`).
     fn start(name: &str) -> Self {
+        Self::start_with(name, &[], &["--write-client-ca", "ca.crt"])
+    }
+
+    /// The apiserver with `files` written to its directory first and these extra flags.
+    fn start_with(name: &str, files: &[(&str, &[u8])], flags: &[&str]) -> Self {
         let bin = examples();
         let dir = std::env::temp_dir().join(format!("wire-e2e-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("token.csv"), TOKEN_CSV).unwrap();
+        for (file, contents) in files {
+            std::fs::write(dir.join(file), contents).unwrap();
+        }
         let mut child = Command::new(bin.join("apiserver"))
             .current_dir(&dir)
             .args([
@@ -72,11 +81,10 @@ impl Cluster {
                 "token.csv",
                 "--secure-port",
                 "0",
-                "--client-ca-file",
-                "ca.crt",
                 "--write-admin-kubeconfig",
                 "admin.kubeconfig",
             ])
+            .args(flags)
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(dir.join("apiserver.log")).unwrap())
             .spawn()
@@ -231,6 +239,24 @@ fn row_without_age(line: &str) -> String {
     cols.join(" ")
 }
 
+/// What kubectl 1.32 prints when its credential does not authenticate: kube-apiserver answers
+/// 401 from the first request (discovery), so five discovery errors from client-go's memcache
+/// (klog lines; their time and pid are dropped here) and the final error.
+fn assert_unauthorized(stderr: &str) {
+    let discovery = "memcache.go:265] \"Unhandled Error\" err=\"couldn't get current server API group list: the server has asked for the client to provide credentials\"";
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 6, "{stderr}");
+    for line in &lines[..5] {
+        let (klog, text) = line.split_once(" memcache").unwrap_or(("", ""));
+        assert!(klog.starts_with('E'), "{line}");
+        assert_eq!(format!("memcache{text}"), discovery);
+    }
+    assert_eq!(
+        lines[5],
+        "error: You must be logged in to the server (the server has asked for the client to provide credentials)"
+    );
+}
+
 #[test]
 #[ignore = "needs kubectl; builds and runs the apiserver and node_agent examples"]
 fn seed_over_https_with_real_kubectl() {
@@ -251,13 +277,10 @@ fn seed_over_https_with_real_kubectl() {
         "clusterrolebinding.rbac.authorization.k8s.io/kubelet-bootstrap created\n"
     );
 
-    // 2. A wrong token gets 401: kubectl's text for it.
+    // 2. A wrong token gets 401 (on discovery already): kubectl's text for it.
     let (ok, _, err) = c.kubectl_token("0123456789abcdef0123456789abcdef", &["get", "csr"]);
     assert!(!ok);
-    assert_eq!(
-        err,
-        "error: You must be logged in to the server (Unauthorized)\n"
-    );
+    assert_unauthorized(&err);
 
     // 3. The node agent bootstraps with the token.
     let bootstrap = c.path("bootstrap-kubelet.conf");
@@ -412,6 +435,19 @@ fn raw(
     body: &[u8],
     body_len: Option<usize>,
 ) -> (u16, String) {
+    let (code, _, body) = raw_full(c, method, path, headers, body, body_len);
+    (code, body)
+}
+
+/// [`raw`] with the response's head (status line and headers).
+fn raw_full(
+    c: &Cluster,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    body_len: Option<usize>,
+) -> (u16, String, String) {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
     use std::io::{Read, Write};
@@ -462,51 +498,145 @@ fn raw(
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
-    let body = text
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (code, body)
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    (code, head.to_owned(), body.to_owned())
 }
 
 const CSRS: &str = "/apis/certificates.k8s.io/v1/certificatesigningrequests";
 
+/// kube-apiserver's 401 body.
+const UNAUTHORIZED: &str = r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#;
+
+/// kube-apiserver's 403 body for `verb` on the CSR collection as `system:anonymous`.
+fn anonymous_forbidden(verb: &str) -> String {
+    format!(
+        r#"{{"kind":"Status","apiVersion":"v1","metadata":{{}},"status":"Failure","message":"certificatesigningrequests.certificates.k8s.io is forbidden: User \"system:anonymous\" cannot {verb} resource \"certificatesigningrequests\" in API group \"certificates.k8s.io\" at the cluster scope","reason":"Forbidden","details":{{"group":"certificates.k8s.io","kind":"certificatesigningrequests"}},"code":403}}"#
+    )
+}
+
 #[test]
 #[ignore = "builds and runs the apiserver example"]
 fn bad_input_on_the_wire_gets_a_status_and_the_server_survives() {
-    let c = Cluster::start("bad-input");
+    // --auto-approve binds system:node-bootstrapper to system:bootstrappers: the bootstrap
+    // token may create CSRs, so its bad bodies reach the decoder.
+    let c = Cluster::start_with(
+        "bad-input",
+        &[],
+        &["--write-client-ca", "ca.crt", "--auto-approve"],
+    );
     let json = [("Content-Type", "application/json")];
     let auth = format!("Bearer {TOKEN}");
     let token = [
         ("Content-Type", "application/json"),
         ("Authorization", auth.as_str()),
     ];
+    let wrong = [
+        ("Content-Type", "application/json"),
+        ("Authorization", "Bearer 0123456789abcdef0123456789abcdef"),
+    ];
 
+    // Authentication, then authorization, then the body (kube-apiserver's filter order):
+    // 401 and 403 win over the body's 400, 413 and 415.
+    let (code, body) = raw(&c, "POST", CSRS, &wrong, b"{\"kind\":", None);
+    assert_eq!((code, body.as_str()), (401, UNAUTHORIZED));
     let (code, body) = raw(&c, "POST", CSRS, &json, b"{\"kind\":", None);
-    assert_eq!(code, 400, "{body}");
-    assert!(body.contains("\"kind\":\"Status\""), "{body}");
+    assert_eq!((code, body), (403, anonymous_forbidden("create")));
+    let (code, body) = raw(
+        &c,
+        "PUT",
+        &format!("{CSRS}/x/approval"),
+        &token,
+        b"{\"kind\":",
+        None,
+    );
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            403,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"certificatesigningrequests.certificates.k8s.io \"x\" is forbidden: User \"kubelet-bootstrap\" cannot update resource \"certificatesigningrequests/approval\" in API group \"certificates.k8s.io\" at the cluster scope","reason":"Forbidden","details":{"name":"x","group":"certificates.k8s.io","kind":"certificatesigningrequests"},"code":403}"#
+        )
+    );
+    let (code, body) = raw(&c, "POST", CSRS, &token, b"{\"kind\":", None);
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            400,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the object provided is unrecognized (must be of type CertificateSigningRequest): couldn't get version/kind; json parse error: EOF while parsing a value at line 1 column 8 ({\"kind\":)","reason":"BadRequest","code":400}"#
+        )
+    );
 
+    let html = |auth: &'static str| [("Content-Type", "text/html"), ("Authorization", auth)];
+    let (code, body) = raw(&c, "POST", CSRS, &html(""), b"<p>", None);
+    assert_eq!((code, body), (403, anonymous_forbidden("create")));
     let (code, body) = raw(
         &c,
         "POST",
         CSRS,
-        &[("Content-Type", "text/html")],
+        &[("Content-Type", "text/html"), ("Authorization", &auth)],
         b"<p>",
         None,
     );
-    assert_eq!(code, 415, "{body}");
-    assert!(
-        body.contains("the body of the request was in an unknown format"),
-        "{body}"
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            415,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf","reason":"UnsupportedMediaType","code":415}"#
+        )
     );
 
     let huge = vec![b' '; 4 << 20];
     let (code, body) = raw(&c, "POST", CSRS, &json, &huge, None);
-    assert_eq!(code, 413, "{body}");
-    assert!(body.contains("Request entity too large"), "{body}");
+    assert_eq!((code, body), (403, anonymous_forbidden("create")));
+    let (code, body) = raw(&c, "POST", CSRS, &token, &huge, None);
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            413,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Request entity too large: limit is 3145728","reason":"RequestEntityTooLarge","code":413}"#
+        )
+    );
 
-    let (code, _) = raw(&c, "POST", CSRS, &json, b"{\"apiVersion\"", Some(1000));
+    let (code, _) = raw(&c, "POST", CSRS, &token, b"{\"apiVersion\"", Some(1000));
     assert!(code == 0 || code == 400, "{code}");
+
+    // A credential that does not authenticate is 401 on every path.
+    let (code, body) = raw(&c, "GET", "/version", &wrong, b"", None);
+    assert_eq!((code, body.as_str()), (401, UNAUTHORIZED));
+    let (code, body) = raw(&c, "GET", "/nosuch", &wrong, b"", None);
+    assert_eq!((code, body.as_str()), (401, UNAUTHORIZED));
+
+    // bearertoken.go: an empty token, two spaces or another scheme are no credential
+    // (anonymous: 403 here); two spaces add a warning; text after a second space is ignored.
+    for header in ["Bearer ", "Bearer", "Basic a2I6cHc=", "Token abc"] {
+        let (code, body) = raw(&c, "GET", CSRS, &[("Authorization", header)], b"", None);
+        assert_eq!(
+            (code, body),
+            (403, anonymous_forbidden("list")),
+            "{header:?}"
+        );
+    }
+    let two_spaces = format!("Bearer  {TOKEN}");
+    let (code, head, body) = raw_full(
+        &c,
+        "GET",
+        CSRS,
+        &[("Authorization", &two_spaces)],
+        b"",
+        None,
+    );
+    assert_eq!((code, body), (403, anonymous_forbidden("list")));
+    assert!(
+        head.lines().any(|l| l
+            == "warning: 299 - \"the provided Authorization header contains extra space before the bearer token, and is ignored\""),
+        "{head}"
+    );
+    let trailing = format!("bearer {TOKEN} trailing words");
+    let (code, body) = raw(&c, "GET", CSRS, &[("Authorization", &trailing)], b"", None);
+    assert_eq!(code, 200, "{body}");
+    assert!(
+        body.starts_with(r#"{"kind":"CertificateSigningRequestList""#),
+        "{body}"
+    );
 
     let (code, body) = raw(&c, "PATCH", CSRS, &json, b"{}", None);
     assert_eq!(code, 405, "{body}");
@@ -564,11 +694,143 @@ fn bad_input_on_the_wire_gets_a_status_and_the_server_survives() {
         } else {
             CSRS.to_owned()
         };
-        let (code, text) = raw(&c, method, &path, &[("Content-Type", ct)], &body, None);
+        let (code, text) = raw(
+            &c,
+            method,
+            &path,
+            &[("Content-Type", ct), ("Authorization", &auth)],
+            &body,
+            None,
+        );
         assert!((400..500).contains(&code), "{code} {text}");
     }
 
     let (code, body) = raw(&c, "GET", "/healthz", &[], b"", None);
     assert_eq!((code, body.as_str()), (200, "ok\n"));
+    let _ = std::fs::remove_dir_all(&c.dir);
+}
+
+/// A CA made with rcgen: (certificate PEM, key PEM, issuer for leaves).
+fn make_ca(common_name: &str) -> (String, String, rcgen::Issuer<'static, rcgen::KeyPair>) {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, common_name);
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+    ];
+    let cert = params.self_signed(&key).unwrap();
+    let key_pem = key.serialize_pem();
+    (cert.pem(), key_pem, rcgen::Issuer::new(params, key))
+}
+
+#[test]
+#[ignore = "needs kubectl; builds and runs the apiserver and node_agent examples"]
+fn client_ca_file_is_read_and_the_signing_ca_issues_what_it_verifies() {
+    // kubeadm's layout: one CA signs the kubelets' certificates (--cluster-signing-*) and is
+    // in the client CA bundle kube-apiserver reads (--client-ca-file), after another CA here.
+    let (ca, ca_key, _) = make_ca("cluster-ca");
+    let (other, _, _) = make_ca("other-ca");
+    let (stranger, _, stranger_issuer) = make_ca("stranger-ca");
+    let bundle = format!("{other}{ca}");
+    let c = Cluster::start_with(
+        "client-ca",
+        &[
+            ("ca.crt", ca.as_bytes()),
+            ("ca.key", ca_key.as_bytes()),
+            ("bundle.pem", bundle.as_bytes()),
+        ],
+        &[
+            "--client-ca-file",
+            "bundle.pem",
+            "--cluster-signing-cert-file",
+            "ca.crt",
+            "--cluster-signing-key-file",
+            "ca.key",
+            "--write-client-ca",
+            "written.pem",
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(c.path("written.pem")).unwrap(),
+        bundle
+    );
+    let log = std::fs::read_to_string(c.path("apiserver.log")).unwrap();
+    assert!(
+        log.contains(
+            "apiserver: warning: --client-ca-file bundle.pem: client certificates issued by \
+             \"other-ca\" are refused (the control plane verifies against one CA: \"cluster-ca\")"
+        ),
+        "{log}"
+    );
+
+    // The admin's certificate, issued by the signing CA, verifies against the bundle.
+    let (ok, out, err) = c.kubectl(&["auth", "whoami"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "ATTRIBUTE   VALUE\nUsername    kubernetes-admin\nGroups      [system:masters system:authenticated]\n"
+    );
+
+    // The certificate authenticator comes before the token's: a wrong token sent with a valid
+    // certificate does not matter.
+    let (ok, out, err) = c.kubectl(&["--token", "0123456789abcdef", "auth", "whoami"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("Username    kubernetes-admin\n"), "{out}");
+
+    // A kubelet bootstraps (auto-approved) and its issued certificate authenticates.
+    let bootstrap = c.path("bootstrap-kubelet.conf");
+    c.write_bootstrap_kubeconfig(&bootstrap);
+    let mut agent = c.node_agent(&bootstrap, "node-1", &[]);
+    assert!(
+        wait(&mut agent, Duration::from_secs(60)),
+        "{}",
+        c.log("node-1")
+    );
+    let kubeconfig = c.path("node-1/kubelet.conf");
+    let (ok, out, err) = c.kubectl_raw(&["--kubeconfig", &kubeconfig, "auth", "whoami"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "ATTRIBUTE   VALUE\nUsername    system:node:node-1\nGroups      [system:nodes system:authenticated]\n"
+    );
+
+    // A certificate from a CA outside the bundle is refused, whatever it claims.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "intruder");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "system:masters");
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let cert = params.signed_by(&key, &stranger_issuer).unwrap();
+    std::fs::write(c.path("intruder.crt"), cert.pem()).unwrap();
+    std::fs::write(c.path("intruder.key"), key.serialize_pem()).unwrap();
+    assert!(stranger.contains("BEGIN CERTIFICATE"));
+    let (ca_path, crt, key_path) = (
+        c.path("ca.crt"),
+        c.path("intruder.crt"),
+        c.path("intruder.key"),
+    );
+    let (ok, _, err) = c.kubectl_raw(&[
+        "--server",
+        c.url.as_str(),
+        "--certificate-authority",
+        &ca_path,
+        "--client-certificate",
+        &crt,
+        "--client-key",
+        &key_path,
+        "get",
+        "csr",
+    ]);
+    assert!(!ok);
+    assert_unauthorized(&err);
     let _ = std::fs::remove_dir_all(&c.dir);
 }
