@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::pki::KnownSigner;
+
 use super::objects::{
     AUTOUPDATE_ANNOTATION, ClusterRole, ClusterRoleBinding, ObjectMeta, PolicyRule, RoleRef,
     Subject,
@@ -21,16 +23,17 @@ pub const NODECLIENT: &str = "system:certificates.k8s.io:certificatesigningreque
 /// approver auto-approve a node's renewal of its own client certificate.
 pub const SELFNODECLIENT: &str =
     "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient";
-/// `approve` for signer `kubernetes.io/legacy-unknown`.
-pub const LEGACY_UNKNOWN_APPROVER: &str = "system:certificates.k8s.io:legacy-unknown-approver";
+/// `approve` for signer `kubernetes.io/legacy-unknown`
+/// ([`KnownSigner::approver_cluster_role`]).
+pub const LEGACY_UNKNOWN_APPROVER: &str = KnownSigner::LegacyUnknown.approver_cluster_role();
 /// `approve` for signer `kubernetes.io/kubelet-serving`.
-pub const KUBELET_SERVING_APPROVER: &str = "system:certificates.k8s.io:kubelet-serving-approver";
+pub const KUBELET_SERVING_APPROVER: &str = KnownSigner::KubeletServing.approver_cluster_role();
 /// `approve` for signer `kubernetes.io/kube-apiserver-client`.
 pub const KUBE_APISERVER_CLIENT_APPROVER: &str =
-    "system:certificates.k8s.io:kube-apiserver-client-approver";
+    KnownSigner::KubeApiserverClient.approver_cluster_role();
 /// `approve` for signer `kubernetes.io/kube-apiserver-client-kubelet`.
 pub const KUBE_APISERVER_CLIENT_KUBELET_APPROVER: &str =
-    "system:certificates.k8s.io:kube-apiserver-client-kubelet-approver";
+    KnownSigner::KubeApiserverClientKubelet.approver_cluster_role();
 /// kube-controller-manager's certificate controllers' role (and its binding's name).
 pub const CERTIFICATE_CONTROLLER: &str = "system:controller:certificate-controller";
 
@@ -51,18 +54,18 @@ const CSRS: &str = "certificatesigningrequests";
 /// API server serves them: rules sorted, label `kubernetes.io/bootstrapping: rbac-defaults`,
 /// annotation `rbac.authorization.kubernetes.io/autoupdate: "true"`.
 pub fn csr_cluster_roles() -> Vec<ClusterRole> {
-    let approver = |name: &str, signer: &str| {
+    let approver = |signer: KnownSigner| {
         default_role(
-            name,
+            signer.approver_cluster_role(),
             vec![
                 PolicyRule::new(["approve"])
                     .groups([CERTIFICATES])
                     .resources(["signers"])
-                    .names([signer]),
+                    .names([signer.name()]),
             ],
         )
     };
-    vec![
+    let mut roles = vec![
         default_role(
             NODE_BOOTSTRAPPER,
             vec![
@@ -87,18 +90,19 @@ pub fn csr_cluster_roles() -> Vec<ClusterRole> {
                     .resources(["certificatesigningrequests/selfnodeclient"]),
             ],
         ),
-        approver(LEGACY_UNKNOWN_APPROVER, "kubernetes.io/legacy-unknown"),
-        approver(KUBELET_SERVING_APPROVER, "kubernetes.io/kubelet-serving"),
-        approver(
-            KUBE_APISERVER_CLIENT_APPROVER,
-            "kubernetes.io/kube-apiserver-client",
-        ),
-        approver(
-            KUBE_APISERVER_CLIENT_KUBELET_APPROVER,
-            "kubernetes.io/kube-apiserver-client-kubelet",
-        ),
-        certificate_controller_role(),
-    ]
+    ];
+    // bootstrappolicy's order of the approver roles.
+    roles.extend(
+        [
+            KnownSigner::LegacyUnknown,
+            KnownSigner::KubeletServing,
+            KnownSigner::KubeApiserverClient,
+            KnownSigner::KubeApiserverClientKubelet,
+        ]
+        .map(approver),
+    );
+    roles.push(certificate_controller_role());
+    roles
 }
 
 /// `system:controller:certificate-controller`, the role of kube-controller-manager's
@@ -116,19 +120,20 @@ pub fn certificate_controller_role() -> ClusterRole {
                     "certificatesigningrequests/status",
                     "certificatesigningrequests/approval",
                 ]),
+            // `approve` on the signers csrapproving auto-approves, `sign` on the four it signs.
             PolicyRule::new(["approve"])
                 .groups([CERTIFICATES])
                 .resources(["signers"])
-                .names(["kubernetes.io/kube-apiserver-client-kubelet"]),
+                .names(
+                    KnownSigner::ALL
+                        .into_iter()
+                        .filter(|s| s.auto_approved())
+                        .map(KnownSigner::name),
+                ),
             PolicyRule::new(["sign"])
                 .groups([CERTIFICATES])
                 .resources(["signers"])
-                .names([
-                    "kubernetes.io/legacy-unknown",
-                    "kubernetes.io/kube-apiserver-client",
-                    "kubernetes.io/kube-apiserver-client-kubelet",
-                    "kubernetes.io/kubelet-serving",
-                ]),
+                .names(KnownSigner::ALL.map(KnownSigner::name)),
             PolicyRule::new(["create"])
                 .groups(["authorization.k8s.io"])
                 .resources(["subjectaccessreviews"]),
