@@ -117,7 +117,7 @@ fn transition(c: &mut Criterion) {
                     };
                     let update = kubectl::certificate(
                         &stored,
-                        kubectl::Decision::Approve,
+                        kubectl::CertificateCommand::Approve,
                         false,
                         now().timestamp(),
                     )
@@ -156,7 +156,7 @@ fn transition_strategy(c: &mut Criterion) {
         .verified_digest();
     let update = kubectl::certificate(
         &stored,
-        kubectl::Decision::Approve,
+        kubectl::CertificateCommand::Approve,
         false,
         now().timestamp(),
     )

@@ -27,7 +27,7 @@
 //!                 "username":"system:bootstrap:abcdef"}}"#,
 //! ).unwrap();
 //! let now = Timestamp::parse_rfc3339("2025-03-01T12:30:01Z").unwrap();
-//! let approve = kubectl::certificate(&stored, kubectl::Decision::Approve, false, now).unwrap();
+//! let approve = kubectl::certificate(&stored, kubectl::CertificateCommand::Approve, false, now).unwrap();
 //! let mut approved = approve.update.unwrap();
 //! csr::prepare_for_update(Endpoint::Approval, &mut approved, &stored, now);
 //! assert_eq!(approved.status.conditions[0].last_transition_time, Some(now));

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use crate::pki::KnownSigner;
 
 use super::objects::{
-    AUTOUPDATE_ANNOTATION, ClusterRole, ClusterRoleBinding, ObjectMeta, PolicyRule, RoleRef,
-    Subject,
+    AUTOUPDATE_ANNOTATION, BindingSubject, ClusterRole, ClusterRoleBinding, ObjectMeta, PolicyRule,
+    RoleRef,
 };
 
 /// The label every default role and binding carries.
@@ -149,7 +149,7 @@ pub fn certificate_controller_role() -> ClusterRole {
 pub fn certificate_controller_binding() -> ClusterRoleBinding {
     ClusterRoleBinding {
         metadata: default_meta(CERTIFICATE_CONTROLLER),
-        subjects: vec![Subject::service_account(
+        subjects: vec![BindingSubject::service_account(
             "kube-system",
             "certificate-controller",
         )],
@@ -162,7 +162,7 @@ pub fn certificate_controller_binding() -> ClusterRoleBinding {
 pub fn kubeadm_bindings() -> Vec<ClusterRoleBinding> {
     let binding = |name: &str, role: &str, group: &str| ClusterRoleBinding {
         metadata: ObjectMeta::named(name),
-        subjects: vec![Subject::group(group)],
+        subjects: vec![BindingSubject::group(group)],
         role_ref: RoleRef::cluster_role(role),
     };
     vec![
@@ -252,12 +252,13 @@ impl CreateClusterRoleBinding {
 
     /// The object kubectl would send: users, then groups, then service accounts.
     pub fn build(&self) -> Result<ClusterRoleBinding, CreateBindingError> {
-        let mut subjects: Vec<Subject> = self.users.iter().map(Subject::user).collect();
-        subjects.extend(self.groups.iter().map(Subject::group));
+        let mut subjects: Vec<BindingSubject> =
+            self.users.iter().map(BindingSubject::user).collect();
+        subjects.extend(self.groups.iter().map(BindingSubject::group));
         for value in &self.service_accounts {
             match value.split(':').collect::<Vec<_>>().as_slice() {
                 [namespace, name] if !namespace.is_empty() && !name.is_empty() => {
-                    subjects.push(Subject::service_account(*namespace, *name));
+                    subjects.push(BindingSubject::service_account(*namespace, *name));
                 }
                 _ => {
                     return Err(CreateBindingError::ServiceAccount {
@@ -295,8 +296,8 @@ struct KubectlOutput<'a> {
     kind: &'static str,
     api_version: &'static str,
     metadata: KubectlMeta<'a>,
-    #[serde(skip_serializing_if = "<[Subject]>::is_empty")]
-    subjects: &'a [Subject],
+    #[serde(skip_serializing_if = "<[BindingSubject]>::is_empty")]
+    subjects: &'a [BindingSubject],
     role_ref: &'a RoleRef,
 }
 
@@ -354,7 +355,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             ok.subjects,
-            [Subject::service_account("kube-system", "default")]
+            [BindingSubject::service_account("kube-system", "default")]
         );
         for bad in ["ab", "a:b:c", ":b", "a:", ":"] {
             let e = CreateClusterRoleBinding::new("b", "r")
