@@ -20,7 +20,7 @@ use std::sync::Arc;
 use criterion::{Criterion, criterion_group, criterion_main};
 use kube_tls_bootstrap::api::{Credential, Operation, Reply, Request, RequestId};
 use kube_tls_bootstrap::control_plane::{ApproverMode, Config, ControlPlane, Input, Output};
-use kube_tls_bootstrap::csr::{CertificateSigningRequest, Usage, kubectl};
+use kube_tls_bootstrap::csr::{CertificateSigningRequest, kubectl};
 use kube_tls_bootstrap::identity::TokenFile;
 use kube_tls_bootstrap::pki::{
     CertificateAuthority, CertificateRequest, PrivateKey, kubelet, signers,
@@ -63,10 +63,7 @@ fn kubelet_object() -> CertificateSigningRequest {
         .unwrap()
         .into_bytes();
     o.spec.signer_name = signers::KUBE_APISERVER_CLIENT_KUBELET.to_owned();
-    o.spec.usages = kubelet::client_usages(key.public_key().kind())
-        .into_iter()
-        .map(Usage::Known)
-        .collect();
+    o.spec.usages = kubelet::client_usages(key.public_key().kind());
     o
 }
 
@@ -120,7 +117,7 @@ fn transition(c: &mut Criterion) {
                     };
                     let update = kubectl::certificate(
                         &stored,
-                        kubectl::Decision::Approve,
+                        kubectl::CertificateCommand::Approve,
                         false,
                         now().timestamp(),
                     )
@@ -159,7 +156,7 @@ fn transition_strategy(c: &mut Criterion) {
         .verified_digest();
     let update = kubectl::certificate(
         &stored,
-        kubectl::Decision::Approve,
+        kubectl::CertificateCommand::Approve,
         false,
         now().timestamp(),
     )

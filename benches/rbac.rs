@@ -18,8 +18,8 @@ use std::hint::black_box;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kube_tls_bootstrap::identity::UserInfo;
 use kube_tls_bootstrap::rbac::{
-    Attributes, Authorize, ClusterRole, ClusterRoleBinding, IndexedAuthorizer, ObjectMeta, Policy,
-    PolicyRule, RoleRef, Subject,
+    Attributes, Authorize, BindingSubject, ClusterRole, ClusterRoleBinding, IndexedAuthorizer,
+    ObjectMeta, Policy, PolicyRule, RoleRef,
 };
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/rbac/bench");
@@ -51,8 +51,8 @@ fn policy() -> Policy {
     for (i, line) in text.lines().enumerate() {
         let f: Vec<&str> = line.split(' ').collect();
         let subject = match f[0] {
-            "U" => Subject::user(format!("bench-user-{}", f[1])),
-            _ => Subject::group(format!("bench-group-{}", f[1])),
+            "U" => BindingSubject::user(format!("bench-user-{}", f[1])),
+            _ => BindingSubject::group(format!("bench-group-{}", f[1])),
         };
         policy.add_cluster_role_binding(ClusterRoleBinding {
             metadata: ObjectMeta::named(format!("bench-binding-{i}")),

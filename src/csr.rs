@@ -4,6 +4,10 @@
 //! - [`CertificateSigningRequest`] and its list: serde exactly as the API server speaks
 //!   (`kubectl get csr -o json` round-trips); [`decode_document`] reads either.
 //! - [`SignerName`] and [`Usage`]: the typed spec values and Kubernetes' syntax check.
+//!   [`Usage`] is [`pki::Usage`](crate::pki::Usage), the one usage vocabulary the checks and the
+//!   signer take as well; [`SignerName::known`] gives the
+//!   [`KnownSigner`](crate::pki::KnownSigner), where everything the crate knows about each of
+//!   Kubernetes' signers lives.
 //! - [`validation`]: create and per-[`Endpoint`] update validation with Kubernetes' field paths
 //!   and messages ([`FieldError`] prints exactly as the API server does).
 //! - [`strategy`]: what the server does before validating — the requester injected on create,
@@ -27,7 +31,7 @@
 //!                 "username":"system:bootstrap:abcdef"}}"#,
 //! ).unwrap();
 //! let now = Timestamp::parse_rfc3339("2025-03-01T12:30:01Z").unwrap();
-//! let approve = kubectl::certificate(&stored, kubectl::Decision::Approve, false, now).unwrap();
+//! let approve = kubectl::certificate(&stored, kubectl::CertificateCommand::Approve, false, now).unwrap();
 //! let mut approved = approve.update.unwrap();
 //! csr::prepare_for_update(Endpoint::Approval, &mut approved, &stored, now);
 //! assert_eq!(approved.status.conditions[0].last_transition_time, Some(now));

@@ -34,7 +34,7 @@
 //! | [`field`] | validation failures at a field path, worded as the API server words them (shared by `rbac` and `csr`) |
 //! | [`meta`] | object metadata (`metav1.ObjectMeta`) shared by RBAC objects and CSRs |
 //! | [`identity`] | steps 1 and 4, who is calling: `UserInfo`; `token.csv` as kube-apiserver loads it ([`identity::TokenFile`], constant-time lookup); bootstrap tokens and their Secrets; the `Authorization: Bearer` header; the authenticator chain |
-//! | [`pki`] | steps 3, 4 and 6, X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, keys, the kubelet's CSR, the signer's certificate profile (with the CA key in-process or outside the crate), proof that a request verified |
+//! | [`pki`] | steps 3, 4 and 6, X.509 and PEM: Go-compatible PEM, PKCS#10 requests and proof of possession, Kubernetes' kubelet checks and `node-csr-` names, the known signers and all the crate knows of each (`pki::KnownSigner`), keys, the kubelet's CSR, the signer's certificate profile (with the CA key in-process or outside the crate), proof that a request verified |
 //! | [`rbac`] | steps 2, 4 and 5, what a caller may do: RBAC objects, the authorizer chain with Kubernetes' reasons, the default CSR policy, explanations |
 //! | [`csr`] | steps 3 to 6, the `certificates.k8s.io/v1` object: wire types, validation, strategies, admission, kubectl views, the cleaner |
 //! | [`node`] | the Node a bootstrapped kubelet registers: wire type, NodeRestriction's rules for it, `kubectl get nodes` |

@@ -15,8 +15,12 @@
 //! - [`key`]: private keys as client-go loads them (PKCS#8, SEC 1, PKCS#1), and signing.
 //! - [`validate_certificate_pem`]: the API server's `status.certificate` rules.
 //! - [`name`]: subjects as encoded, and as Go re-encodes them.
-//! - [`usage`]: the 23 key-usage strings of `certificates.k8s.io/v1` as a typed enum.
-//! - [`signers`]: the well-known signer names.
+//! - [`usage`]: `spec.usages` as [`Usage`] — the one vocabulary of the API types, the checks and
+//!   the signer (request order kept, unknown strings kept as sent) — over [`KeyUsage`], the 23
+//!   strings Kubernetes knows.
+//! - [`signers`]: [`KnownSigner`], the four signers Kubernetes defines, and in one place
+//!   everything the crate knows about each (name, controller, check, usage profile,
+//!   auto-approval, admission, RBAC roles); the signer and the control plane dispatch on it.
 //!
 //! Signatures are verified with `ring`; ECDSA pairs ring lacks (P-521, SHA-1 on any curve,
 //! SHA-512 on P-256/P-384, …) with the RustCrypto `p256`/`p384`/`p521` crates. What Go verifies
@@ -57,4 +61,5 @@ pub use request::{
     CertificateRequest, KeyKind, PublicKey, RequestError, RequestErrorKind, SignatureAlgorithm,
     SubjectAltNames, UnverifiedRequest, VerifiedDigest,
 };
-pub use usage::KeyUsage;
+pub use signers::KnownSigner;
+pub use usage::{KeyUsage, Usage};

@@ -57,13 +57,13 @@ pub use escalation::{EscalationError, breakdown_rule, compact_rules, covers};
 pub use index::IndexedAuthorizer;
 pub use manifest::{ManifestError, Manifests, parse_manifests};
 pub use objects::{
-    API_VERSION, AUTOUPDATE_ANNOTATION, AggregationRule, ClusterRole, ClusterRoleBinding,
-    GROUP_KIND, LabelSelector, LabelSelectorRequirement, Object, ObjectMeta, PolicyRule, Role,
-    RoleBinding, RoleRef, SERVICE_ACCOUNT_KIND, SERVICE_ACCOUNT_USER_PREFIX, Subject, USER_KIND,
-    WILDCARD,
+    API_VERSION, AUTOUPDATE_ANNOTATION, AggregationRule, BindingSubject, ClusterRole,
+    ClusterRoleBinding, GROUP_KIND, LabelSelector, LabelSelectorRequirement, Object, ObjectMeta,
+    PolicyRule, Role, RoleBinding, RoleRef, SERVICE_ACCOUNT_KIND, SERVICE_ACCOUNT_USER_PREFIX,
+    USER_KIND, WILDCARD,
 };
 pub use policy::{BindingKind, Explanation, Grant, MatchedBinding, Policy};
-pub use request::RequestError;
+pub use request::RequestInfoError;
 pub use validation::ValidationError;
 
 use crate::identity::UserInfo;

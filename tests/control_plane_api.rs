@@ -148,7 +148,12 @@ fn invalid_objects_are_422_and_names_409() {
     // A stale resourceVersion on /approval is a Conflict.
     let mut stale = h.get("node-csr-abc");
     h.settle(); // auto-approved: the resourceVersion moved on
-    let outcome = kubectl::certificate(&stale, kubectl::Decision::Deny, false, h.now.timestamp());
+    let outcome = kubectl::certificate(
+        &stale,
+        kubectl::CertificateCommand::Deny,
+        false,
+        h.now.timestamp(),
+    );
     stale = outcome.unwrap().update.unwrap();
     let reply = h.call(
         bearer("admin-token"),
@@ -219,10 +224,15 @@ fn approval_admission_needs_approve_on_the_signer() {
         201
     );
     let current = h.get(&name);
-    let deny = kubectl::certificate(&current, kubectl::Decision::Deny, false, h.now.timestamp())
-        .unwrap()
-        .update
-        .unwrap();
+    let deny = kubectl::certificate(
+        &current,
+        kubectl::CertificateCommand::Deny,
+        false,
+        h.now.timestamp(),
+    )
+    .unwrap()
+    .update
+    .unwrap();
     let reply = h.call(
         bearer("joe-token"),
         Operation::UpdateApproval(Box::new(deny)),
@@ -246,10 +256,15 @@ fn approval_admission_needs_approve_on_the_signer() {
         },
     );
     assert_eq!(reply.code(), 200);
-    let deny = kubectl::certificate(&current, kubectl::Decision::Deny, false, h.now.timestamp())
-        .unwrap()
-        .update
-        .unwrap();
+    let deny = kubectl::certificate(
+        &current,
+        kubectl::CertificateCommand::Deny,
+        false,
+        h.now.timestamp(),
+    )
+    .unwrap()
+    .update
+    .unwrap();
     let reply = h.call(
         bearer("joe-token"),
         Operation::UpdateApproval(Box::new(deny)),

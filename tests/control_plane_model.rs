@@ -446,9 +446,9 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
                 };
                 let current = h.get(&name);
                 let decision = if approve {
-                    kubectl::Decision::Approve
+                    kubectl::CertificateCommand::Approve
                 } else {
-                    kubectl::Decision::Deny
+                    kubectl::CertificateCommand::Deny
                 };
                 let Ok(outcome) =
                     kubectl::certificate(&current, decision, false, h.now.timestamp())

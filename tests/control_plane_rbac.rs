@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use kube_tls_bootstrap::api::{Operation, Reply};
 use kube_tls_bootstrap::rbac::bootstrap::NODE_BOOTSTRAPPER;
 use kube_tls_bootstrap::rbac::{
-    AggregationRule, ClusterRole, ClusterRoleBinding, LabelSelector, ObjectMeta, PolicyRule,
-    RoleRef, Subject,
+    AggregationRule, BindingSubject, ClusterRole, ClusterRoleBinding, LabelSelector, ObjectMeta,
+    PolicyRule, RoleRef,
 };
 use support::*;
 
@@ -205,7 +205,7 @@ fn invalid_objects_are_refused_with_kubernetes_causes() {
     let mut h = Harness::new(config());
     let b = ClusterRoleBinding {
         metadata: ObjectMeta::named("b"),
-        subjects: vec![Subject::service_account("", "default")],
+        subjects: vec![BindingSubject::service_account("", "default")],
         role_ref: RoleRef::cluster_role(NODE_BOOTSTRAPPER),
     };
     let reply = h.call(

@@ -40,7 +40,7 @@ fn approve(h: &mut Harness, name: &str) {
     let current = h.get(name);
     let outcome = kubectl::certificate(
         &current,
-        kubectl::Decision::Approve,
+        kubectl::CertificateCommand::Approve,
         false,
         h.now.timestamp(),
     )

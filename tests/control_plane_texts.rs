@@ -61,7 +61,7 @@ fn bootstrappers_may_create(h: &mut Harness) {
 fn approve(h: &mut Harness, name: &str) {
     let outcome = kubectl::certificate(
         &h.get(name),
-        kubectl::Decision::Approve,
+        kubectl::CertificateCommand::Approve,
         false,
         h.now.timestamp(),
     )

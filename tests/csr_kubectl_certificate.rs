@@ -2,7 +2,7 @@
 //! `already` errors, `--force`, and the printed line.
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is a test failure with a line
 
-use kube_tls_bootstrap::csr::kubectl::{self, Decision};
+use kube_tls_bootstrap::csr::kubectl::{self, CertificateCommand};
 use kube_tls_bootstrap::csr::{
     CertificateSigningRequest, CertificateSigningRequestCondition, ConditionStatus, ConditionType,
 };
@@ -24,7 +24,7 @@ fn with(types: &[ConditionType]) -> CertificateSigningRequest {
 
 #[test]
 fn approve_appends_the_kubectl_condition() {
-    let out = kubectl::certificate(&with(&[]), Decision::Approve, false, now()).unwrap();
+    let out = kubectl::certificate(&with(&[]), CertificateCommand::Approve, false, now()).unwrap();
     assert_eq!(
         out.output,
         "certificatesigningrequest.certificates.k8s.io/csr-8b2tm approved"
@@ -51,7 +51,7 @@ fn approve_appends_the_kubectl_condition() {
 fn deny_appends_after_other_conditions() {
     let out = kubectl::certificate(
         &with(&[ConditionType::parse("Custom")]),
-        Decision::Deny,
+        CertificateCommand::Deny,
         false,
         now(),
     )
@@ -73,7 +73,7 @@ fn deny_appends_after_other_conditions() {
 fn opposite_condition_is_an_error() {
     let err = kubectl::certificate(
         &with(&[ConditionType::Denied]),
-        Decision::Approve,
+        CertificateCommand::Approve,
         true,
         now(),
     )
@@ -84,7 +84,7 @@ fn opposite_condition_is_an_error() {
     );
     let err = kubectl::certificate(
         &with(&[ConditionType::Approved]),
-        Decision::Deny,
+        CertificateCommand::Deny,
         false,
         now(),
     )
@@ -97,7 +97,7 @@ fn opposite_condition_is_an_error() {
     assert!(
         kubectl::certificate(
             &with(&[ConditionType::Approved, ConditionType::Denied]),
-            Decision::Approve,
+            CertificateCommand::Approve,
             false,
             now()
         )
@@ -108,12 +108,12 @@ fn opposite_condition_is_an_error() {
 #[test]
 fn already_decided_sends_nothing_unless_forced() {
     let approved = with(&[ConditionType::Approved]);
-    let out = kubectl::certificate(&approved, Decision::Approve, false, now()).unwrap();
+    let out = kubectl::certificate(&approved, CertificateCommand::Approve, false, now()).unwrap();
     assert_eq!(out.update, None);
     assert_eq!(
         out.output,
         "certificatesigningrequest.certificates.k8s.io/csr-8b2tm approved"
     );
-    let forced = kubectl::certificate(&approved, Decision::Approve, true, now()).unwrap();
+    let forced = kubectl::certificate(&approved, CertificateCommand::Approve, true, now()).unwrap();
     assert_eq!(forced.update, Some(approved));
 }

@@ -116,7 +116,7 @@ fn kubelet_client_csr_from_create_to_garbage_collection() {
     assert_eq!(
         kubectl::certificate(
             &issued,
-            kubectl::Decision::Deny,
+            kubectl::CertificateCommand::Deny,
             true,
             t("2025-03-01T12:31:00Z")
         )

@@ -10,8 +10,8 @@
 use der::Decode as _;
 use kube_tls_bootstrap::pki::authority::{SigningPolicy, duration_seconds};
 use kube_tls_bootstrap::pki::{
-    CertificateAuthority, CertificateRequest, IssuedCertificate, KeyUsage, SignError,
-    SignerFailure, SignerInput, checks, signers,
+    CertificateAuthority, CertificateRequest, IssuedCertificate, KeyUsage, KnownSigner, SignError,
+    SignerFailure, SignerInput, Usage, signers,
 };
 use kube_tls_bootstrap::time::Timestamp;
 use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage as X509KeyUsage, SubjectAltName};
@@ -247,18 +247,21 @@ fn test_signer_duration() {
 fn test_handle() {
     let request = csr("kubelet-client-p256.csr.pem");
     let ca = ca();
-    let input = |signer, usages: &'static [&'static str]| SignerInput {
-        signer_name: signer,
-        usages,
-        expiration_seconds: None,
-        signing_duration_seconds: H,
-    };
+    let usages = |strings: &[&str]| strings.iter().map(|s| Usage::parse(s)).collect::<Vec<_>>();
+    fn input<'a>(signer_name: &'a str, usages: &'a [Usage]) -> SignerInput<'a> {
+        SignerInput {
+            signer_name,
+            usages,
+            expiration_seconds: None,
+            signing_duration_seconds: H,
+        }
+    }
     let err = ca
         .sign_for_signer(
             &request,
             &input(
                 signers::KUBE_APISERVER_CLIENT,
-                &["client auth", "server auth"],
+                &usages(&["client auth", "server auth"]),
             ),
             now(),
             &[4; 16],
@@ -272,7 +275,10 @@ fn test_handle() {
     let err = ca
         .sign_for_signer(
             &request,
-            &input(signers::KUBE_APISERVER_CLIENT, &["digital signature"]),
+            &input(
+                signers::KUBE_APISERVER_CLIENT,
+                &usages(&["digital signature"]),
+            ),
             now(),
             &[4; 16],
         )
@@ -284,7 +290,7 @@ fn test_handle() {
     let err = ca
         .sign_for_signer(
             &request,
-            &input("example.com/x", &["client auth"]),
+            &input("example.com/x", &usages(&["client auth"])),
             now(),
             &[4; 16],
         )
@@ -296,14 +302,53 @@ fn test_handle() {
     assert!(
         ca.sign_for_signer(
             &request,
-            &input(signers::LEGACY_UNKNOWN, &["server auth"]),
+            &input(signers::LEGACY_UNKNOWN, &usages(&["server auth"])),
             now(),
             &[4; 16]
         )
         .is_ok()
     );
     assert_eq!(
-        checks::validate_for_signer(&request, &[KeyUsage::ServerAuth], signers::LEGACY_UNKNOWN),
-        Ok(true)
+        KnownSigner::LegacyUnknown.validate(&request, &usages(&["server auth"])),
+        Ok(())
     );
+    // Strings Kubernetes does not know reach the checks as sent: the kube-apiserver-client check
+    // names the first one, the signer of legacy-unknown (which checks nothing) lists them all.
+    let err = ca
+        .sign_for_signer(
+            &request,
+            &input(
+                signers::KUBE_APISERVER_CLIENT,
+                &usages(&["client auth", "Digital Signature", "bogus"]),
+            ),
+            now(),
+            &[4; 16],
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        SignerFailure::Validation(kube_tls_bootstrap::pki::CheckError::InvalidClientUsage(
+            "Digital Signature".into()
+        ))
+    );
+    assert_eq!(
+        err.to_string(),
+        "invalid usage for client certificate: Digital Signature"
+    );
+    let err = ca
+        .sign_for_signer(
+            &request,
+            &input(
+                signers::LEGACY_UNKNOWN,
+                &usages(&["client auth", "Digital Signature", "bogus"]),
+            ),
+            now(),
+            &[4; 16],
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        r#"unrecognized usage values: ["Digital Signature" "bogus"]"#
+    );
+    assert!(matches!(err, SignerFailure::Sign(_)));
 }

@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use kube_tls_bootstrap::pki::checks::{self, KUBELET_CLIENT_USAGES_WITH_KEY_ENCIPHERMENT};
-use kube_tls_bootstrap::pki::{CertificateRequest, KeyUsage, RequestErrorKind};
+use kube_tls_bootstrap::pki::{CertificateRequest, KeyUsage, RequestErrorKind, Usage};
 
 fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/pki/corpus")
@@ -68,10 +68,10 @@ fn expected_kind(reason: &str) -> RequestErrorKind {
     }
 }
 
-const SERVING: [KeyUsage; 3] = [
-    KeyUsage::DigitalSignature,
-    KeyUsage::KeyEncipherment,
-    KeyUsage::ServerAuth,
+const SERVING: [Usage; 3] = [
+    Usage::Known(KeyUsage::DigitalSignature),
+    Usage::Known(KeyUsage::KeyEncipherment),
+    Usage::Known(KeyUsage::ServerAuth),
 ];
 
 #[test]

@@ -17,7 +17,7 @@ use der::{Decode as _, Encode as _};
 use kube_tls_bootstrap::pki::key::CertificateSignatureAlgorithm;
 use kube_tls_bootstrap::pki::{
     CaError, CertificateAuthority, CertificateRequest, Issuer, KeyUsage, SignError, SignerFailure,
-    SignerInput, UnsignedCertificate, pem,
+    SignerInput, UnsignedCertificate, Usage, pem,
 };
 use kube_tls_bootstrap::time::Timestamp;
 use ring::signature::{self as rs, KeyPair as _};
@@ -271,7 +271,10 @@ fn signer_validation_comes_before_the_certificate() {
     let issuer = Issuer::from_pem(&data("corpus/ca/ca.crt")).unwrap();
     let input = SignerInput {
         signer_name: "kubernetes.io/kube-apiserver-client-kubelet",
-        usages: &["digital signature", "server auth"],
+        usages: &[
+            Usage::parse("digital signature"),
+            Usage::parse("server auth"),
+        ],
         expiration_seconds: None,
         signing_duration_seconds: 3600,
     };

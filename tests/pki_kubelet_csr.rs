@@ -113,8 +113,8 @@ fn serving_csr_carries_dns_and_ip_sans() {
     assert_eq!(csr.extensions().len(), 1);
     assert!(!csr.extensions()[0].critical);
     let serving = [
-        kube_tls_bootstrap::pki::KeyUsage::DigitalSignature,
-        kube_tls_bootstrap::pki::KeyUsage::ServerAuth,
+        kube_tls_bootstrap::pki::Usage::parse("digital signature"),
+        kube_tls_bootstrap::pki::Usage::parse("server auth"),
     ];
     assert_eq!(checks::validate_kubelet_serving(&csr, &serving), Ok(()));
 }

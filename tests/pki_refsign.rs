@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use der::{Decode as _, Encode as _};
 use kube_tls_bootstrap::pki::{
-    CertificateAuthority, CertificateRequest, SignerFailure, SignerInput, pem, signers,
+    CertificateAuthority, CertificateRequest, SignerFailure, SignerInput, Usage, pem, signers,
 };
 use kube_tls_bootstrap::time::Timestamp;
 
@@ -57,10 +57,10 @@ fn every_refsign_case_agrees() {
             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
             .collect();
         serial[16 - bytes.len()..].copy_from_slice(&bytes);
-        let usages: Vec<&str> = flag("--usages")
+        let usages: Vec<Usage> = flag("--usages")
             .unwrap()
             .split(',')
-            .map(str::trim)
+            .map(|u| Usage::parse(u.trim()))
             .collect();
         let input = SignerInput {
             signer_name: flag("--signer").unwrap_or(signers::KUBE_APISERVER_CLIENT_KUBELET),
@@ -116,7 +116,11 @@ fn rsa_and_ed25519_cas_issue_byte_identical_certificates() {
             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
             .collect();
         serial[16 - bytes.len()..].copy_from_slice(&bytes);
-        let usages: Vec<&str> = flag("--usages").unwrap().split(',').collect();
+        let usages: Vec<Usage> = flag("--usages")
+            .unwrap()
+            .split(',')
+            .map(Usage::parse)
+            .collect();
         let input = SignerInput {
             signer_name: flag("--signer").unwrap_or(signers::KUBE_APISERVER_CLIENT_KUBELET),
             usages: &usages,

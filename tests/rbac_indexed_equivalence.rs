@@ -4,8 +4,8 @@
 
 use kube_tls_bootstrap::identity::UserInfo;
 use kube_tls_bootstrap::rbac::{
-    Attributes, Authorize, ClusterRole, ClusterRoleBinding, IndexedAuthorizer, Object, ObjectMeta,
-    Policy, PolicyRule, Role, RoleBinding, RoleRef, Subject,
+    Attributes, Authorize, BindingSubject, ClusterRole, ClusterRoleBinding, IndexedAuthorizer,
+    Object, ObjectMeta, Policy, PolicyRule, Role, RoleBinding, RoleRef,
 };
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -48,7 +48,7 @@ fn rule() -> impl Strategy<Value = PolicyRule> {
         )
 }
 
-fn subject() -> impl Strategy<Value = Subject> {
+fn subject() -> impl Strategy<Value = BindingSubject> {
     (
         word(&["User", "Group", "ServiceAccount", "Robot"]),
         word(&[
@@ -63,7 +63,7 @@ fn subject() -> impl Strategy<Value = Subject> {
         ]),
         word(NAMESPACES),
     )
-        .prop_map(|(kind, name, namespace)| Subject {
+        .prop_map(|(kind, name, namespace)| BindingSubject {
             kind,
             api_group: String::new(),
             name,

@@ -5,8 +5,9 @@
 
 use kube_tls_bootstrap::identity::UserInfo;
 use kube_tls_bootstrap::rbac::{
-    Attributes, Authorize, ClusterRole, ClusterRoleBinding, Decision, IndexedAuthorizer, Object,
-    ObjectMeta, Policy, PolicyRule, Role, RoleBinding, RoleRef, Subject, parse_manifests,
+    Attributes, Authorize, BindingSubject, ClusterRole, ClusterRoleBinding, Decision,
+    IndexedAuthorizer, Object, ObjectMeta, Policy, PolicyRule, Role, RoleBinding, RoleRef,
+    parse_manifests,
 };
 
 /// The upstream `newRule(verbs, apiGroups, resources, nonResourceURLs)`: each argument split on
@@ -22,12 +23,12 @@ fn new_rule(verbs: &str, groups: &str, resources: &str, urls: &str) -> PolicyRul
     }
 }
 
-fn subjects(list: &[&str]) -> Vec<Subject> {
+fn subjects(list: &[&str]) -> Vec<BindingSubject> {
     list.iter()
         .map(|s| match s.split_once(':') {
-            Some(("User", n)) => Subject::user(n),
-            Some(("Group", n)) => Subject::group(n),
-            Some(("ServiceAccount", n)) => Subject::service_account("", n),
+            Some(("User", n)) => BindingSubject::user(n),
+            Some(("Group", n)) => BindingSubject::group(n),
+            Some(("ServiceAccount", n)) => BindingSubject::service_account("", n),
             _ => panic!("{s}"),
         })
         .collect()
@@ -408,7 +409,7 @@ fn resource_patterns_beyond_the_upstream_table() {
 /// Name, subjects, user, groups, binding namespace, index of the applying subject.
 type AppliesCase = (
     &'static str,
-    Vec<Subject>,
+    Vec<BindingSubject>,
     &'static str,
     Vec<&'static str>,
     &'static str,
@@ -417,7 +418,7 @@ type AppliesCase = (
 
 #[test]
 fn test_applies_to() {
-    let sa = |ns: &str, name: &str| Subject::service_account(ns, name);
+    let sa = |ns: &str, name: &str| BindingSubject::service_account(ns, name);
     let cases: Vec<AppliesCase> = vec![
         (
             "single subject that matches username",
@@ -541,10 +542,10 @@ fn test_applies_to() {
         let got = subjects.iter().position(|s| s.applies_to(&user, namespace));
         assert_eq!(got, want, "{name}");
     }
-    let unknown = Subject {
+    let unknown = BindingSubject {
         kind: "user".to_owned(),
         name: "foobar".to_owned(),
-        ..Subject::default()
+        ..BindingSubject::default()
     };
     assert!(!unknown.applies_to(&UserInfo::new("foobar", ["foobar"]), ""));
 }
@@ -667,7 +668,7 @@ fn a_role_named_in_another_namespace_is_not_found() {
     };
     let binding = RoleBinding {
         metadata: ObjectMeta::namespaced("ns2", "b"),
-        subjects: vec![Subject::user("u")],
+        subjects: vec![BindingSubject::user("u")],
         role_ref: RoleRef::role("r"),
     };
     let policy = Policy::from_objects([role.into(), binding.into()]);

@@ -5,8 +5,8 @@
 
 use kube_tls_bootstrap::identity::UserInfo;
 use kube_tls_bootstrap::rbac::{
-    Attributes, Authorize, ClusterRole, ClusterRoleBinding, IndexedAuthorizer, ObjectMeta, Policy,
-    PolicyRule, RoleRef, Subject, parse_manifests,
+    Attributes, Authorize, BindingSubject, ClusterRole, ClusterRoleBinding, IndexedAuthorizer,
+    ObjectMeta, Policy, PolicyRule, RoleRef, parse_manifests,
 };
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/rbac");
@@ -132,8 +132,8 @@ fn bench_policy() -> Policy {
     for (i, line) in text.lines().enumerate() {
         let f: Vec<&str> = line.split(' ').collect();
         let subject = match f[0] {
-            "U" => Subject::user(format!("bench-user-{}", f[1])),
-            _ => Subject::group(format!("bench-group-{}", f[1])),
+            "U" => BindingSubject::user(format!("bench-user-{}", f[1])),
+            _ => BindingSubject::group(format!("bench-group-{}", f[1])),
         };
         policy.add_cluster_role_binding(ClusterRoleBinding {
             metadata: ObjectMeta::named(format!("bench-binding-{i}")),

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use kube_tls_bootstrap::rbac::{
-    AggregationRule, ClusterRole, ClusterRoleBinding, LabelSelector, LabelSelectorRequirement,
-    Object, ObjectMeta, PolicyRule, Role, RoleBinding, RoleRef, Subject, list_to_yaml,
-    parse_manifests,
+    AggregationRule, BindingSubject, ClusterRole, ClusterRoleBinding, LabelSelector,
+    LabelSelectorRequirement, Object, ObjectMeta, PolicyRule, Role, RoleBinding, RoleRef,
+    list_to_yaml, parse_manifests,
 };
 use kube_tls_bootstrap::time::Timestamp;
 use proptest::prelude::*;
@@ -110,9 +110,9 @@ fn rule() -> impl Strategy<Value = PolicyRule> {
     })
 }
 
-fn subject() -> impl Strategy<Value = Subject> {
+fn subject() -> impl Strategy<Value = BindingSubject> {
     (text(), text(), text(), text()).prop_map(|(kind, api_group, name, namespace)| {
-        let mut s = Subject {
+        let mut s = BindingSubject {
             kind,
             api_group,
             name,

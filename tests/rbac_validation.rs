@@ -5,9 +5,9 @@
 
 use kube_tls_bootstrap::identity::UserInfo;
 use kube_tls_bootstrap::rbac::{
-    AggregationRule, ClusterRole, ClusterRoleBinding, LabelSelector, LabelSelectorRequirement,
-    Object, ObjectMeta, Policy, PolicyRule, Role, RoleBinding, RoleRef, Subject, bootstrap,
-    parse_manifests,
+    AggregationRule, BindingSubject, ClusterRole, ClusterRoleBinding, LabelSelector,
+    LabelSelectorRequirement, Object, ObjectMeta, Policy, PolicyRule, Role, RoleBinding, RoleRef,
+    bootstrap, parse_manifests,
 };
 
 fn message(object: impl Into<Object>) -> String {
@@ -91,20 +91,20 @@ fn bindings_and_subjects() {
     let crb = ClusterRoleBinding {
         metadata: ObjectMeta::named("b"),
         subjects: vec![
-            Subject::service_account("", "Default"),
-            Subject {
+            BindingSubject::service_account("", "Default"),
+            BindingSubject {
                 kind: "User".into(),
                 name: "".into(),
-                ..Subject::default()
+                ..BindingSubject::default()
             },
-            Subject {
+            BindingSubject {
                 kind: "Robot".into(),
                 name: "r".into(),
-                ..Subject::default()
+                ..BindingSubject::default()
             },
-            Subject {
+            BindingSubject {
                 api_group: "x".into(),
-                ..Subject::service_account("ns", "sa")
+                ..BindingSubject::service_account("ns", "sa")
             },
         ],
         role_ref: RoleRef {
@@ -131,7 +131,7 @@ fn bindings_and_subjects() {
     // In a RoleBinding a ServiceAccount may leave its namespace to the binding.
     let rb = RoleBinding {
         metadata: ObjectMeta::namespaced("ns", "b"),
-        subjects: vec![Subject::service_account("", "default")],
+        subjects: vec![BindingSubject::service_account("", "default")],
         role_ref: RoleRef::role("r"),
     };
     assert_eq!(Object::from(rb.clone()).validate(), Ok(()));

@@ -4,7 +4,7 @@
 
 use kube_tls_bootstrap::csr::{self, CertificateSigningRequest};
 use kube_tls_bootstrap::node::{Node, NodeAddress};
-use kube_tls_bootstrap::rbac::{ClusterRole, ClusterRoleBinding, RoleRef, Subject};
+use kube_tls_bootstrap::rbac::{BindingSubject, ClusterRole, ClusterRoleBinding, RoleRef};
 use kube_tls_bootstrap::rest::{
     self, Discovery, EventType, GroupVersion, Rejection, Resource, TableVersion, VersionInfo,
     discovery, table,
@@ -316,10 +316,10 @@ fn node_and_rbac_tables() {
     b.metadata.name = "kubelet-bootstrap".into();
     b.role_ref = RoleRef::cluster_role("system:node-bootstrapper");
     b.subjects = vec![
-        Subject::user("u1"),
-        Subject::group("system:bootstrappers"),
-        Subject::service_account("kube-system", "sa"),
-        Subject::user("u2"),
+        BindingSubject::user("u1"),
+        BindingSubject::group("system:bootstrappers"),
+        BindingSubject::service_account("kube-system", "sa"),
+        BindingSubject::user("u2"),
     ];
     let v = table::table_value(
         table::Objects::ClusterRoleBindings(&[b]),

@@ -238,9 +238,9 @@ fuzz_target!(|data: &[u8]| {
             2 => {
                 let name = nth(b.u8());
                 let decision = if b.u8() % 2 == 0 {
-                    kubectl::Decision::Approve
+                    kubectl::CertificateCommand::Approve
                 } else {
-                    kubectl::Decision::Deny
+                    kubectl::CertificateCommand::Deny
                 };
                 let force = b.u8() % 4 == 0;
                 if let Some(current) = cp.certificate_signing_request(&name).cloned()

@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         csr::prepare_for_create(&mut created, Some(&UserInfo::new("fuzz", ["g"])));
         let _ = csr::validate_create(&created);
         let _ = kubectl::condition(c);
-        let _ = kubectl::certificate(c, kubectl::Decision::Approve, true, now);
+        let _ = kubectl::certificate(c, kubectl::CertificateCommand::Approve, true, now);
         let _ = cleaner::cleanup_reason(c, now);
     }
     // Every pair as (new, old) on every endpoint.

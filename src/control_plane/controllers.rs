@@ -14,8 +14,8 @@ use crate::csr::{
 use crate::go;
 use crate::identity::UserInfo;
 use crate::pki::{
-    CertificateRequest, SignerFailure, SignerInput, UnsignedCertificate, VerifiedDigest, checks,
-    signers,
+    CertificateRequest, KnownSigner, SignerFailure, SignerInput, UnsignedCertificate,
+    VerifiedDigest,
 };
 use crate::rbac::{Attributes, Authorize};
 use crate::time::{Duration, Instant};
@@ -238,14 +238,14 @@ impl ControlPlane {
                     return;
                 }
             };
-        let usages: Vec<&str> = object.spec.usages.iter().map(|u| u.as_str()).collect();
-        let node_client = object.spec.signer_name == signers::KUBE_APISERVER_CLIENT_KUBELET
-            && checks::validate_for_signer_strs(
-                &request,
-                &usages,
-                signers::KUBE_APISERVER_CLIENT_KUBELET,
-            )
-            .is_ok();
+        // sarapprove's recognizers: a signer it auto-approves whose check passes
+        // (`isNodeClientCert`: the kubelet client signer and `IsKubeletClientCSR`).
+        let node_client = match KnownSigner::from_name(&object.spec.signer_name) {
+            Some(signer) if signer.auto_approved() => {
+                signer.validate(&request, &object.spec.usages).is_ok()
+            }
+            Some(_) | None => false,
+        };
         if !node_client {
             self.timers.forget(&task);
             return;
@@ -367,10 +367,9 @@ impl ControlPlane {
                 return;
             }
         };
-        let usages: Vec<&str> = object.spec.usages.iter().map(|u| u.as_str()).collect();
         let input = SignerInput {
             signer_name: &object.spec.signer_name,
-            usages: &usages,
+            usages: &object.spec.usages,
             expiration_seconds: object.spec.expiration_seconds,
             signing_duration_seconds: self.config.signing_duration.as_secs(),
         };

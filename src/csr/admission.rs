@@ -6,6 +6,7 @@ use std::fmt;
 use super::types::CertificateSigningRequest;
 use crate::go;
 use crate::identity::UserInfo;
+use crate::pki::KnownSigner;
 use crate::rbac::Authorize;
 
 /// The API group of CSRs and of the `signers` pseudo-resource.
@@ -138,7 +139,7 @@ pub fn signing(
 /// `csr` is the object as submitted (its `metadata.name` is the name the error carries).
 pub fn subject_restriction(csr: &CertificateSigningRequest) -> Result<(), Forbidden> {
     let signer = &csr.spec.signer_name;
-    if signer != crate::pki::signers::KUBE_APISERVER_CLIENT {
+    if !KnownSigner::from_name(signer).is_some_and(KnownSigner::refuses_system_masters) {
         return Ok(());
     }
     let forbidden = |reason: ForbiddenReason| Forbidden {
@@ -186,10 +187,7 @@ pub fn node_restriction(user: &UserInfo, csr: &CertificateSigningRequest) -> Res
     if node_name.is_empty() {
         return Err(forbidden(ForbiddenReason::UnknownNode(user.name.clone())));
     }
-    let signer = csr.spec.signer_name.as_str();
-    if signer != crate::pki::signers::KUBELET_SERVING
-        && signer != crate::pki::signers::KUBE_APISERVER_CLIENT_KUBELET
-    {
+    if !KnownSigner::from_name(&csr.spec.signer_name).is_some_and(KnownSigner::node_restricted) {
         return Ok(());
     }
     let common_name = super::request_check::request_common_name(&csr.spec.request)

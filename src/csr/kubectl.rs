@@ -174,16 +174,22 @@ pub fn cell_text(value: &str) -> String {
     }
 }
 
-/// Which way `kubectl certificate` decides.
+/// Which way `kubectl certificate` decides: `approve` or `deny` (named apart from
+/// [`rbac::Decision`](crate::rbac::Decision), an authorizer's answer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Decision {
+pub enum CertificateCommand {
     /// `kubectl certificate approve`.
     Approve,
     /// `kubectl certificate deny`.
     Deny,
 }
 
-impl Decision {
+/// The former name of [`CertificateCommand`], hidden and kept only until the in-crate cluster
+/// driver moves over.
+#[doc(hidden)]
+pub type Decision = CertificateCommand;
+
+impl CertificateCommand {
     /// The condition type added.
     pub fn condition_type(self) -> ConditionType {
         match self {
@@ -257,13 +263,13 @@ pub struct AlreadyDecided {
 /// use kube_tls_bootstrap::csr::{CertificateSigningRequest, kubectl};
 /// use kube_tls_bootstrap::time::Timestamp;
 /// let csr = CertificateSigningRequest::new("csr-1");
-/// let out = kubectl::certificate(&csr, kubectl::Decision::Approve, false, Timestamp::from_unix(0)).unwrap();
+/// let out = kubectl::certificate(&csr, kubectl::CertificateCommand::Approve, false, Timestamp::from_unix(0)).unwrap();
 /// assert_eq!(out.output, "certificatesigningrequest.certificates.k8s.io/csr-1 approved");
 /// assert_eq!(out.update.unwrap().status.conditions[0].reason, "KubectlApprove");
 /// ```
 pub fn certificate(
     csr: &CertificateSigningRequest,
-    decision: Decision,
+    decision: CertificateCommand,
     force: bool,
     now: Timestamp,
 ) -> Result<CertificateOutcome, AlreadyDecided> {

@@ -4,17 +4,21 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::field::{BadValue, FieldError, dns1123_label_errors, dns1123_subdomain_errors};
-use crate::pki::signers;
+use crate::pki::signers::{self, KnownSigner};
 
 /// A syntactically valid signer name (`<domain>/<path>`), as Kubernetes' `ValidateSignerName`
-/// accepts it.
+/// accepts it. [`SignerName::known`] says which of Kubernetes' own signers it is, if any; what
+/// the crate knows about those is [`KnownSigner`]'s.
 ///
 /// ```
 /// use kube_tls_bootstrap::csr::SignerName;
+/// use kube_tls_bootstrap::pki::KnownSigner;
 /// let s = SignerName::new("example.com/my-signer").unwrap();
 /// assert_eq!(s.domain(), "example.com");
 /// assert!(!s.is_kubernetes());
 /// assert!(SignerName::KUBELET_SERVING.is_kubernetes());
+/// assert_eq!(s.known(), None);
+/// assert_eq!(SignerName::KUBELET_SERVING.known(), Some(KnownSigner::KubeletServing));
 /// let errors = SignerName::new("example/x").unwrap_err();
 /// assert_eq!(
 ///     errors[0].to_string(),
@@ -26,14 +30,24 @@ pub struct SignerName(Cow<'static, str>);
 
 impl SignerName {
     /// `kubernetes.io/kube-apiserver-client`.
-    pub const KUBE_APISERVER_CLIENT: Self = Self(Cow::Borrowed(signers::KUBE_APISERVER_CLIENT));
+    pub const KUBE_APISERVER_CLIENT: Self = Self::of(KnownSigner::KubeApiserverClient);
     /// `kubernetes.io/kube-apiserver-client-kubelet`, the kubelet's bootstrap signer.
     pub const KUBE_APISERVER_CLIENT_KUBELET: Self =
-        Self(Cow::Borrowed(signers::KUBE_APISERVER_CLIENT_KUBELET));
+        Self::of(KnownSigner::KubeApiserverClientKubelet);
     /// `kubernetes.io/kubelet-serving`.
-    pub const KUBELET_SERVING: Self = Self(Cow::Borrowed(signers::KUBELET_SERVING));
+    pub const KUBELET_SERVING: Self = Self::of(KnownSigner::KubeletServing);
     /// `kubernetes.io/legacy-unknown`: syntactically valid, refused by v1 create validation.
-    pub const LEGACY_UNKNOWN: Self = Self(Cow::Borrowed(signers::LEGACY_UNKNOWN));
+    pub const LEGACY_UNKNOWN: Self = Self::of(KnownSigner::LegacyUnknown);
+
+    /// The name of one of Kubernetes' signers.
+    pub const fn of(signer: KnownSigner) -> Self {
+        Self(Cow::Borrowed(signer.name()))
+    }
+
+    /// Which of Kubernetes' signers this is, if it is one of the four.
+    pub fn known(&self) -> Option<KnownSigner> {
+        KnownSigner::from_name(&self.0)
+    }
 
     /// Checks `name` as `spec.signerName` is checked; the errors carry the path `spec.signerName`.
     pub fn new(name: &str) -> Result<Self, Vec<FieldError>> {
@@ -58,6 +72,12 @@ impl SignerName {
     /// Whether the name is reserved for Kubernetes (domain `kubernetes.io` or `*.kubernetes.io`).
     pub fn is_kubernetes(&self) -> bool {
         signers::is_kubernetes_signer_name(&self.0)
+    }
+}
+
+impl From<KnownSigner> for SignerName {
+    fn from(signer: KnownSigner) -> Self {
+        Self::of(signer)
     }
 }
 
@@ -143,15 +163,31 @@ mod tests {
 
     #[test]
     fn well_known_signers_are_valid_and_reserved() {
-        for s in [
-            SignerName::KUBE_APISERVER_CLIENT,
-            SignerName::KUBE_APISERVER_CLIENT_KUBELET,
-            SignerName::KUBELET_SERVING,
-            SignerName::LEGACY_UNKNOWN,
+        for (s, known) in [
+            (
+                SignerName::KUBE_APISERVER_CLIENT,
+                KnownSigner::KubeApiserverClient,
+            ),
+            (
+                SignerName::KUBE_APISERVER_CLIENT_KUBELET,
+                KnownSigner::KubeApiserverClientKubelet,
+            ),
+            (SignerName::KUBELET_SERVING, KnownSigner::KubeletServing),
+            (SignerName::LEGACY_UNKNOWN, KnownSigner::LegacyUnknown),
         ] {
             assert_eq!(SignerName::new(s.as_str()), Ok(s.clone()));
             assert!(s.is_kubernetes());
             assert_eq!(s.domain(), "kubernetes.io");
+            assert_eq!(s.known(), Some(known));
+            assert_eq!(SignerName::new(s.as_str()).unwrap().known(), Some(known));
+            assert_eq!(SignerName::from(known), s);
+        }
+        for other in [
+            "kubernetes.io/kubelet-serving2",
+            "foo.kubernetes.io/kubelet-serving",
+            "example.com/kube-apiserver-client",
+        ] {
+            assert_eq!(SignerName::new(other).unwrap().known(), None, "{other}");
         }
         assert!(
             SignerName::new("foo.kubernetes.io/x")

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use crate::meta::ObjectMeta;
-use crate::pki::KeyUsage;
+pub use crate::pki::usage::Usage;
 use crate::time::Timestamp;
 
 /// `apiVersion` of the CertificateSigningRequest API.
@@ -260,51 +260,6 @@ pub fn decode_document(json: &[u8]) -> Result<Vec<CertificateSigningRequest>, De
     }
 }
 
-/// One entry of `spec.usages`: one of the 23 usages Kubernetes knows, or any other string (which
-/// validation rejects on create but tolerates on objects stored before).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Usage {
-    /// A usage Kubernetes knows.
-    Known(KeyUsage),
-    /// Any other string, kept as sent.
-    Unknown(String),
-}
-
-impl Usage {
-    /// The usage spelled `s`.
-    pub fn parse(s: &str) -> Self {
-        KeyUsage::parse(s).map_or_else(|| Self::Unknown(s.to_owned()), Self::Known)
-    }
-
-    /// The string on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Known(k) => k.as_str(),
-            Self::Unknown(s) => s,
-        }
-    }
-
-    /// The typed usage, if Kubernetes knows it.
-    pub fn known(&self) -> Option<KeyUsage> {
-        match self {
-            Self::Known(k) => Some(*k),
-            Self::Unknown(_) => None,
-        }
-    }
-}
-
-impl From<KeyUsage> for Usage {
-    fn from(k: KeyUsage) -> Self {
-        Self::Known(k)
-    }
-}
-
-impl fmt::Display for Usage {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 macro_rules! string_enum {
     (
         $(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal,)* }
@@ -398,19 +353,6 @@ string_enum! {
     /// Anything else, which validation rejects (or the empty string).
 }
 
-impl Serialize for Usage {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for Usage {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        Ok(Self::parse(&s))
-    }
-}
-
 /// Go's `[]byte` JSON encoding: standard base64 with padding; `null` reads as empty.
 mod base64_bytes {
     use base64::Engine as _;
@@ -446,6 +388,7 @@ mod base64_bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pki::KeyUsage;
 
     #[test]
     fn documents_of_each_shape_decode() {

@@ -4,7 +4,7 @@
 use super::signer_name::validate_signer_name;
 use super::types::{CertificateSigningRequest, ConditionType, Usage};
 use crate::field::{BadValue, FieldError};
-use crate::pki::signers::LEGACY_UNKNOWN;
+use crate::pki::KnownSigner;
 use crate::pki::{KeyUsage, VerifiedDigest};
 
 /// The API endpoint an update arrives through; each may change different parts of the object.
@@ -182,7 +182,7 @@ impl Options {
         Self {
             allow_both_approved_and_denied: has(ConditionType::Approved)
                 && has(ConditionType::Denied),
-            allow_legacy_signer_name: old.spec.signer_name == LEGACY_UNKNOWN,
+            allow_legacy_signer_name: !creatable_in_v1(&old.spec.signer_name),
             allow_duplicate_condition_types: has_duplicates(
                 old.status.conditions.iter().map(|c| c.type_.as_str()),
             ),
@@ -246,7 +246,7 @@ fn validate(
             }
         }
     }
-    if !opts.allow_legacy_signer_name && spec.signer_name == LEGACY_UNKNOWN {
+    if !opts.allow_legacy_signer_name && !creatable_in_v1(&spec.signer_name) {
         errors.push(FieldError::invalid(
             "spec.signerName",
             BadValue::String(spec.signer_name.clone()),
@@ -522,4 +522,10 @@ fn condition_diff(
         }
     }
     lines.join("\n")
+}
+
+/// Whether `signer_name` may be requested through v1: anything but a [`KnownSigner`] that is
+/// not ([`KnownSigner::creatable_in_v1`]: `kubernetes.io/legacy-unknown`).
+fn creatable_in_v1(signer_name: &str) -> bool {
+    KnownSigner::from_name(signer_name).is_none_or(KnownSigner::creatable_in_v1)
 }

@@ -8,8 +8,8 @@ use crate::csr::{CertificateSigningRequest, Usage};
 use crate::go;
 use crate::pki::certificate::parse_certificates_pem;
 use crate::pki::name::Name;
+use crate::pki::pem;
 use crate::pki::request::{KeyKind, PublicKey, UnverifiedRequest};
-use crate::pki::{KeyUsage, pem};
 use crate::time::Timestamp;
 
 /// The object `RequestCertificate` creates: `metadata.name` (or `generateName: csr-` when
@@ -19,7 +19,7 @@ pub fn certificate_signing_request(
     name: &str,
     csr_pem: &[u8],
     signer_name: &str,
-    usages: &[KeyUsage],
+    usages: &[Usage],
 ) -> CertificateSigningRequest {
     let mut csr = CertificateSigningRequest::new(name);
     if name.is_empty() {
@@ -27,7 +27,7 @@ pub fn certificate_signing_request(
     }
     csr.spec.request = csr_pem.to_vec();
     csr.spec.signer_name = signer_name.to_owned();
-    csr.spec.usages = usages.iter().map(|u| Usage::Known(*u)).collect();
+    csr.spec.usages = usages.to_vec();
     csr
 }
 

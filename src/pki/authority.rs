@@ -52,11 +52,12 @@
 //! ```
 
 use super::certificate::{self, Certificate, CertificateError};
-use super::checks::{self, CheckError};
+use super::checks::CheckError;
 use super::key::{CertificateSignatureAlgorithm, KeyError, PrivateKey};
 use super::pem;
 use super::request::CertificateRequest;
-use super::usage::KeyUsage;
+use super::signers::KnownSigner;
+use super::usage::{KeyUsage, Usage};
 use crate::go;
 use crate::time::Timestamp;
 
@@ -204,14 +205,14 @@ pub enum SignError {
 }
 
 /// What the signing controller is asked to do with an approved request: its `spec.signerName`,
-/// `spec.usages` (as strings), `spec.expirationSeconds`, and the controller's
-/// `--cluster-signing-duration`.
+/// `spec.usages` (in request order, strings Kubernetes does not know as sent),
+/// `spec.expirationSeconds`, and the controller's `--cluster-signing-duration`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SignerInput<'a> {
-    /// `spec.signerName`.
+    /// `spec.signerName`; the signer runs only for a [`KnownSigner`].
     pub signer_name: &'a str,
     /// `spec.usages`.
-    pub usages: &'a [&'a str],
+    pub usages: &'a [Usage],
     /// `spec.expirationSeconds`.
     pub expiration_seconds: Option<i32>,
     /// `--cluster-signing-duration` in seconds.
@@ -418,7 +419,8 @@ impl Issuer {
     }
 
     /// [`CertificateAuthority::sign_for_signer`] up to the signature: the per-signer validation
-    /// (§7.2), the usage mapping, the time checks and the certificate to sign.
+    /// (§7.2, [`KnownSigner::validate`]), the usage mapping, the time checks and the certificate
+    /// to sign. A name that is not a [`KnownSigner`] is refused before anything is looked at.
     pub fn prepare_for_signer(
         &self,
         request: &CertificateRequest,
@@ -426,16 +428,15 @@ impl Issuer {
         now: Timestamp,
         serial: &[u8; 16],
     ) -> Result<UnsignedCertificate, SignerFailure> {
-        match checks::validate_for_signer_strs(request, input.usages, input.signer_name) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(SignerFailure::UnrecognizedSigner(
-                    input.signer_name.to_owned(),
-                ));
-            }
-            Err(e) => return Err(SignerFailure::Validation(e)),
-        }
-        let usages = parse_usages(input.usages.iter().copied()).map_err(SignerFailure::Sign)?;
+        let Some(signer) = KnownSigner::from_name(input.signer_name) else {
+            return Err(SignerFailure::UnrecognizedSigner(
+                input.signer_name.to_owned(),
+            ));
+        };
+        signer
+            .validate(request, input.usages)
+            .map_err(SignerFailure::Validation)?;
+        let usages = parse_usages(input.usages).map_err(SignerFailure::Sign)?;
         self.prepare(
             request,
             &usages,
@@ -653,25 +654,25 @@ pub fn duration_seconds(expiration_seconds: Option<i32>, signing_duration_second
     }
 }
 
-/// The signer's usage strings to typed usages, refusing unknown ones with Kubernetes' text
-/// (all unknown values listed, in order).
+/// The signer's `keyUsagesFromStrings`: `spec.usages` to the typed usages the certificate
+/// carries, refusing strings Kubernetes does not know with its text (all of them listed, in
+/// order, as the request spells them).
 ///
 /// ```
-/// use kube_tls_bootstrap::pki::authority::parse_usages;
+/// use kube_tls_bootstrap::pki::{Usage, authority::parse_usages};
+/// let usages = ["client auth", "a", "B"].map(Usage::parse);
 /// assert_eq!(
-///     parse_usages(["client auth", "a", "b"]).unwrap_err().to_string(),
-///     r#"unrecognized usage values: ["a" "b"]"#
+///     parse_usages(&usages).unwrap_err().to_string(),
+///     r#"unrecognized usage values: ["a" "B"]"#
 /// );
 /// ```
-pub fn parse_usages<'a>(
-    usages: impl IntoIterator<Item = &'a str>,
-) -> Result<Vec<KeyUsage>, SignError> {
+pub fn parse_usages(usages: &[Usage]) -> Result<Vec<KeyUsage>, SignError> {
     let mut known = Vec::new();
     let mut unknown = Vec::new();
     for u in usages {
-        match KeyUsage::parse(u) {
+        match u.known() {
             Some(k) => known.push(k),
-            None => unknown.push(u.to_owned()),
+            None => unknown.push(u.as_str().to_owned()),
         }
     }
     if unknown.is_empty() {

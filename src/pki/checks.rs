@@ -1,14 +1,19 @@
 //! Kubernetes' checks on a parsed request (`ValidateKubeletClientCSR`,
 //! `ValidateKubeletServingCSR`, the kube-apiserver-client signer's usage check) and the
 //! kubelet's deterministic CSR name.
-
-use std::collections::BTreeSet;
+//!
+//! The checks take `spec.usages` as [`Usage`]s in request order, strings Kubernetes does not know
+//! included, so a message quotes the request's own text. Which check a signer runs and the usage
+//! sets they compare against are [`KnownSigner`](super::signers::KnownSigner)'s.
 
 use base64::Engine as _;
 use sha2::Digest as _;
 
 use super::request::CertificateRequest;
-use super::usage::KeyUsage;
+use super::signers::{
+    KUBE_APISERVER_CLIENT_PROFILE, KUBELET_CLIENT_PROFILE, KUBELET_SERVING_PROFILE,
+};
+use super::usage::{KeyUsage, Usage};
 use crate::identity::{NODE_USER_PREFIX, NODES_GROUP};
 
 /// Why a request is not a valid kubelet client, kubelet serving, or kube-apiserver client
@@ -54,38 +59,37 @@ pub enum CheckError {
 
 /// The usages the legacy kubelet path sent before v1.27 (and the RSA set since): the
 /// `csrname -kubelet` list.
-pub const KUBELET_CLIENT_USAGES_WITH_KEY_ENCIPHERMENT: [KeyUsage; 3] = [
-    KeyUsage::DigitalSignature,
-    KeyUsage::KeyEncipherment,
-    KeyUsage::ClientAuth,
+pub const KUBELET_CLIENT_USAGES_WITH_KEY_ENCIPHERMENT: [Usage; 3] = [
+    Usage::Known(KeyUsage::DigitalSignature),
+    Usage::Known(KeyUsage::KeyEncipherment),
+    Usage::Known(KeyUsage::ClientAuth),
 ];
 
 /// The usages a v1.27+ kubelet sends for an ECDSA (non-RSA) key.
-pub const KUBELET_CLIENT_USAGES: [KeyUsage; 2] = [KeyUsage::DigitalSignature, KeyUsage::ClientAuth];
+pub const KUBELET_CLIENT_USAGES: [Usage; 2] = [
+    Usage::Known(KeyUsage::DigitalSignature),
+    Usage::Known(KeyUsage::ClientAuth),
+];
 
 /// `ValidateKubeletClientCSR`: what the `kubernetes.io/kube-apiserver-client-kubelet` signer
 /// and the approver require, checked in Kubernetes' order.
 ///
 /// ```
-/// use kube_tls_bootstrap::pki::{CertificateRequest, CheckError, KeyUsage, checks};
+/// use kube_tls_bootstrap::pki::{CertificateRequest, CheckError, Usage, checks};
 /// let csr = CertificateRequest::from_pem(include_bytes!(
 ///     "../../tests/data/pki/corpus/kubelet-client-p256.csr.pem"
 /// ))
 /// .unwrap();
 /// assert_eq!(checks::validate_kubelet_client(&csr, &checks::KUBELET_CLIENT_USAGES), Ok(()));
 /// assert_eq!(
-///     checks::validate_kubelet_client(&csr, &[KeyUsage::ClientAuth]).unwrap_err().to_string(),
+///     checks::validate_kubelet_client(&csr, &[Usage::parse("client auth")]).unwrap_err().to_string(),
 ///     "usages did not match [client auth digital signature key encipherment]"
 /// );
 /// ```
 pub fn validate_kubelet_client(
     request: &CertificateRequest,
-    usages: &[KeyUsage],
+    usages: &[Usage],
 ) -> Result<(), CheckError> {
-    kubelet_client(request, &as_strs(usages))
-}
-
-fn kubelet_client(request: &CertificateRequest, usages: &[&str]) -> Result<(), CheckError> {
     let subject = request.subject();
     let sans = request.subject_alt_names();
     if subject.organization != [NODES_GROUP] {
@@ -106,7 +110,7 @@ fn kubelet_client(request: &CertificateRequest, usages: &[&str]) -> Result<(), C
     if !subject.common_name.starts_with(NODE_USER_PREFIX) {
         return Err(CheckError::CommonNameNotSystemNode);
     }
-    if !usage_set_is(usages, KeyUsage::ClientAuth) {
+    if !KUBELET_CLIENT_PROFILE.accepts(usages) {
         return Err(CheckError::KubeletClientUsages);
     }
     Ok(())
@@ -116,12 +120,8 @@ fn kubelet_client(request: &CertificateRequest, usages: &[&str]) -> Result<(), C
 /// checked in Kubernetes' order (the CN comes last here).
 pub fn validate_kubelet_serving(
     request: &CertificateRequest,
-    usages: &[KeyUsage],
+    usages: &[Usage],
 ) -> Result<(), CheckError> {
-    kubelet_serving(request, &as_strs(usages))
-}
-
-fn kubelet_serving(request: &CertificateRequest, usages: &[&str]) -> Result<(), CheckError> {
     let subject = request.subject();
     let sans = request.subject_alt_names();
     if subject.organization != [NODES_GROUP] {
@@ -136,7 +136,7 @@ fn kubelet_serving(request: &CertificateRequest, usages: &[&str]) -> Result<(), 
     if !sans.uris.is_empty() {
         return Err(CheckError::UriSanNotAllowed);
     }
-    if !usage_set_is(usages, KeyUsage::ServerAuth) {
+    if !KUBELET_SERVING_PROFILE.accepts(usages) {
         return Err(CheckError::KubeletServingUsages);
     }
     if !subject.common_name.starts_with(NODE_USER_PREFIX) {
@@ -147,55 +147,34 @@ fn kubelet_serving(request: &CertificateRequest, usages: &[&str]) -> Result<(), 
 
 /// `validAPIServerClientUsages`: the `kubernetes.io/kube-apiserver-client` signer's check.
 /// Usages are checked in request order; the first one outside digital signature, key
-/// encipherment and client auth is reported.
+/// encipherment and client auth is reported as the request spells it.
+///
+/// ```
+/// use kube_tls_bootstrap::pki::{CertificateRequest, Usage, checks};
+/// let csr = CertificateRequest::from_pem(include_bytes!(
+///     "../../tests/data/pki/corpus/kubelet-client-p256.csr.pem"
+/// ))
+/// .unwrap();
+/// let usages = [Usage::parse("client auth"), Usage::parse("server auth"), Usage::parse("bogus")];
+/// assert_eq!(
+///     checks::validate_kube_apiserver_client(&csr, &usages).unwrap_err().to_string(),
+///     "invalid usage for client certificate: server auth"
+/// );
+/// ```
 pub fn validate_kube_apiserver_client(
-    request: &CertificateRequest,
-    usages: &[KeyUsage],
+    _request: &CertificateRequest,
+    usages: &[Usage],
 ) -> Result<(), CheckError> {
-    kube_apiserver_client(request, &as_strs(usages))
-}
-
-fn kube_apiserver_client(_request: &CertificateRequest, usages: &[&str]) -> Result<(), CheckError> {
-    let mut has_client_auth = false;
-    for &u in usages {
-        match KeyUsage::parse(u) {
-            Some(KeyUsage::DigitalSignature | KeyUsage::KeyEncipherment) => {}
-            Some(KeyUsage::ClientAuth) => has_client_auth = true,
-            _ => return Err(CheckError::InvalidClientUsage(u.to_owned())),
-        }
+    if let Some(invalid) = usages
+        .iter()
+        .find(|u| !KUBE_APISERVER_CLIENT_PROFILE.allows(u))
+    {
+        return Err(CheckError::InvalidClientUsage(invalid.as_str().to_owned()));
     }
-    if has_client_auth {
+    if KUBE_APISERVER_CLIENT_PROFILE.has_required(usages) {
         Ok(())
     } else {
         Err(CheckError::MissingClientAuth)
-    }
-}
-
-/// The per-signer validation of the signing controller (PROTOCOL §7.2 step 6). `Ok(false)`
-/// when `signer_name` is not one of the four signers kube-controller-manager runs (it then
-/// leaves the request alone); `Err` is the `SignerValidationFailure` message.
-pub fn validate_for_signer(
-    request: &CertificateRequest,
-    usages: &[KeyUsage],
-    signer_name: &str,
-) -> Result<bool, CheckError> {
-    validate_for_signer_strs(request, &as_strs(usages), signer_name)
-}
-
-/// [`validate_for_signer`] over the usage strings of `spec.usages` as the signer sees them
-/// (strings Kubernetes does not know simply fail the usage checks).
-pub fn validate_for_signer_strs(
-    request: &CertificateRequest,
-    usages: &[&str],
-    signer_name: &str,
-) -> Result<bool, CheckError> {
-    use super::signers;
-    match signer_name {
-        signers::KUBELET_SERVING => kubelet_serving(request, usages).map(|()| true),
-        signers::KUBE_APISERVER_CLIENT_KUBELET => kubelet_client(request, usages).map(|()| true),
-        signers::KUBE_APISERVER_CLIENT => kube_apiserver_client(request, usages).map(|()| true),
-        signers::LEGACY_UNKNOWN => Ok(true),
-        _ => Ok(false),
     }
 }
 
@@ -210,23 +189,19 @@ pub fn validate_for_signer_strs(
 /// assert!(name.starts_with("node-csr-"));
 /// assert_eq!(name.len(), 52);
 /// ```
-pub fn node_csr_name(
-    spki_der: &[u8],
-    subject: &super::name::Subject,
-    usages: &[KeyUsage],
-) -> String {
+pub fn node_csr_name(spki_der: &[u8], subject: &super::name::Subject, usages: &[Usage]) -> String {
     node_csr_name_from_parts(
         spki_der,
         &subject.common_name,
         subject.organization.iter().map(String::as_str),
-        usages.iter().map(|u| u.as_str()),
+        usages.iter().map(Usage::as_str),
     )
 }
 
 /// [`node_csr_name`] for a parsed request, over its key as Go marshals it
 /// ([`PublicKey::marshal_pkix_der`](super::PublicKey::marshal_pkix_der)), as the kubelet hashes
 /// the key it holds.
-pub fn node_csr_name_for(request: &CertificateRequest, usages: &[KeyUsage]) -> String {
+pub fn node_csr_name_for(request: &CertificateRequest, usages: &[Usage]) -> String {
     node_csr_name(
         &request.public_key().marshal_pkix_der(),
         request.subject(),
@@ -258,41 +233,35 @@ pub fn node_csr_name_from_parts<'a>(
     format!("node-csr-{}", enc.encode(hash.finalize()))
 }
 
-/// Whether the usage set is `{digital signature, key encipherment, <auth>}` or
-/// `{digital signature, <auth>}` (duplicates collapse, order is irrelevant).
-fn usage_set_is(usages: &[&str], auth: KeyUsage) -> bool {
-    let set: BTreeSet<&str> = usages.iter().copied().collect();
-    let ds = KeyUsage::DigitalSignature.as_str();
-    let without: BTreeSet<&str> = [ds, auth.as_str()].into();
-    let with: BTreeSet<&str> = [ds, KeyUsage::KeyEncipherment.as_str(), auth.as_str()].into();
-    set == without || set == with
-}
-
-fn as_strs(usages: &[KeyUsage]) -> Vec<&'static str> {
-    usages.iter().map(|u| u.as_str()).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn usage_sets() {
-        use KeyUsage as U;
-        let set = |u: &[KeyUsage]| as_strs(u);
-        assert!(usage_set_is(
-            &set(&[U::ClientAuth, U::DigitalSignature, U::ClientAuth]),
-            U::ClientAuth
-        ));
-        assert!(usage_set_is(
-            &set(&KUBELET_CLIENT_USAGES_WITH_KEY_ENCIPHERMENT),
-            U::ClientAuth
-        ));
-        assert!(!usage_set_is(&set(&[U::ClientAuth]), U::ClientAuth));
-        assert!(!usage_set_is(
-            &["digital signature", "client auth", "bogus"],
-            U::ClientAuth
-        ));
+    fn kubelet_usage_sets_ignore_order_and_duplicates_and_refuse_unknown_strings() {
+        let usages = |names: &[&str]| names.iter().map(|n| Usage::parse(n)).collect::<Vec<_>>();
+        for (names, accepted) in [
+            (
+                &["client auth", "digital signature", "client auth"][..],
+                true,
+            ),
+            (
+                &["key encipherment", "client auth", "digital signature"],
+                true,
+            ),
+            (&["client auth"], false),
+            (&["digital signature", "client auth", "bogus"], false),
+            (&["digital signature", "Client Auth"], false),
+            (&["digital signature", "client auth", "server auth"], false),
+        ] {
+            assert_eq!(
+                KUBELET_CLIENT_PROFILE.accepts(&usages(names)),
+                accepted,
+                "{names:?}"
+            );
+        }
+        assert!(KUBELET_CLIENT_PROFILE.accepts(&KUBELET_CLIENT_USAGES_WITH_KEY_ENCIPHERMENT));
+        assert!(KUBELET_CLIENT_PROFILE.accepts(&KUBELET_CLIENT_USAGES));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use super::key::{CertificateSignatureAlgorithm, KeyError, PrivateKey};
 use super::name::Subject;
 use super::pem;
 use super::request::{CERTIFICATE_REQUEST_BLOCK_TYPE, KeyKind, SubjectAltNames};
-use super::usage::KeyUsage;
+use super::usage::{KeyUsage, Usage};
 
 /// The usages of a v1.27+ kubelet's legacy bootstrap path (`LoadClientCert`):
 /// `digital signature`, `client auth`, and `key encipherment` appended last for RSA keys.
@@ -28,12 +28,12 @@ use super::usage::KeyUsage;
 /// );
 /// assert_eq!(kubelet::client_usages(&KeyKind::EcdsaP256).len(), 2);
 /// ```
-pub fn client_usages(key: &KeyKind) -> Vec<KeyUsage> {
+pub fn client_usages(key: &KeyKind) -> Vec<Usage> {
     let mut usages = vec![KeyUsage::DigitalSignature, KeyUsage::ClientAuth];
     if key.is_rsa() {
         usages.push(KeyUsage::KeyEncipherment);
     }
-    usages
+    usages.into_iter().map(Usage::Known).collect()
 }
 
 /// client-go's `DefaultKubeletClientGetUsages`, what the rotation path's certificate manager
@@ -51,30 +51,32 @@ pub fn client_usages(key: &KeyKind) -> Vec<KeyUsage> {
 ///     [KeyUsage::DigitalSignature, KeyUsage::ClientAuth]
 /// );
 /// ```
-pub fn rotation_client_usages(key: &KeyKind) -> Vec<KeyUsage> {
-    if key.is_rsa() {
-        vec![
+pub fn rotation_client_usages(key: &KeyKind) -> Vec<Usage> {
+    let usages: &[KeyUsage] = if key.is_rsa() {
+        &[
             KeyUsage::DigitalSignature,
             KeyUsage::KeyEncipherment,
             KeyUsage::ClientAuth,
         ]
     } else {
-        vec![KeyUsage::DigitalSignature, KeyUsage::ClientAuth]
-    }
+        &[KeyUsage::DigitalSignature, KeyUsage::ClientAuth]
+    };
+    usages.iter().copied().map(Usage::Known).collect()
 }
 
 /// client-go's `DefaultKubeletServingGetUsages`: `["digital signature", "server auth"]`, with
 /// `key encipherment` second for RSA keys.
-pub fn serving_usages(key: &KeyKind) -> Vec<KeyUsage> {
-    if key.is_rsa() {
-        vec![
+pub fn serving_usages(key: &KeyKind) -> Vec<Usage> {
+    let usages: &[KeyUsage] = if key.is_rsa() {
+        &[
             KeyUsage::DigitalSignature,
             KeyUsage::KeyEncipherment,
             KeyUsage::ServerAuth,
         ]
     } else {
-        vec![KeyUsage::DigitalSignature, KeyUsage::ServerAuth]
-    }
+        &[KeyUsage::DigitalSignature, KeyUsage::ServerAuth]
+    };
+    usages.iter().copied().map(Usage::Known).collect()
 }
 
 /// The kubelet client request: `CN=system:node:<node_name>, O=system:nodes`, no SANs, as a

@@ -1,4 +1,6 @@
-//! Key usages as `certificates.k8s.io/v1` spells them (`spec.usages`).
+//! Key usages as `certificates.k8s.io/v1` spells them (`spec.usages`): [`Usage`], the one
+//! vocabulary the API types, the checks and the signer share (request order kept, strings
+//! Kubernetes does not know kept as sent), over [`KeyUsage`], the 23 strings Kubernetes knows.
 
 use std::fmt;
 use std::str::FromStr;
@@ -144,6 +146,83 @@ impl<'de> serde::Deserialize<'de> for KeyUsage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// One entry of `spec.usages`: one of the 23 usages Kubernetes knows, or any other string (which
+/// validation rejects on create but tolerates on objects stored before).
+///
+/// This is what the API types hold ([`crate::csr::CertificateSigningRequestSpec::usages`]) and
+/// what the checks ([`crate::pki::checks`]) and the signer
+/// ([`SignerInput::usages`](crate::pki::SignerInput::usages)) take, in request order: a string
+/// Kubernetes does not know reaches them unchanged, so its messages quote it exactly.
+///
+/// ```
+/// use kube_tls_bootstrap::pki::{KeyUsage, Usage};
+/// assert_eq!(Usage::parse("client auth"), Usage::Known(KeyUsage::ClientAuth));
+/// assert_eq!(Usage::parse("Client Auth"), Usage::Unknown("Client Auth".into()));
+/// assert_eq!(Usage::parse("Client Auth").as_str(), "Client Auth");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Usage {
+    /// A usage Kubernetes knows.
+    Known(KeyUsage),
+    /// Any other string, kept as sent.
+    Unknown(String),
+}
+
+impl Usage {
+    /// The usage spelled `s`.
+    pub fn parse(s: &str) -> Self {
+        KeyUsage::parse(s).map_or_else(|| Self::Unknown(s.to_owned()), Self::Known)
+    }
+
+    /// The string on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Known(k) => k.as_str(),
+            Self::Unknown(s) => s,
+        }
+    }
+
+    /// The typed usage, if Kubernetes knows the string (Kubernetes compares strings, so an
+    /// `Unknown` built by hand around a known spelling counts as that usage).
+    pub fn known(&self) -> Option<KeyUsage> {
+        match self {
+            Self::Known(k) => Some(*k),
+            Self::Unknown(s) => KeyUsage::parse(s),
+        }
+    }
+}
+
+impl From<KeyUsage> for Usage {
+    fn from(k: KeyUsage) -> Self {
+        Self::Known(k)
+    }
+}
+
+impl PartialEq<KeyUsage> for Usage {
+    fn eq(&self, other: &KeyUsage) -> bool {
+        self.known() == Some(*other)
+    }
+}
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for Usage {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Usage {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(Self::parse(&s))
     }
 }
 

@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::pki::KnownSigner;
+
 use super::objects::{
-    AUTOUPDATE_ANNOTATION, ClusterRole, ClusterRoleBinding, ObjectMeta, PolicyRule, RoleRef,
-    Subject,
+    AUTOUPDATE_ANNOTATION, BindingSubject, ClusterRole, ClusterRoleBinding, ObjectMeta, PolicyRule,
+    RoleRef,
 };
 
 /// The label every default role and binding carries.
@@ -21,16 +23,17 @@ pub const NODECLIENT: &str = "system:certificates.k8s.io:certificatesigningreque
 /// approver auto-approve a node's renewal of its own client certificate.
 pub const SELFNODECLIENT: &str =
     "system:certificates.k8s.io:certificatesigningrequests:selfnodeclient";
-/// `approve` for signer `kubernetes.io/legacy-unknown`.
-pub const LEGACY_UNKNOWN_APPROVER: &str = "system:certificates.k8s.io:legacy-unknown-approver";
+/// `approve` for signer `kubernetes.io/legacy-unknown`
+/// ([`KnownSigner::approver_cluster_role`]).
+pub const LEGACY_UNKNOWN_APPROVER: &str = KnownSigner::LegacyUnknown.approver_cluster_role();
 /// `approve` for signer `kubernetes.io/kubelet-serving`.
-pub const KUBELET_SERVING_APPROVER: &str = "system:certificates.k8s.io:kubelet-serving-approver";
+pub const KUBELET_SERVING_APPROVER: &str = KnownSigner::KubeletServing.approver_cluster_role();
 /// `approve` for signer `kubernetes.io/kube-apiserver-client`.
 pub const KUBE_APISERVER_CLIENT_APPROVER: &str =
-    "system:certificates.k8s.io:kube-apiserver-client-approver";
+    KnownSigner::KubeApiserverClient.approver_cluster_role();
 /// `approve` for signer `kubernetes.io/kube-apiserver-client-kubelet`.
 pub const KUBE_APISERVER_CLIENT_KUBELET_APPROVER: &str =
-    "system:certificates.k8s.io:kube-apiserver-client-kubelet-approver";
+    KnownSigner::KubeApiserverClientKubelet.approver_cluster_role();
 /// kube-controller-manager's certificate controllers' role (and its binding's name).
 pub const CERTIFICATE_CONTROLLER: &str = "system:controller:certificate-controller";
 
@@ -51,18 +54,18 @@ const CSRS: &str = "certificatesigningrequests";
 /// API server serves them: rules sorted, label `kubernetes.io/bootstrapping: rbac-defaults`,
 /// annotation `rbac.authorization.kubernetes.io/autoupdate: "true"`.
 pub fn csr_cluster_roles() -> Vec<ClusterRole> {
-    let approver = |name: &str, signer: &str| {
+    let approver = |signer: KnownSigner| {
         default_role(
-            name,
+            signer.approver_cluster_role(),
             vec![
                 PolicyRule::new(["approve"])
                     .groups([CERTIFICATES])
                     .resources(["signers"])
-                    .names([signer]),
+                    .names([signer.name()]),
             ],
         )
     };
-    vec![
+    let mut roles = vec![
         default_role(
             NODE_BOOTSTRAPPER,
             vec![
@@ -87,18 +90,19 @@ pub fn csr_cluster_roles() -> Vec<ClusterRole> {
                     .resources(["certificatesigningrequests/selfnodeclient"]),
             ],
         ),
-        approver(LEGACY_UNKNOWN_APPROVER, "kubernetes.io/legacy-unknown"),
-        approver(KUBELET_SERVING_APPROVER, "kubernetes.io/kubelet-serving"),
-        approver(
-            KUBE_APISERVER_CLIENT_APPROVER,
-            "kubernetes.io/kube-apiserver-client",
-        ),
-        approver(
-            KUBE_APISERVER_CLIENT_KUBELET_APPROVER,
-            "kubernetes.io/kube-apiserver-client-kubelet",
-        ),
-        certificate_controller_role(),
-    ]
+    ];
+    // bootstrappolicy's order of the approver roles.
+    roles.extend(
+        [
+            KnownSigner::LegacyUnknown,
+            KnownSigner::KubeletServing,
+            KnownSigner::KubeApiserverClient,
+            KnownSigner::KubeApiserverClientKubelet,
+        ]
+        .map(approver),
+    );
+    roles.push(certificate_controller_role());
+    roles
 }
 
 /// `system:controller:certificate-controller`, the role of kube-controller-manager's
@@ -116,19 +120,20 @@ pub fn certificate_controller_role() -> ClusterRole {
                     "certificatesigningrequests/status",
                     "certificatesigningrequests/approval",
                 ]),
+            // `approve` on the signers csrapproving auto-approves, `sign` on the four it signs.
             PolicyRule::new(["approve"])
                 .groups([CERTIFICATES])
                 .resources(["signers"])
-                .names(["kubernetes.io/kube-apiserver-client-kubelet"]),
+                .names(
+                    KnownSigner::ALL
+                        .into_iter()
+                        .filter(|s| s.auto_approved())
+                        .map(KnownSigner::name),
+                ),
             PolicyRule::new(["sign"])
                 .groups([CERTIFICATES])
                 .resources(["signers"])
-                .names([
-                    "kubernetes.io/legacy-unknown",
-                    "kubernetes.io/kube-apiserver-client",
-                    "kubernetes.io/kube-apiserver-client-kubelet",
-                    "kubernetes.io/kubelet-serving",
-                ]),
+                .names(KnownSigner::ALL.map(KnownSigner::name)),
             PolicyRule::new(["create"])
                 .groups(["authorization.k8s.io"])
                 .resources(["subjectaccessreviews"]),
@@ -144,7 +149,7 @@ pub fn certificate_controller_role() -> ClusterRole {
 pub fn certificate_controller_binding() -> ClusterRoleBinding {
     ClusterRoleBinding {
         metadata: default_meta(CERTIFICATE_CONTROLLER),
-        subjects: vec![Subject::service_account(
+        subjects: vec![BindingSubject::service_account(
             "kube-system",
             "certificate-controller",
         )],
@@ -157,7 +162,7 @@ pub fn certificate_controller_binding() -> ClusterRoleBinding {
 pub fn kubeadm_bindings() -> Vec<ClusterRoleBinding> {
     let binding = |name: &str, role: &str, group: &str| ClusterRoleBinding {
         metadata: ObjectMeta::named(name),
-        subjects: vec![Subject::group(group)],
+        subjects: vec![BindingSubject::group(group)],
         role_ref: RoleRef::cluster_role(role),
     };
     vec![
@@ -247,12 +252,13 @@ impl CreateClusterRoleBinding {
 
     /// The object kubectl would send: users, then groups, then service accounts.
     pub fn build(&self) -> Result<ClusterRoleBinding, CreateBindingError> {
-        let mut subjects: Vec<Subject> = self.users.iter().map(Subject::user).collect();
-        subjects.extend(self.groups.iter().map(Subject::group));
+        let mut subjects: Vec<BindingSubject> =
+            self.users.iter().map(BindingSubject::user).collect();
+        subjects.extend(self.groups.iter().map(BindingSubject::group));
         for value in &self.service_accounts {
             match value.split(':').collect::<Vec<_>>().as_slice() {
                 [namespace, name] if !namespace.is_empty() && !name.is_empty() => {
-                    subjects.push(Subject::service_account(*namespace, *name));
+                    subjects.push(BindingSubject::service_account(*namespace, *name));
                 }
                 _ => {
                     return Err(CreateBindingError::ServiceAccount {
@@ -290,8 +296,8 @@ struct KubectlOutput<'a> {
     kind: &'static str,
     api_version: &'static str,
     metadata: KubectlMeta<'a>,
-    #[serde(skip_serializing_if = "<[Subject]>::is_empty")]
-    subjects: &'a [Subject],
+    #[serde(skip_serializing_if = "<[BindingSubject]>::is_empty")]
+    subjects: &'a [BindingSubject],
     role_ref: &'a RoleRef,
 }
 
@@ -349,7 +355,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             ok.subjects,
-            [Subject::service_account("kube-system", "default")]
+            [BindingSubject::service_account("kube-system", "default")]
         );
         for bad in ["ab", "a:b:c", ":b", "a:", ":"] {
             let e = CreateClusterRoleBinding::new("b", "r")

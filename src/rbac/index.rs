@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
-use super::objects::{GROUP_KIND, PolicyRule, SERVICE_ACCOUNT_KIND, Subject, USER_KIND, WILDCARD};
+use super::objects::{
+    BindingSubject, GROUP_KIND, PolicyRule, SERVICE_ACCOUNT_KIND, USER_KIND, WILDCARD,
+};
 use super::policy::{Policy, cluster_allow_reason, namespaced_allow_reason, no_opinion_reason};
 use super::{Attributes, Authorize, Decision};
 
@@ -129,7 +131,7 @@ struct IndexedBinding {
 }
 
 impl ScopeIndex {
-    fn push(&mut self, subjects: &[Subject], binding: IndexedBinding) {
+    fn push(&mut self, subjects: &[BindingSubject], binding: IndexedBinding) {
         // More than u32::MAX bindings cannot be held in memory alongside their strings.
         let index = u32::try_from(self.bindings.len()).unwrap_or(u32::MAX);
         for (position, subject) in subjects.iter().enumerate() {

@@ -2,8 +2,8 @@
 
 use super::Attributes;
 use super::objects::{
-    GROUP_KIND, PolicyRule, SERVICE_ACCOUNT_KIND, SERVICE_ACCOUNT_USER_PREFIX, Subject, USER_KIND,
-    WILDCARD,
+    BindingSubject, GROUP_KIND, PolicyRule, SERVICE_ACCOUNT_KIND, SERVICE_ACCOUNT_USER_PREFIX,
+    USER_KIND, WILDCARD,
 };
 use crate::identity::UserInfo;
 
@@ -43,7 +43,7 @@ impl PolicyRule {
     }
 }
 
-impl Subject {
+impl BindingSubject {
     /// Whether this subject names `user`, for a binding in `binding_namespace` (empty for a
     /// ClusterRoleBinding). A ServiceAccount without a namespace takes the binding's; with
     /// neither it matches nobody. Unknown kinds match nobody. `apiGroup` is not looked at.
@@ -67,7 +67,7 @@ impl Subject {
 /// The index of the first subject in `subjects` that applies to `user` (Kubernetes'
 /// `appliesTo`); the reason string names that subject.
 pub(crate) fn first_applying_subject(
-    subjects: &[Subject],
+    subjects: &[BindingSubject],
     user: &UserInfo,
     binding_namespace: &str,
 ) -> Option<usize> {

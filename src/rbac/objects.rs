@@ -118,10 +118,11 @@ impl PolicyRule {
     }
 }
 
-/// Who a binding grants its role to.
+/// Who a binding grants its role to: Kubernetes' `rbac/v1` `Subject`, named apart from
+/// [`pki::Subject`](crate::pki::Subject), the X.509 subject of a request or certificate.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Subject {
+pub struct BindingSubject {
     /// `User`, `Group` or `ServiceAccount`; any other kind never matches.
     #[serde(default)]
     pub kind: String,
@@ -137,7 +138,7 @@ pub struct Subject {
     pub namespace: String,
 }
 
-impl Subject {
+impl BindingSubject {
     /// A `User` subject.
     pub fn user(name: impl Into<String>) -> Self {
         Self {
@@ -302,7 +303,7 @@ pub struct RoleBinding {
     pub metadata: ObjectMeta,
     /// Who gets the role.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub subjects: Vec<Subject>,
+    pub subjects: Vec<BindingSubject>,
     /// Which role.
     #[serde(default)]
     pub role_ref: RoleRef,
@@ -317,7 +318,7 @@ pub struct ClusterRoleBinding {
     pub metadata: ObjectMeta,
     /// Who gets the role.
     #[serde(default, deserialize_with = "null_as_default")]
-    pub subjects: Vec<Subject>,
+    pub subjects: Vec<BindingSubject>,
     /// Which role.
     #[serde(default)]
     pub role_ref: RoleRef,
@@ -327,7 +328,9 @@ impl RoleBinding {
     /// Fills in the API server's defaults: `roleRef.apiGroup` and each subject's `apiGroup`.
     pub fn apply_defaults(&mut self) {
         self.role_ref.apply_defaults();
-        self.subjects.iter_mut().for_each(Subject::apply_defaults);
+        self.subjects
+            .iter_mut()
+            .for_each(BindingSubject::apply_defaults);
     }
 }
 
@@ -335,7 +338,9 @@ impl ClusterRoleBinding {
     /// Fills in the API server's defaults: `roleRef.apiGroup` and each subject's `apiGroup`.
     pub fn apply_defaults(&mut self) {
         self.role_ref.apply_defaults();
-        self.subjects.iter_mut().for_each(Subject::apply_defaults);
+        self.subjects
+            .iter_mut()
+            .for_each(BindingSubject::apply_defaults);
     }
 }
 
@@ -414,8 +419,8 @@ struct ClusterRoleFields<'a> {
 #[serde(rename_all = "camelCase")]
 struct BindingFields<'a> {
     metadata: &'a ObjectMeta,
-    #[serde(skip_serializing_if = "<[Subject]>::is_empty")]
-    subjects: &'a [Subject],
+    #[serde(skip_serializing_if = "<[BindingSubject]>::is_empty")]
+    subjects: &'a [BindingSubject],
     role_ref: &'a RoleRef,
 }
 
@@ -503,8 +508,8 @@ mod tests {
         let mut b = ClusterRoleBinding {
             metadata: ObjectMeta::named("kubeadm:kubelet-bootstrap"),
             subjects: vec![
-                Subject::group("system:bootstrappers:kubeadm:default-node-token"),
-                Subject::service_account("kube-system", "default"),
+                BindingSubject::group("system:bootstrappers:kubeadm:default-node-token"),
+                BindingSubject::service_account("kube-system", "default"),
             ],
             role_ref: RoleRef::cluster_role("system:node-bootstrapper"),
         };
@@ -536,20 +541,20 @@ mod tests {
         let mut b = RoleBinding {
             metadata: ObjectMeta::namespaced("ns", "b"),
             subjects: vec![
-                Subject {
+                BindingSubject {
                     kind: "User".into(),
                     name: "u".into(),
-                    ..Subject::default()
+                    ..BindingSubject::default()
                 },
-                Subject {
+                BindingSubject {
                     kind: "ServiceAccount".into(),
                     name: "sa".into(),
-                    ..Subject::default()
+                    ..BindingSubject::default()
                 },
-                Subject {
+                BindingSubject {
                     kind: "Robot".into(),
                     name: "r".into(),
-                    ..Subject::default()
+                    ..BindingSubject::default()
                 },
             ],
             role_ref: RoleRef {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::matching::first_applying_subject;
 use super::objects::{
-    ClusterRole, ClusterRoleBinding, Object, PolicyRule, Role, RoleBinding, Subject,
+    BindingSubject, ClusterRole, ClusterRoleBinding, Object, PolicyRule, Role, RoleBinding,
 };
 use super::{Attributes, Authorize, Decision};
 use crate::go;
@@ -50,7 +50,7 @@ pub struct MatchedBinding {
     /// The role's name.
     pub role_name: String,
     /// The first subject that matched, and its index in the binding's subject list.
-    pub subject: Subject,
+    pub subject: BindingSubject,
     /// Index of `subject` in the binding's `subjects`.
     pub subject_index: usize,
     /// Why the role could not be used, when it could not (the error text Kubernetes collects).
@@ -419,7 +419,10 @@ impl FromIterator<Object> for Policy {
 }
 
 /// `RBAC: allowed by ClusterRoleBinding "<binding>" of <kind> "<role>" to <subject>`.
-pub(crate) fn cluster_allow_reason(binding: &ClusterRoleBinding, subject: &Subject) -> String {
+pub(crate) fn cluster_allow_reason(
+    binding: &ClusterRoleBinding,
+    subject: &BindingSubject,
+) -> String {
     allow_reason(
         "ClusterRoleBinding ",
         &binding.metadata.name,
@@ -431,7 +434,7 @@ pub(crate) fn cluster_allow_reason(binding: &ClusterRoleBinding, subject: &Subje
 }
 
 /// `RBAC: allowed by RoleBinding "<binding>/<ns>" of <kind> "<role>" to <subject>`.
-pub(crate) fn namespaced_allow_reason(binding: &RoleBinding, subject: &Subject) -> String {
+pub(crate) fn namespaced_allow_reason(binding: &RoleBinding, subject: &BindingSubject) -> String {
     allow_reason(
         "RoleBinding ",
         &binding.metadata.name,
@@ -448,7 +451,7 @@ fn allow_reason(
     namespace: &str,
     role_kind: &str,
     role_name: &str,
-    subject: &Subject,
+    subject: &BindingSubject,
 ) -> String {
     let mut s = String::with_capacity(96 + name.len() + role_name.len() + subject.name.len());
     s.push_str("RBAC: allowed by ");
@@ -556,7 +559,7 @@ fn matched(
     name: &str,
     namespace: &str,
     role: &super::objects::RoleRef,
-    subject: &Subject,
+    subject: &BindingSubject,
     subject_index: usize,
     error: Option<String>,
 ) -> MatchedBinding {

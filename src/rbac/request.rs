@@ -8,7 +8,7 @@ use crate::identity::UserInfo;
 /// A URL the API server cannot turn into request attributes.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum RequestError {
+pub enum RequestInfoError {
     /// `/apis/<group>/<version>/watch` or `/proxy` with nothing after it.
     #[error("unable to determine kind and namespace from url, {url}")]
     SpecialVerbWithoutResource {
@@ -47,7 +47,7 @@ impl Attributes {
         method: &str,
         path: &str,
         query: &str,
-    ) -> Result<Self, RequestError> {
+    ) -> Result<Self, RequestInfoError> {
         let mut a = Self::non_resource(user, method.to_lowercase(), path);
         let trimmed = path.trim_matches('/');
         let parts: Vec<&str> = if trimmed.is_empty() {
@@ -77,7 +77,7 @@ impl Attributes {
                 } else {
                     format!("{path}?{query}")
                 };
-                return Err(RequestError::SpecialVerbWithoutResource { url });
+                return Err(RequestInfoError::SpecialVerbWithoutResource { url });
             }
             a.verb = rest[0].to_owned();
             rest = &rest[1..];
@@ -356,7 +356,7 @@ mod tests {
         assert!(!apis.resource_request);
         assert_eq!(
             Attributes::from_http(UserInfo::default(), "GET", "/api/v1/watch", "x=1"),
-            Err(RequestError::SpecialVerbWithoutResource {
+            Err(RequestInfoError::SpecialVerbWithoutResource {
                 url: "/api/v1/watch?x=1".to_owned()
             })
         );

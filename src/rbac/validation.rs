@@ -7,8 +7,8 @@
 
 use super::GROUP_NAME;
 use super::objects::{
-    ClusterRole, ClusterRoleBinding, GROUP_KIND, Object, ObjectMeta, PolicyRule, Role, RoleBinding,
-    RoleRef, SERVICE_ACCOUNT_KIND, Subject, USER_KIND,
+    BindingSubject, ClusterRole, ClusterRoleBinding, GROUP_KIND, Object, ObjectMeta, PolicyRule,
+    Role, RoleBinding, RoleRef, SERVICE_ACCOUNT_KIND, USER_KIND,
 };
 use crate::field::{
     BadValue, FieldError, aggregate, dns1123_label_errors, dns1123_subdomain_errors,
@@ -38,9 +38,9 @@ impl Object {
     /// Validates the object as the API server does on create.
     ///
     /// ```
-    /// use kube_tls_bootstrap::rbac::{ClusterRoleBinding, Object, ObjectMeta, RoleRef, Subject};
+    /// use kube_tls_bootstrap::rbac::{ClusterRoleBinding, Object, ObjectMeta, RoleRef, BindingSubject};
     /// let b = ClusterRoleBinding { metadata: ObjectMeta::named("b"),
-    ///     subjects: vec![Subject::service_account("", "default")],
+    ///     subjects: vec![BindingSubject::service_account("", "default")],
     ///     role_ref: RoleRef::cluster_role("r") };
     /// assert_eq!(Object::from(b).validate().unwrap_err().to_string(),
     ///     "ClusterRoleBinding.rbac.authorization.k8s.io \"b\" is invalid: \
@@ -233,7 +233,12 @@ fn validate_role_ref(role_ref: &RoleRef, kinds: &[&str], errors: &mut Vec<FieldE
     }
 }
 
-fn validate_subject(subject: &Subject, namespaced: bool, path: &str, errors: &mut Vec<FieldError>) {
+fn validate_subject(
+    subject: &BindingSubject,
+    namespaced: bool,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) {
     if subject.name.is_empty() {
         errors.push(FieldError::required(format!("{path}.name"), ""));
     }

@@ -14,8 +14,8 @@ use crate::csr::{
 };
 use crate::meta::ObjectMeta;
 use crate::rbac::{
-    AggregationRule, ClusterRole, ClusterRoleBinding, LabelSelector, LabelSelectorRequirement,
-    PolicyRule, RoleRef, Subject,
+    AggregationRule, BindingSubject, ClusterRole, ClusterRoleBinding, LabelSelector,
+    LabelSelectorRequirement, PolicyRule, RoleRef,
 };
 use crate::time::Timestamp;
 
@@ -343,7 +343,7 @@ pub(crate) fn cluster_role_binding(data: &[u8]) -> Result<ClusterRoleBinding, St
                 1 => crb.metadata = object_meta(b)?,
                 2 => {
                     // Subject: kind (1), apiGroup (2), name (3), namespace (4).
-                    let mut s = Subject::user("");
+                    let mut s = BindingSubject::user("");
                     s.kind.clear();
                     each(
                         b,

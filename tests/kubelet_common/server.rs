@@ -179,14 +179,13 @@ impl Server {
     pub fn issue(&mut self, name: &str, now: Instant) {
         let csr = self.csrs.get(name).cloned().expect("csr exists");
         let request = CertificateRequest::from_pem(&csr.spec.request).unwrap();
-        let usages: Vec<&str> = csr.spec.usages.iter().map(|u| u.as_str()).collect();
         let issued = self
             .ca
             .sign_for_signer(
                 &request,
                 &SignerInput {
                     signer_name: &csr.spec.signer_name,
-                    usages: &usages,
+                    usages: &csr.spec.usages,
                     expiration_seconds: None,
                     signing_duration_seconds: self.signing_duration_seconds,
                 },

@@ -663,18 +663,19 @@ impl World {
             Action::AdminApprove(i) | Action::AdminDeny(i) => {
                 let object = self.stored()[i].clone();
                 let decision = if matches!(action, Action::AdminApprove(_)) {
-                    kubectl::Decision::Approve
+                    kubectl::CertificateCommand::Approve
                 } else {
-                    kubectl::Decision::Deny
+                    kubectl::CertificateCommand::Deny
                 };
                 if let Ok(outcome) =
                     kubectl::certificate(&object, decision, false, self.now.timestamp())
                     && let Some(update) = outcome.update
                 {
-                    let intent = (decision == kubectl::Decision::Approve).then(|| Intent {
-                        name: object.metadata.name.clone(),
-                        uid: object.metadata.uid.clone(),
-                    });
+                    let intent =
+                        (decision == kubectl::CertificateCommand::Approve).then(|| Intent {
+                            name: object.metadata.name.clone(),
+                            uid: object.metadata.uid.clone(),
+                        });
                     self.admin_send(Operation::UpdateApproval(Box::new(update)), intent);
                 }
             }

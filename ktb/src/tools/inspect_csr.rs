@@ -20,7 +20,7 @@ use std::io::Write;
 use kube_tls_bootstrap::csr::{self, CertificateSigningRequest, CreateContext, NameSuffix, Usage};
 use kube_tls_bootstrap::identity::UserInfo;
 use kube_tls_bootstrap::pki::{
-    SignerFailure, UnverifiedRequest, authority::parse_usages, checks, signers,
+    KnownSigner, SignerFailure, UnverifiedRequest, authority::parse_usages, checks, signers,
 };
 use kube_tls_bootstrap::time::Timestamp;
 use serde::Serialize;
@@ -136,6 +136,7 @@ pub(crate) fn run(
 
 fn inspect(file: &str, bytes: &[u8], signer: &str, usages: &[&str]) -> Report {
     let parsed = UnverifiedRequest::from_pem(bytes);
+    let typed_usages: Vec<Usage> = usages.iter().map(|u| Usage::parse(u)).collect();
     let mut report = Report {
         file: file.to_owned(),
         api: Api {
@@ -182,7 +183,7 @@ fn inspect(file: &str, bytes: &[u8], signer: &str, usages: &[&str]) -> Report {
     }
     object.spec.request = bytes.to_vec();
     object.spec.signer_name = signer.to_owned();
-    object.spec.usages = usages.iter().map(|u| Usage::parse(u)).collect();
+    object.spec.usages = typed_usages.clone();
     let requester = UserInfo::new("system:bootstrap:inspect", ["system:bootstrappers"])
         .with_authenticated_group();
     // Five characters of Kubernetes' name alphabet, so `new` returns `Some`; only a
@@ -233,30 +234,36 @@ fn inspect(file: &str, bytes: &[u8], signer: &str, usages: &[&str]) -> Report {
                 ok: false,
                 message: Some(e),
             };
-            match parse_usages(usages.iter().copied()) {
-                Ok(known) => {
-                    report.kubelet_client =
-                        Some(check(checks::validate_kubelet_client(&request, &known)));
-                    report.kubelet_serving =
-                        Some(check(checks::validate_kubelet_serving(&request, &known)));
+            match parse_usages(&typed_usages) {
+                Ok(_) => {
+                    report.kubelet_client = Some(check(checks::validate_kubelet_client(
+                        &request,
+                        &typed_usages,
+                    )));
+                    report.kubelet_serving = Some(check(checks::validate_kubelet_serving(
+                        &request,
+                        &typed_usages,
+                    )));
                 }
                 Err(e) => {
                     report.kubelet_client = Some(unknown(e.to_string()));
                     report.kubelet_serving = Some(unknown(e.to_string()));
                 }
             }
-            match checks::validate_for_signer_strs(&request, usages, signer) {
-                Ok(true) if report.api.accepted => report.signer.would_sign = true,
-                Ok(true) => {
+            match KnownSigner::from_name(signer).map(|s| s.validate(&request, &typed_usages)) {
+                Some(Ok(())) if report.api.accepted => report.signer.would_sign = true,
+                Some(Ok(())) => {
                     report.signer.reason = Some(
                         "the API server refuses the request, so no signer ever sees it".to_owned(),
                     );
                 }
-                Ok(false) => {
+                None => {
                     report.signer.reason =
                         Some(SignerFailure::UnrecognizedSigner(signer.to_owned()).to_string());
                 }
-                Err(e) => report.signer.reason = Some(format!("SignerValidationFailure: {e}")),
+                Some(Err(e)) => {
+                    report.signer.reason = Some(format!("SignerValidationFailure: {e}"));
+                }
             }
         }
     }

@@ -9,7 +9,7 @@
 use std::io::Write;
 
 use kube_tls_bootstrap::pki::{
-    CertificateAuthority, SignerFailure, SignerInput, UnverifiedRequest, checks,
+    CertificateAuthority, KnownSigner, SignerFailure, SignerInput, UnverifiedRequest, Usage,
 };
 use kube_tls_bootstrap::time::Timestamp;
 
@@ -67,16 +67,19 @@ fn sign(a: &Options) -> Result<String, String> {
     let read =
         |path: &str| read_input(path).map_err(|e| format!("error: open {path}: {}", io_text(&e)));
     let request = UnverifiedRequest::from_pem(&read(&a.csr)?).map_err(|e| format!("error: {e}"))?;
-    let usages: Vec<&str> = a.usages.split(',').map(str::trim).collect();
-    match checks::validate_for_signer_strs(request.unverified(), &usages, &a.signer) {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(format!(
-                "error: {}",
-                SignerFailure::UnrecognizedSigner(a.signer.clone())
-            ));
-        }
-        Err(e) => return Err(format!("Failed: SignerValidationFailure: {e}")),
+    let usages: Vec<Usage> = a
+        .usages
+        .split(',')
+        .map(|u| Usage::parse(u.trim()))
+        .collect();
+    let Some(signer) = KnownSigner::from_name(&a.signer) else {
+        return Err(format!(
+            "error: {}",
+            SignerFailure::UnrecognizedSigner(a.signer.clone())
+        ));
+    };
+    if let Err(e) = signer.validate(request.unverified(), &usages) {
+        return Err(format!("Failed: SignerValidationFailure: {e}"));
     }
     let ca = CertificateAuthority::from_pem(&read(&a.ca_cert)?, &read(&a.ca_key)?)
         .map_err(|e| format!("error: {}", e.kubernetes_message(&a.ca_cert, &a.ca_key)))?;
