@@ -8,7 +8,24 @@
 //!
 //! The admin acts through [`Cluster::kubectl`] as `kubernetes-admin` in `system:masters`, with a
 //! client certificate the cluster CA issued, through the same authentication and authorization
-//! as every other request; each command returns what kubectl prints.
+//! as every other request; each command returns what kubectl prints. [`Cluster::call`] sends
+//! any API request with any credential.
+//!
+//! # Recording and replay
+//!
+//! Unless [`ClusterConfig::record`] is off, the cluster records every input it delivers — each
+//! request the control plane gets (its credential and whole [`Operation`](crate::api::Operation)),
+//! each reply, watch event, key and timeout a kubelet gets, each kubelet start — with its virtual
+//! time, and the count and digest of the outputs the input caused; and every call of the driver
+//! ([`Cluster::kubectl`], [`Cluster::advance`], [`Cluster::call`] …). [`Cluster::log`] is that
+//! recording as JSON lines, described in [`record`]; it holds no secret (tokens by fingerprint,
+//! keys by the index they were derived from).
+//!
+//! [`replay_inputs`] feeds a log's inputs to fresh machines and checks every output against the
+//! recorded digests: identical, or the first record whose outputs differ. Change one input in the
+//! log — an approval into a denial, a reply into an error — and it says where the consequences
+//! start and which records they reach. [`replay`] re-drives the recorded actions instead, which
+//! lets the machines answer each other again; [`first_difference`] compares two logs.
 //!
 //! ```
 //! use kube_tls_bootstrap::cluster::{Cluster, ClusterConfig, NodeConfig};

@@ -675,6 +675,10 @@ fn bad_logs_are_typed_errors_with_their_place() {
         ),
         "{err:?}"
     );
+    assert_eq!(
+        err.to_string(),
+        "line 2, column 30: EOF while parsing a string"
+    );
     // A garbled one.
     let garbled = format!("{}\n{}\n", lines[0], lines[1].replacen(':', ";", 1));
     let err = replay_inputs(config(), &nodes, &tokens, &garbled).unwrap_err();

@@ -15,7 +15,7 @@
 //! Every enum is written as serde's externally tagged form with camelCase names: a variant
 //! without data is a string (`"timeout"`), one with data an object with one key
 //! (`{"closeWatch":3}`, `{"key":{"purpose":"client","index":1}}`). API objects inside
-//! ([`Operation`], [`Reply`], [`WatchEvent`](crate::api::WatchEvent)) are Kubernetes' own JSON
+//! ([`Operation`], [`Reply`], [`WatchEvent`]) are Kubernetes' own JSON
 //! (`metadata`, `spec`, `status`, byte fields base64).
 //!
 //! A control-plane input is one of
@@ -811,10 +811,16 @@ pub enum ReplayError {
 }
 
 fn parse_line(i: usize, line: &str) -> Result<Record, ReplayError> {
-    serde_json::from_str(line).map_err(|e| ReplayError::Syntax {
-        line: i + 1,
-        column: e.column(),
-        message: e.to_string(),
+    serde_json::from_str(line).map_err(|e| {
+        // serde_json ends its text with the position in the one-line input; the error has
+        // its own line and column.
+        let text = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        ReplayError::Syntax {
+            line: i + 1,
+            column: e.column(),
+            message: text.strip_suffix(&suffix).unwrap_or(&text).to_owned(),
+        }
     })
 }
 
