@@ -160,10 +160,19 @@ impl std::fmt::Display for Outputs {
 }
 
 /// Accumulates the digest of a machine's outputs.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(super) struct OutputDigest {
     sha: Sha256,
     count: u64,
+}
+
+impl std::fmt::Debug for OutputDigest {
+    /// The count only: the running hash state is of no use to a reader.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutputDigest")
+            .field("count", &self.count)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OutputDigest {
