@@ -39,6 +39,11 @@
 //! - `{"nodeAddresses":[{"type":"InternalIP","address":"10.0.0.11"}]}`;
 //! - `"timeout"`, the kubelet's timer fired.
 //!
+//! An action is one of `{"startHost":{"host":…,"nodeConfig":i}}`, `{"restart":{"host":…}}`,
+//! `{"rename":{"host":…,"nodeName":…}}`, `{"kubectl":{"command":…}}`, `"call"` (the request is
+//! the control-plane record on the next line), `{"advance":{"nanos":n}}`, `"nextTimer"`,
+//! `"runUntilIdle"` and `{"nodeAddresses":{"host":…,"addresses":[["InternalIP","10.0.0.11"]]}}`.
+//!
 //! # No secrets
 //!
 //! A log holds no secret. A bearer token is written as its `sha256:` fingerprint
