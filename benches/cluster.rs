@@ -1,7 +1,8 @@
 //! A 1 000-node cluster bootstrapping with auto-approval on the virtual clock: nodes per second
 //! on one core (wall time of the whole run, single-threaded) and bytes of memory per node (the
 //! live heap after every node is `Ready`, counted by the global allocator, divided by the node
-//! count).
+//! count). The recording run also reports the log's size per node and replays its inputs
+//! ([`replay_inputs`]): records per second, and whether every output was reproduced.
 //!
 //! ```text
 //! cargo bench --bench cluster            # 1 000 nodes
@@ -12,7 +13,7 @@
 
 use std::alloc::System;
 
-use kube_tls_bootstrap::cluster::{Cluster, ClusterConfig, NodeConfig};
+use kube_tls_bootstrap::cluster::{Cluster, ClusterConfig, NodeConfig, Tokens, replay_inputs};
 use kube_tls_bootstrap::time::Duration;
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
@@ -32,13 +33,21 @@ fn main() {
     run(nodes, true);
 }
 
-fn run(nodes: usize, record: bool) {
-    let mut config = ClusterConfig::new(1, "2026-12-01T09:00:00Z", CA_CERT, CA_KEY)
+fn config() -> ClusterConfig {
+    ClusterConfig::new(1, "2026-12-01T09:00:00Z", CA_CERT, CA_KEY)
         .unwrap()
         .with_token_csv(&format!(
             "{TOKEN},kubelet-bootstrap,10001,\"system:bootstrappers\"\n"
         ))
-        .unwrap();
+        .unwrap()
+}
+
+fn node(i: usize) -> NodeConfig {
+    NodeConfig::rotation(&format!("node-{i}"), TOKEN)
+}
+
+fn run(nodes: usize, record: bool) {
+    let mut config = config();
     config.record = record;
     let region = Region::new(GLOBAL);
     let started = std::time::Instant::now();
@@ -51,7 +60,7 @@ fn run(nodes: usize, record: bool) {
     }
     let base = region.change();
     for i in 0..nodes {
-        cluster.start_node(NodeConfig::rotation(&format!("node-{i}"), TOKEN));
+        cluster.start_node(node(i));
     }
     let mut rounds = 0;
     let ready = |c: &Cluster| {
@@ -86,5 +95,31 @@ fn run(nodes: usize, record: bool) {
         live / nodes as i64,
         cluster.records().len(),
         log_bytes
+    );
+    if record {
+        replay(nodes, &cluster.log());
+    }
+}
+
+/// Replays the inputs of `log` on fresh machines and reports the speed.
+fn replay(nodes: usize, log: &str) {
+    let configs: Vec<NodeConfig> = (0..nodes).map(node).collect();
+    let tokens = Tokens::of_nodes(&configs);
+    let started = std::time::Instant::now();
+    let report = replay_inputs(config(), &configs, &tokens, log).unwrap();
+    let elapsed = started.elapsed();
+    assert!(report.is_identical(), "{:?}", report.first_difference);
+    println!(
+        "cluster/log: {} bytes, {} bytes per node, {} lines ({} inputs)",
+        log.len(),
+        log.len() / nodes,
+        report.records,
+        report.inputs
+    );
+    println!(
+        "cluster/replay_inputs: identical, {:.3} s wall, {:.0} records/s, {:.0} nodes/s",
+        elapsed.as_secs_f64(),
+        report.records as f64 / elapsed.as_secs_f64(),
+        nodes as f64 / elapsed.as_secs_f64()
     );
 }

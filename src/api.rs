@@ -443,14 +443,16 @@ impl fmt::Debug for Credential {
 }
 
 /// Which objects a list or watch selects (`?fieldSelector=metadata.name=<name>`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Selector {
     /// `metadata.name=<name>`, the one field selector the kubelet and kubectl use on CSRs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
 }
 
 /// What a request asks for. The verbs and paths are those of kube-apiserver's REST API.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 #[non_exhaustive]
 pub enum Operation {
     /// `POST /apis/certificates.k8s.io/v1/certificatesigningrequests`.
@@ -521,15 +523,18 @@ pub struct Request {
 
 /// Identifies a request so that its reply can be matched to it; chosen by whoever sends the
 /// request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct RequestId(pub u64);
 
 /// Identifies an open watch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct WatchId(pub u64);
 
 /// The API server's answer to a [`Request`].
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", rename_all_fields = "camelCase")]
 #[non_exhaustive]
 pub enum Reply {
     /// A CSR (200 for get and updates, 201 for create).

@@ -8,7 +8,24 @@
 //!
 //! The admin acts through [`Cluster::kubectl`] as `kubernetes-admin` in `system:masters`, with a
 //! client certificate the cluster CA issued, through the same authentication and authorization
-//! as every other request; each command returns what kubectl prints.
+//! as every other request; each command returns what kubectl prints. [`Cluster::call`] sends
+//! any API request with any credential.
+//!
+//! # Recording and replay
+//!
+//! Unless [`ClusterConfig::record`] is off, the cluster records every input it delivers — each
+//! request the control plane gets (its credential and whole [`Operation`](crate::api::Operation)),
+//! each reply, watch event, key and timeout a kubelet gets, each kubelet start — with its virtual
+//! time, and the count and digest of the outputs the input caused; and every call of the driver
+//! ([`Cluster::kubectl`], [`Cluster::advance`], [`Cluster::call`] …). [`Cluster::log`] is that
+//! recording as JSON lines, described in [`record`]; it holds no secret (tokens by fingerprint,
+//! keys by the index they were derived from).
+//!
+//! [`replay_inputs`] feeds a log's inputs to fresh machines and checks every output against the
+//! recorded digests: identical, or the first record whose outputs differ. Change one input in the
+//! log — an approval into a denial, a reply into an error — and it says where the consequences
+//! start and which records they reach. [`replay`] re-drives the recorded actions instead, which
+//! lets the machines answer each other again; [`first_difference`] compares two logs.
 //!
 //! ```
 //! use kube_tls_bootstrap::cluster::{Cluster, ClusterConfig, NodeConfig};
@@ -43,7 +60,10 @@ use crate::time::{Duration, Instant, Timestamp};
 mod kubectl;
 pub mod record;
 
-pub use record::{Action, Record, ReplayError, first_difference, replay};
+pub use record::{
+    Action, InputReplay, OutputDifference, Outputs, Record, ReplayError, Tokens, first_difference,
+    replay, replay_inputs,
+};
 
 /// The API server's address in the kubeconfigs the cluster writes.
 pub const SERVER: &str = "https://10.0.0.1:6443";
@@ -153,12 +173,12 @@ impl NodeConfig {
 #[derive(Debug)]
 enum Destination {
     ControlPlane(control_plane::Input),
-    Host(String, HostInput),
+    Host(String, Delivery),
 }
 
 /// A kubelet input the cluster can rebuild (keys are made where they are delivered).
 #[derive(Debug)]
-enum HostInput {
+enum Delivery {
     Reply(RequestId, Reply),
     Watch(WatchId, crate::api::WatchEvent),
     Key(KeyPurpose),
@@ -170,6 +190,8 @@ enum HostInput {
 #[derive(Debug)]
 struct Host {
     config: NodeConfig,
+    /// Which [`Cluster::start_host`] call started the host (the replayer's node configuration).
+    node_config: usize,
     machine: Machine,
     disk: Disk,
     log: Vec<String>,
@@ -198,6 +220,8 @@ pub struct Cluster {
     /// How many kubelets [`Cluster::start_host`] started.
     started: usize,
     recording: bool,
+    /// The outputs of the input being delivered.
+    digest: record::OutputDigest,
 }
 
 impl Cluster {
@@ -221,6 +245,7 @@ impl Cluster {
             unrouted: Vec::new(),
             started: 0,
             recording,
+            digest: record::OutputDigest::new(),
         })
     }
 
@@ -278,24 +303,25 @@ impl Cluster {
 
     /// Starts a kubelet on host `host` (two hosts may claim the same node name).
     pub fn start_host(&mut self, host: &str, mut config: NodeConfig) {
-        let mut disk = Disk::new();
-        disk.insert_file(CA_PATH, self.ca.certificate().to_pem().into_bytes());
+        let index = self.started;
         self.record(Record::action(
             self.now,
             &record::Action::StartHost {
                 host: host.to_owned(),
-                node_config: self.started,
+                node_config: index,
             },
         ));
         self.started += 1;
-        if !config.kubelet.bootstrap_kubeconfig_path.is_empty() {
-            disk.insert_file(
-                config.kubelet.bootstrap_kubeconfig_path.clone(),
-                bootstrap_kubeconfig(&config.bootstrap_token),
-            );
-        }
-        config.kubelet.jitter_seed = derive(self.seed, host, u64::MAX);
-        self.boot(host, config, disk, Vec::new());
+        let disk = new_disk(self.ca.certificate().to_pem().as_bytes(), &config);
+        config.kubelet.jitter_seed = jitter_seed(self.seed, host);
+        self.boot(
+            host,
+            config,
+            index,
+            disk,
+            record::DiskState::New,
+            Vec::new(),
+        );
     }
 
     /// Restarts the kubelet on `host` with the files it left; `false` when there is no such host.
@@ -330,7 +356,14 @@ impl Cluster {
         }
         self.queue
             .retain(|(_, d)| !matches!(d, Destination::Host(h, _) if h == host));
-        self.boot(host, old.config, old.disk, old.log);
+        self.boot(
+            host,
+            old.config,
+            old.node_config,
+            old.disk,
+            record::DiskState::Kept,
+            old.log,
+        );
         true
     }
 
@@ -347,7 +380,7 @@ impl Cluster {
                     .collect(),
             },
         ));
-        self.deliver_host(host, HostInput::Addresses(addresses));
+        self.deliver_host(host, Delivery::Addresses(addresses));
         self.idle();
     }
 
@@ -368,14 +401,31 @@ impl Cluster {
         self.restart(host)
     }
 
-    fn boot(&mut self, host: &str, config: NodeConfig, disk: Disk, log: Vec<String>) {
-        self.record(Record::start(self.now, host, &config.kubelet.node_name));
+    fn boot(
+        &mut self,
+        host: &str,
+        config: NodeConfig,
+        node_config: usize,
+        disk: Disk,
+        disk_state: record::DiskState,
+        log: Vec<String>,
+    ) {
+        self.record(Record::host(
+            self.now,
+            host,
+            record::HostInput::Start {
+                node: config.kubelet.node_name.clone(),
+                node_config,
+                disk: disk_state,
+            },
+        ));
         let mut machine = Machine::new(config.kubelet.clone(), disk.clone(), self.now);
         machine.enable_registration(self.now, KUBELET_VERSION);
         self.hosts.insert(
             host.to_owned(),
             Host {
                 config,
+                node_config,
                 machine,
                 disk,
                 log,
@@ -383,6 +433,7 @@ impl Cluster {
             },
         );
         self.drain_host(host);
+        self.seal();
     }
 
     /// Delivers every pending input and drains every machine, without moving the clock.
@@ -464,19 +515,35 @@ impl Cluster {
             .map(|(n, _)| n.clone())
             .collect();
         for host in due {
-            self.deliver_host(&host, HostInput::Timeout);
+            self.deliver_host(&host, Delivery::Timeout);
         }
         self.idle();
     }
 
     fn deliver_cp(&mut self, input: control_plane::Input) {
-        self.record(Record::control_plane(self.now, &input));
+        if self.recording {
+            self.record(Record::control_plane(self.now, &input));
+        }
         self.cp.handle(self.now, input);
         self.drain_cp();
+        self.seal();
+    }
+
+    /// Puts the digest of the outputs since the last record on that record.
+    fn seal(&mut self) {
+        if self.recording {
+            let outputs = self.digest.take();
+            if let Some(last) = self.records.last_mut() {
+                last.outputs = Some(outputs);
+            }
+        }
     }
 
     fn drain_cp(&mut self) {
         while let Some(output) = self.cp.poll_output() {
+            if self.recording {
+                self.digest.control_plane(&output);
+            }
             match output {
                 control_plane::Output::Reply { id, reply } => {
                     if let Some((host, kid)) = self.routes.remove(&id) {
@@ -485,7 +552,7 @@ impl Cluster {
                         }
                         self.queue.push_back((
                             self.now,
-                            Destination::Host(host, HostInput::Reply(kid, reply)),
+                            Destination::Host(host, Delivery::Reply(kid, reply)),
                         ));
                     } else {
                         self.unrouted.push((id, reply));
@@ -495,7 +562,7 @@ impl Cluster {
                     if let Some(host) = self.watches.get(&watch) {
                         self.queue.push_back((
                             self.now,
-                            Destination::Host(host.clone(), HostInput::Watch(watch, event)),
+                            Destination::Host(host.clone(), Delivery::Watch(watch, event)),
                         ));
                     }
                 }
@@ -505,34 +572,57 @@ impl Cluster {
         }
     }
 
-    fn deliver_host(&mut self, host: &str, input: HostInput) {
+    fn deliver_host(&mut self, host: &str, input: Delivery) {
         let now = self.now;
         let seed = self.seed;
-        if !self.hosts.contains_key(host) {
+        let Some(h) = self.hosts.get_mut(host) else {
             return;
+        };
+        let key_index = h.keys + 1;
+        if self.recording {
+            let recorded = match &input {
+                Delivery::Reply(id, reply) => record::HostInput::Reply {
+                    id: *id,
+                    reply: reply.clone(),
+                },
+                Delivery::Watch(watch, event) => record::HostInput::WatchEvent {
+                    watch: *watch,
+                    event: event.clone(),
+                },
+                Delivery::Key(purpose) => record::HostInput::Key {
+                    purpose: *purpose,
+                    index: key_index,
+                },
+                Delivery::Addresses(a) => record::HostInput::NodeAddresses(a.clone()),
+                Delivery::Timeout => record::HostInput::Timeout,
+            };
+            self.record(Record::host(now, host, recorded));
         }
-        self.record(Record::host(now, host, &input));
         let Some(h) = self.hosts.get_mut(host) else {
             return;
         };
         let input = match input {
-            HostInput::Reply(id, reply) => kubelet::Input::Reply { id, reply },
-            HostInput::Watch(watch, event) => kubelet::Input::WatchEvent { watch, event },
-            HostInput::Timeout => kubelet::Input::Timeout,
-            HostInput::Addresses(a) => kubelet::Input::NodeAddresses(a),
-            HostInput::Key(purpose) => {
-                h.keys += 1;
-                match node_key(seed, host, h.keys) {
+            Delivery::Reply(id, reply) => kubelet::Input::Reply { id, reply },
+            Delivery::Watch(watch, event) => kubelet::Input::WatchEvent { watch, event },
+            Delivery::Timeout => kubelet::Input::Timeout,
+            Delivery::Addresses(a) => kubelet::Input::NodeAddresses(a),
+            Delivery::Key(purpose) => {
+                h.keys = key_index;
+                match node_key(seed, host, key_index) {
                     Some(key) => kubelet::Input::Key(purpose, key),
                     // Not reachable: 32 bytes of SHA-256 output are a valid P-256 scalar unless
                     // they are zero or above the order (probability ~2^-128); then nothing is
                     // delivered and the kubelet's own timeout applies.
-                    None => return,
+                    None => {
+                        self.seal();
+                        return;
+                    }
                 }
             }
         };
         h.machine.handle(now, input);
         self.drain_host(host);
+        self.seal();
     }
 
     fn drain_host(&mut self, host: &str) {
@@ -544,6 +634,9 @@ impl Cluster {
             let Some(output) = h.machine.poll_output() else {
                 return;
             };
+            if self.recording {
+                self.digest.host(&output);
+            }
             match output {
                 kubelet::Output::Request { id, request } => {
                     self.next_request += 1;
@@ -566,7 +659,7 @@ impl Cluster {
                 }
                 kubelet::Output::GenerateKey(purpose) => self.queue.push_back((
                     now,
-                    Destination::Host(host.to_owned(), HostInput::Key(purpose)),
+                    Destination::Host(host.to_owned(), Delivery::Key(purpose)),
                 )),
                 kubelet::Output::File(op) => {
                     // The in-memory file system performs every operation the kubelet asks for; a
@@ -581,8 +674,17 @@ impl Cluster {
     }
 
     /// Sends one request as `credential` and runs the cluster until idle; returns its reply.
+    ///
+    /// Recorded as a [`Action::Call`] followed by the request as the control plane's input; a
+    /// bearer token is recorded as its fingerprint.
     pub fn call(&mut self, credential: &Credential, operation: crate::api::Operation) -> Reply {
         self.idle();
+        self.record(Record::action(self.now, &record::Action::Call));
+        self.send(credential, operation)
+    }
+
+    /// [`Cluster::call`] without its action record (kubectl's requests).
+    fn send(&mut self, credential: &Credential, operation: crate::api::Operation) -> Reply {
         self.next_request += 1;
         let id = RequestId(self.next_request);
         self.deliver_cp(control_plane::Input::Request {
@@ -612,6 +714,24 @@ impl Cluster {
     pub fn admin_credential(&self) -> &Credential {
         &self.admin
     }
+}
+
+/// The jitter seed of the kubelet on `host`.
+fn jitter_seed(seed: u64, host: &str) -> u64 {
+    derive(seed, host, u64::MAX)
+}
+
+/// A new node's disk: the CA, and the bootstrap kubeconfig when the kubelet has a path for it.
+fn new_disk(ca_pem: &[u8], config: &NodeConfig) -> Disk {
+    let mut disk = Disk::new();
+    disk.insert_file(CA_PATH, ca_pem.to_vec());
+    if !config.kubelet.bootstrap_kubeconfig_path.is_empty() {
+        disk.insert_file(
+            config.kubelet.bootstrap_kubeconfig_path.clone(),
+            bootstrap_kubeconfig(&config.bootstrap_token),
+        );
+    }
+    disk
 }
 
 /// A seeded 64-bit value for `host`'s `n`-th use.

@@ -174,7 +174,8 @@ impl Config {
 }
 
 /// Which certificate a key is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum KeyPurpose {
     /// The legacy path's key (stored in `kubelet-client.key.tmp`).
     LegacyClient,

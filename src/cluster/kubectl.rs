@@ -86,7 +86,7 @@ impl Cluster {
 
     fn admin_call(&mut self, op: Operation) -> Reply {
         let admin = self.admin.clone();
-        self.call(&admin, op)
+        self.send(&admin, op)
     }
 
     fn create_binding(&mut self, args: &[&str]) -> String {

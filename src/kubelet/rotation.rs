@@ -180,9 +180,10 @@ impl Template {
 }
 
 /// A `v1.NodeAddress` of the node's status.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NodeAddress {
     /// `Hostname`, `ExternalIP`, `InternalIP`, `ExternalDNS`, `InternalDNS`.
+    #[serde(rename = "type")]
     pub type_: String,
     /// The address.
     pub address: String,
