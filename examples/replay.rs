@@ -23,7 +23,7 @@ use kube_tls_bootstrap::cluster::{
     replay_inputs,
 };
 use kube_tls_bootstrap::csr::ConditionType;
-use kube_tls_bootstrap::csr::kubectl::Decision;
+use kube_tls_bootstrap::csr::kubectl::CertificateCommand;
 use kube_tls_bootstrap::time::Duration;
 
 const TOKEN: &str = "02b50b05283e98dd0fd71db496ef01e8";
@@ -141,7 +141,7 @@ fn deny_instead(log: &str) -> Result<(usize, String), Error> {
         ..
     }) = &mut records[at].input
     {
-        let deny = Decision::Deny;
+        let deny = CertificateCommand::Deny;
         for c in &mut csr.status.conditions {
             if c.type_ == ConditionType::Approved {
                 c.type_ = deny.condition_type();

@@ -55,9 +55,9 @@ impl Cluster {
             ["get", "nodes" | "node" | "no"] => self.get_nodes(),
             ["certificate", verb @ ("approve" | "deny"), rest @ ..] => {
                 let decision = if *verb == "approve" {
-                    csr_kubectl::Decision::Approve
+                    csr_kubectl::CertificateCommand::Approve
                 } else {
-                    csr_kubectl::Decision::Deny
+                    csr_kubectl::CertificateCommand::Deny
                 };
                 let force = rest.contains(&"--force");
                 let names: Vec<&str> = rest.iter().copied().filter(|a| *a != "--force").collect();
@@ -163,7 +163,12 @@ impl Cluster {
         }
     }
 
-    fn certificate(&mut self, name: &str, decision: csr_kubectl::Decision, force: bool) -> String {
+    fn certificate(
+        &mut self,
+        name: &str,
+        decision: csr_kubectl::CertificateCommand,
+        force: bool,
+    ) -> String {
         let csr = match self.get_one_csr(name) {
             Ok(c) => c,
             Err(e) => return e,

@@ -184,11 +184,6 @@ pub enum CertificateCommand {
     Deny,
 }
 
-/// The former name of [`CertificateCommand`], hidden and kept only until the in-crate cluster
-/// driver moves over.
-#[doc(hidden)]
-pub type Decision = CertificateCommand;
-
 impl CertificateCommand {
     /// The condition type added.
     pub fn condition_type(self) -> ConditionType {
