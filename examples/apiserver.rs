@@ -28,9 +28,9 @@
 //!   `certificate-authority`), and `--auto-approve` binds `system:node-bootstrapper` and
 //!   `nodeclient` to `system:bootstrappers`, as kubeadm does, for load tests.
 //!
-//! The control-plane machine verifies client certificates against one CA (`Config::client_ca`):
-//! from a bundle of several it is given the signing CA when the bundle holds it, else the first
-//! certificate, and the others are named in a warning at start.
+//! The control-plane machine verifies client certificates against the whole bundle
+//! (`Config::client_ca`); a bundle without the signing CA is named in a warning at start, since
+//! the client certificates this server issues would then be refused.
 //!
 //! It prints one line `listening on https://127.0.0.1:PORT` on stdout when ready; everything
 //! else goes to stderr. The machine runs on one task with the real clock; each connection task
@@ -268,36 +268,25 @@ fn issue(
 }
 
 /// `--client-ca-file`: every certificate of the PEM bundle (client-go's `cert.ParseCertsPEM`),
-/// or the cluster CA alone. Returns the bundle's PEM text and the one CA the machine verifies
-/// against (see the module documentation).
-fn client_ca(flags: &Flags, ca: &CertificateAuthority) -> Result<(String, Certificate), Error> {
+/// or the cluster CA alone. Returns the bundle's PEM text and its certificates.
+fn client_ca(
+    flags: &Flags,
+    ca: &CertificateAuthority,
+) -> Result<(String, Vec<Certificate>), Error> {
     let Some(path) = &flags.client_ca_file else {
-        return Ok((ca.certificate().to_pem(), ca.certificate().clone()));
+        return Ok((ca.certificate().to_pem(), vec![ca.certificate().clone()]));
     };
     let pem = read(path)?;
-    let mut bundle = kube_tls_bootstrap::pki::certificate::parse_certificates_pem(&pem)
+    let bundle = kube_tls_bootstrap::pki::certificate::parse_certificates_pem(&pem)
         .map_err(|e| format!("--client-ca-file {path}: {e}"))?;
-    let signing = bundle
-        .iter()
-        .position(|c| c.der() == ca.certificate().der());
-    if signing.is_none() {
+    if !bundle.iter().any(|c| c.der() == ca.certificate().der()) {
         eprintln!(
             "apiserver: warning: --client-ca-file {path} does not hold the signing CA {:?}: \
              the client certificates this server issues will be refused",
             ca.certificate().subject().common_name
         );
     }
-    // parse_certificates_pem returns at least one certificate.
-    let chosen = bundle.swap_remove(signing.unwrap_or(0));
-    for other in &bundle {
-        eprintln!(
-            "apiserver: warning: --client-ca-file {path}: client certificates issued by {:?} \
-             are refused (the control plane verifies against one CA: {:?})",
-            other.subject().common_name,
-            chosen.subject().common_name
-        );
-    }
-    Ok((String::from_utf8_lossy(&pem).into_owned(), chosen))
+    Ok((String::from_utf8_lossy(&pem).into_owned(), bundle))
 }
 
 fn run() -> Result<(), Error> {
@@ -314,7 +303,7 @@ fn run() -> Result<(), Error> {
         }
         config.authenticator.token_file = Some(file);
     }
-    config.client_ca = Some(client_ca.clone());
+    config.client_ca = client_ca.clone();
     if let Some(d) = flags.signing_duration {
         config.signing_duration = d;
     }
@@ -535,7 +524,7 @@ impl rustls::server::danger::ClientCertVerifier for AnyClientCertificate {
 struct Shared {
     calls: mpsc::Sender<Call>,
     authenticator: Authenticator,
-    client_ca: Certificate,
+    client_ca: Vec<Certificate>,
     address: String,
 }
 

@@ -119,7 +119,7 @@ impl ClusterConfig {
             .with_default_policy()
             .with_signer(pki::signers::KUBE_APISERVER_CLIENT_KUBELET, ca.clone())
             .with_signer(pki::signers::KUBELET_SERVING, ca.clone());
-        control_plane.client_ca = Some(ca.certificate().clone());
+        control_plane.client_ca = vec![ca.certificate().clone()];
         control_plane.informer_lag = Duration::from_secs(1);
         Ok(Self {
             seed,

@@ -135,9 +135,9 @@ pub struct Config {
     pub seed: u64,
     /// The bearer-token authenticators.
     pub authenticator: Authenticator,
-    /// `--client-ca-file`: client certificates are verified against it (none: client
+    /// `--client-ca-file`: the CA bundle client certificate chains must lead to (empty: client
     /// certificates are ignored, as kube-apiserver does without the flag).
-    pub client_ca: Option<Certificate>,
+    pub client_ca: Vec<Certificate>,
     /// `--anonymous-auth` (default true): requests without a credential run as
     /// `system:anonymous`; false answers them 401.
     pub anonymous: bool,
@@ -161,7 +161,7 @@ impl Config {
         Self {
             seed,
             authenticator: Authenticator::default(),
-            client_ca: None,
+            client_ca: Vec::new(),
             anonymous: true,
             policy: Policy::new(),
             informer_lag: Duration::ZERO,

@@ -165,7 +165,7 @@ fuzz_target!(|data: &[u8]| {
     };
     config.informer_lag = Duration::from_millis(i64::from(mode >> 4) * 250);
     config.authenticator.token_file = Some(TokenFile::parse(TOKENS.as_bytes(), "t").unwrap());
-    config.client_ca = Some(f.ca.certificate().clone());
+    config.client_ca = vec![f.ca.certificate().clone()];
     for (i, name) in SIGNERS.iter().enumerate() {
         let key = if mode & 8 == 0 || i % 2 == 0 {
             SignerKey::InProcess(f.ca.clone())

@@ -281,14 +281,21 @@ impl ControlPlane {
                     None => Err(refused(self, identity::INVALID_BEARER_TOKEN.to_owned())),
                 }
             }
-            Credential::ClientCertificate(chain) => match &self.config.client_ca {
-                Some(ca) => match super::x509::authenticate_client_certificate(chain, ca, now) {
+            // Without a client CA bundle there is no x509 authenticator in the chain.
+            Credential::ClientCertificate(_) if self.config.client_ca.is_empty() => {
+                self.anonymous()
+            }
+            Credential::ClientCertificate(chain) => {
+                match super::x509::authenticate_client_certificate(
+                    chain,
+                    &self.config.client_ca,
+                    now,
+                ) {
                     Ok(Some(user)) => Ok(user),
                     Ok(None) => self.anonymous(),
                     Err(e) => Err(refused(self, e.to_string())),
-                },
-                None => self.anonymous(),
-            },
+                }
+            }
             _ => self.anonymous(),
         }
     }

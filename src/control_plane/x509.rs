@@ -1,8 +1,9 @@
 //! kube-apiserver's client-certificate authenticator (PROTOCOL §7.4,
 //! k/k `staging/src/k8s.io/apiserver/pkg/authentication/request/x509/x509.go`): the chain is
-//! verified against `--client-ca-file` with Go's `x509.Verify` rules that matter here (validity
-//! of the leaf, issued by the CA, client-auth extended key usage), then `CN` → user and `O` →
-//! groups.
+//! verified against the `--client-ca-file` bundle with Go's `x509.Verify` rules that matter
+//! here (validity of the leaf and of each intermediate, intermediates taken from the rest of the
+//! chain and marked as CAs, a path to one of the bundle's CAs, client-auth extended key usage on
+//! the leaf), then `CN` → user and `O` → groups.
 
 use std::fmt;
 
@@ -35,7 +36,8 @@ pub enum ClientCertificateErrorKind {
     Parse(String),
     /// `now` is outside the leaf's validity: `current time <now> is after|before <bound>`.
     Expired(String),
-    /// Not issued by the client CA (or its signature does not verify).
+    /// No path from the leaf to a CA of the bundle (unknown issuer, a signature that does not
+    /// verify, an intermediate that is not a CA or not valid now).
     UnknownAuthority,
     /// The leaf's extended key usages exclude client authentication.
     IncompatibleUsage,
@@ -65,16 +67,22 @@ impl fmt::Display for ClientCertificateError {
 
 impl std::error::Error for ClientCertificateError {}
 
-/// Authenticates a TLS client certificate chain (leaf first, DER) against the client CA at
-/// `now`: `Ok(None)` when there is no certificate or its CN is empty (the request falls through
-/// to the next authenticator), `Ok(Some(user))` with `system:authenticated` appended, or the
-/// refusal.
+/// The longest path tried from a leaf to a CA of the bundle: the leaf, up to this many
+/// intermediates, the CA.
+const MAX_INTERMEDIATES: usize = 4;
+
+/// Authenticates a TLS client certificate chain (leaf first, then the intermediates the client
+/// sent, DER) against the client CA bundle `roots` at `now`: `Ok(None)` when there is no
+/// certificate or its CN is empty (the request falls through to the next authenticator),
+/// `Ok(Some(user))` with `system:authenticated` appended, or the refusal.
 ///
-/// Only chains whose leaf the CA signed directly are accepted (no intermediates), and the CA's
-/// own validity is not checked.
+/// A path is accepted when each certificate's issuer name is the next one's subject and its
+/// signature verifies with the next one's key, every intermediate is a CA and valid at `now`,
+/// and the path ends at a CA of the bundle (whose own validity is not checked). Certificates the
+/// client sent that do not parse are ignored as intermediates, as Go's pool ignores them.
 pub fn authenticate_client_certificate(
     chain: &[Vec<u8>],
-    client_ca: &Certificate,
+    roots: &[Certificate],
     now: Instant,
 ) -> Result<Option<UserInfo>, ClientCertificateError> {
     let Some(leaf_der) = chain.first() else {
@@ -103,7 +111,13 @@ pub fn authenticate_client_certificate(
             leaf.not_after().to_rfc3339()
         ))));
     }
-    if leaf.issuer_der() != client_ca.subject_der() || leaf.check_signed_by(client_ca).is_err() {
+    let intermediates: Vec<Certificate> = chain
+        .get(1..)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|der| Certificate::from_der(der).ok())
+        .collect();
+    if !leads_to_root(&leaf, &intermediates, roots, now, MAX_INTERMEDIATES) {
         return Err(fail(ClientCertificateErrorKind::UnknownAuthority));
     }
     if let Some(ekus) = leaf.extended_key_usages()
@@ -118,6 +132,33 @@ pub fn authenticate_client_certificate(
     Ok(Some(
         UserInfo::new(subject.common_name, subject.organization).with_authenticated_group(),
     ))
+}
+
+/// Whether `cert` was issued by a CA of `roots`, or by an intermediate (a valid CA at `now`)
+/// that itself leads to one within `budget` more intermediates.
+fn leads_to_root(
+    cert: &Certificate,
+    intermediates: &[Certificate],
+    roots: &[Certificate],
+    now: Instant,
+    budget: usize,
+) -> bool {
+    let issued_by = |issuer: &Certificate| {
+        cert.issuer_der() == issuer.subject_der() && cert.check_signed_by(issuer).is_ok()
+    };
+    if roots.iter().any(issued_by) {
+        return true;
+    }
+    let t = now.timestamp();
+    budget > 0
+        && intermediates.iter().any(|i| {
+            i.is_ca()
+                && i.not_before() <= t
+                && t <= i.not_after()
+                && i.der() != cert.der()
+                && issued_by(i)
+                && leads_to_root(i, intermediates, roots, now, budget - 1)
+        })
 }
 
 /// `certificateIdentifier`: `SN=<decimal>, SKID=<AA:BB…>, AKID=<AA:BB…>`.

@@ -3,7 +3,9 @@
 
 use const_oid::AssociatedOid as _;
 use der::Decode as _;
-use x509_cert::ext::pkix::{AuthorityKeyIdentifier, ExtendedKeyUsage, SubjectKeyIdentifier};
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, SubjectKeyIdentifier,
+};
 
 use super::asn1::{Asn1Error, Rest, Tlv};
 use super::name::{Name, Subject};
@@ -36,6 +38,8 @@ struct Signed {
     signature: Vec<u8>,
     serial: Vec<u8>,
     authority_key_id: Option<Vec<u8>>,
+    /// The basic constraints extension says the subject is a CA.
+    is_ca: bool,
     /// `None` when the certificate has no extended key usage extension.
     extended_key_usages: Option<Vec<const_oid::ObjectIdentifier>>,
 }
@@ -148,6 +152,7 @@ impl Certificate {
         let mut subject_key_id = None;
         let mut authority_key_id = None;
         let mut extended_key_usages = None;
+        let mut is_ca = false;
         for ext in tbs.extensions().into_iter().flatten() {
             if ext.extn_id == SubjectKeyIdentifier::OID {
                 let id = SubjectKeyIdentifier::from_der(ext.extn_value.as_bytes())
@@ -161,6 +166,10 @@ impl Certificate {
                 let eku = ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())
                     .map_err(|_| parse("invalid extended key usages".into()))?;
                 extended_key_usages = Some(eku.0);
+            } else if ext.extn_id == BasicConstraints::OID {
+                let bc = BasicConstraints::from_der(ext.extn_value.as_bytes())
+                    .map_err(|_| parse("invalid basic constraints".into()))?;
+                is_ca = bc.ca;
             }
         }
         let bits = raw.signature.value;
@@ -173,6 +182,7 @@ impl Certificate {
             signature: bits.get(1..).unwrap_or_default().to_vec(),
             serial: tbs.serial_number().as_bytes().to_vec(),
             authority_key_id,
+            is_ca,
             extended_key_usages,
         };
         Ok(Self {
@@ -246,6 +256,12 @@ impl Certificate {
     /// The authority key identifier's key identifier, if present.
     pub fn authority_key_id(&self) -> Option<&[u8]> {
         self.signed.authority_key_id.as_deref()
+    }
+
+    /// Whether the basic constraints extension marks the subject as a CA (Go's
+    /// `BasicConstraintsValid && IsCA`).
+    pub fn is_ca(&self) -> bool {
+        self.signed.is_ca
     }
 
     /// The extended key usages; `None` when the extension is absent (Go then accepts the

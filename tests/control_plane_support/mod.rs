@@ -47,7 +47,7 @@ pub fn config() -> Config {
         .with_signer(signers::KUBE_APISERVER_CLIENT, ca.clone());
     config.authenticator.token_file =
         Some(TokenFile::parse(TOKENS.as_bytes(), "token.csv").unwrap());
-    config.client_ca = Some(ca.certificate().clone());
+    config.client_ca = vec![ca.certificate().clone()];
     config
 }
 

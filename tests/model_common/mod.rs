@@ -274,7 +274,7 @@ fn control_plane(config: &Config) -> ControlPlane {
         )
         .unwrap(),
     );
-    c.client_ca = Some(ca.certificate().clone());
+    c.client_ca = vec![ca.certificate().clone()];
     c.policy.add_cluster_role_binding(binding(
         "kubeadm:kubelet-bootstrap",
         NODE_BOOTSTRAPPER,

@@ -1,0 +1,110 @@
+//! kube-apiserver's x509 authenticator over a CA bundle and intermediates the client sends
+//! (`x509.Verify` with `Roots` = `--client-ca-file` and `Intermediates` = the rest of the TLS
+//! chain): a path must lead from the leaf through valid CA intermediates to a CA of the bundle.
+#![allow(clippy::unwrap_used)]
+
+use kube_tls_bootstrap::control_plane::authenticate_client_certificate;
+use kube_tls_bootstrap::pki::Certificate;
+use kube_tls_bootstrap::pki::certificate::parse_certificates_pem;
+use kube_tls_bootstrap::time::{Instant, Timestamp};
+
+fn load(pem: &[u8]) -> Certificate {
+    parse_certificates_pem(pem).unwrap().remove(0)
+}
+
+fn root() -> Certificate {
+    load(include_bytes!("data/pki/chain/root.crt"))
+}
+
+fn intermediate() -> Certificate {
+    load(include_bytes!("data/pki/chain/intermediate.crt"))
+}
+
+fn leaf() -> Certificate {
+    load(include_bytes!("data/pki/chain/leaf.crt"))
+}
+
+fn test_ca() -> Certificate {
+    load(include_bytes!("data/pki/corpus/ca/ca.crt"))
+}
+
+fn now() -> Instant {
+    Instant::from(Timestamp::parse_rfc3339("2027-06-01T00:00:00Z").unwrap())
+}
+
+fn verify(chain: &[&Certificate], roots: &[Certificate]) -> Result<String, String> {
+    let chain: Vec<Vec<u8>> = chain.iter().map(|c| c.der().to_vec()).collect();
+    match authenticate_client_certificate(&chain, roots, now()) {
+        Ok(Some(user)) => Ok(format!("{} {:?}", user.name, user.groups)),
+        Ok(None) => Ok("anonymous".to_owned()),
+        Err(e) => Err(e.to_string().rsplit("failed: ").next().unwrap().to_owned()),
+    }
+}
+
+const NODE_9: &str = r#"system:node:node-9 ["system:nodes", "system:authenticated"]"#;
+const UNKNOWN: &str = "x509: certificate signed by unknown authority";
+
+#[test]
+fn a_leaf_reaches_the_bundle_through_the_intermediate_it_sends() {
+    let (root, intermediate, leaf) = (root(), intermediate(), leaf());
+    assert!(root.is_ca() && intermediate.is_ca() && !leaf.is_ca());
+    assert_eq!(
+        verify(&[&leaf, &intermediate], &[root.clone()]),
+        Ok(NODE_9.into())
+    );
+    // The bundle may hold several CAs; the order does not matter.
+    assert_eq!(
+        verify(&[&leaf, &intermediate], &[test_ca(), root.clone()]),
+        Ok(NODE_9.into())
+    );
+    // The intermediate itself in the bundle is a root too.
+    assert_eq!(verify(&[&leaf], &[intermediate.clone()]), Ok(NODE_9.into()));
+    // Extra certificates the client sends are ignored when a path exists.
+    assert_eq!(
+        verify(&[&leaf, &test_ca(), &root, &intermediate], &[root.clone()]),
+        Ok(NODE_9.into())
+    );
+}
+
+#[test]
+fn no_path_to_the_bundle_is_an_unknown_authority() {
+    let (root, intermediate, leaf) = (root(), intermediate(), leaf());
+    // Without the intermediate.
+    assert_eq!(verify(&[&leaf], &[root.clone()]), Err(UNKNOWN.into()));
+    // Through a certificate that is not a CA (same subject and key, CA:FALSE).
+    let not_ca = load(include_bytes!("data/pki/chain/intermediate-not-ca.crt"));
+    assert!(!not_ca.is_ca());
+    assert_eq!(
+        verify(&[&leaf, &not_ca], &[root.clone()]),
+        Err(UNKNOWN.into())
+    );
+    // To another CA.
+    assert_eq!(
+        verify(&[&leaf, &intermediate], &[test_ca()]),
+        Err(UNKNOWN.into())
+    );
+    // An empty bundle.
+    assert_eq!(verify(&[&leaf, &intermediate], &[]), Err(UNKNOWN.into()));
+    // Bytes that are not a certificate after the leaf are not intermediates.
+    let chain = vec![leaf.der().to_vec(), b"not a certificate".to_vec()];
+    assert!(authenticate_client_certificate(&chain, &[root], now()).is_err());
+}
+
+#[test]
+fn an_intermediate_outside_its_validity_is_not_a_path() {
+    let short_lived = load(include_bytes!("data/pki/chain/short-lived.crt"));
+    let leaf = load(include_bytes!("data/pki/chain/leaf-of-short-lived.crt"));
+    let chain = [leaf.der().to_vec(), short_lived.der().to_vec()];
+    // While the intermediate is valid the path holds.
+    let inside = Instant::from(short_lived.not_after());
+    assert!(
+        authenticate_client_certificate(&chain, &[root()], inside)
+            .unwrap()
+            .is_some()
+    );
+    // The leaf is valid for years, the intermediate for a day.
+    assert_eq!(
+        verify(&[&leaf, &short_lived], &[root()]),
+        Err(UNKNOWN.into())
+    );
+}
