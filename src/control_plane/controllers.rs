@@ -14,8 +14,7 @@ use crate::csr::{
 use crate::go;
 use crate::identity::UserInfo;
 use crate::pki::{
-    CertificateRequest, SignerFailure, SignerInput, UnsignedCertificate, VerifiedDigest, checks,
-    signers,
+    SignerFailure, SignerInput, UnsignedCertificate, VerifiedDigest, checks, signers,
 };
 use crate::rbac::{Attributes, Authorize};
 use crate::time::{Duration, Instant};
@@ -279,15 +278,14 @@ impl ControlPlane {
         };
         let object = &*stored.object;
         let uid = object.metadata.uid.clone();
-        let request =
-            match CertificateRequest::from_pem_verified(&object.spec.request, &stored.digest) {
-                Ok(r) => r,
-                Err(e) => {
-                    let message = format!("unable to parse csr {}: {e}", go::quote(name));
-                    self.controller_error(now, Component::Approving, task, name, &uid, message);
-                    return;
-                }
-            };
+        let request = match self.parsed_request(&object.spec.request, &stored.digest) {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("unable to parse csr {}: {e}", go::quote(name));
+                self.controller_error(now, Component::Approving, task, name, &uid, message);
+                return;
+            }
+        };
         let usages: Vec<&str> = object.spec.usages.iter().map(|u| u.as_str()).collect();
         let node_client = object.spec.signer_name == signers::KUBE_APISERVER_CLIENT_KUBELET
             && checks::validate_for_signer_strs(
@@ -409,7 +407,7 @@ impl ControlPlane {
             return;
         }
         let digest = stored.digest;
-        let request = match CertificateRequest::from_pem_verified(&object.spec.request, &digest) {
+        let request = match self.parsed_request(&object.spec.request, &digest) {
             Ok(r) => r,
             Err(e) => {
                 let message = format!("unable to parse csr {}: {e}", go::quote(name));
