@@ -989,7 +989,8 @@ fn reply_response(r: &ResourceRoute, reply: Reply) -> HttpResponse {
     let now = now().timestamp();
     let include = r.options.include_object.as_deref();
     match reply {
-        Reply::CertificateSigningRequest { code, mut object } => {
+        Reply::CertificateSigningRequest { code, object } => {
+            let mut object = std::sync::Arc::unwrap_or_clone(object);
             let rv = object.metadata.resource_version.clone();
             object.api_version = csr::API_VERSION.into();
             object.kind = csr::KIND.into();
@@ -1004,7 +1005,7 @@ fn reply_response(r: &ResourceRoute, reply: Reply) -> HttpResponse {
                     )
                     .unwrap_or_else(|e| e.response()),
                 ),
-                _ => respond(rest::object(code, &*object)),
+                _ => respond(rest::object(code, &object)),
             }
         }
         Reply::CertificateSigningRequestList(list) => {
@@ -1119,8 +1120,9 @@ async fn watch(
                 () = lines_tx.closed() => break,
                 event = events.recv() => {
                     let Some(mut event) = event else { break };
-                    event.object.api_version = csr::API_VERSION.into();
-                    event.object.kind = csr::KIND.into();
+                    let object = std::sync::Arc::make_mut(&mut event.object);
+                    object.api_version = csr::API_VERSION.into();
+                    object.kind = csr::KIND.into();
                     let kind = match event.type_ {
                         kube_tls_bootstrap::api::EventType::Added => rest::EventType::Added,
                         kube_tls_bootstrap::api::EventType::Modified => rest::EventType::Modified,

@@ -668,7 +668,9 @@ fn decode_reply(code: u16, body: &[u8]) -> Option<Reply> {
     match value.get("kind").and_then(|k| k.as_str()) {
         Some("CertificateSigningRequest") => Some(Reply::CertificateSigningRequest {
             code,
-            object: Box::new(serde_json::from_value::<CertificateSigningRequest>(value).ok()?),
+            object: std::sync::Arc::new(
+                serde_json::from_value::<CertificateSigningRequest>(value).ok()?,
+            ),
         }),
         Some("CertificateSigningRequestList") => Some(Reply::CertificateSigningRequestList(
             Box::new(serde_json::from_value::<CertificateSigningRequestList>(value).ok()?),

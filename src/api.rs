@@ -541,8 +541,8 @@ pub enum Reply {
     CertificateSigningRequest {
         /// 200 or 201.
         code: u16,
-        /// The object as stored.
-        object: Box<CertificateSigningRequest>,
+        /// The object as stored (shared with the server's store).
+        object: std::sync::Arc<CertificateSigningRequest>,
     },
     /// A CSR list (200).
     CertificateSigningRequestList(Box<CertificateSigningRequestList>),
@@ -609,8 +609,8 @@ pub struct WatchEvent {
     /// What happened.
     #[serde(rename = "type")]
     pub type_: EventType,
-    /// The object after the event (before it, for `DELETED`).
-    pub object: Box<CertificateSigningRequest>,
+    /// The object after the event (before it, for `DELETED`), shared with the server's store.
+    pub object: std::sync::Arc<CertificateSigningRequest>,
 }
 
 #[cfg(test)]

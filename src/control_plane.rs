@@ -420,6 +420,9 @@ pub struct ControlPlane {
     history: store::History,
     started: bool,
     controller_user: UserInfo,
+    /// The request the last create verified, parsed, with its proof: the approver and the
+    /// signer, which read it next, take it from here instead of parsing it again.
+    last_request: Option<(VerifiedDigest, Arc<crate::pki::CertificateRequest>)>,
 }
 
 impl ControlPlane {
@@ -439,6 +442,7 @@ impl ControlPlane {
             pending_watch_events: Vec::new(),
             history: store::History::default(),
             started: false,
+            last_request: None,
             controller_user: UserInfo::new(
                 CERTIFICATE_CONTROLLER_USER,
                 [
@@ -514,6 +518,22 @@ impl ControlPlane {
     /// Whether no CSR is stored.
     pub fn is_empty(&self) -> bool {
         self.store.len() == 0
+    }
+
+    /// The stored request `pem` whose proof is `digest`, parsed: the one the last create parsed
+    /// when it is the same (a digest names one DER, and parsing is a function of the DER), else
+    /// parsed again without verifying ([`CertificateRequest::from_pem_verified`]).
+    ///
+    /// [`CertificateRequest::from_pem_verified`]: crate::pki::CertificateRequest::from_pem_verified
+    fn parsed_request(
+        &self,
+        pem: &[u8],
+        digest: &VerifiedDigest,
+    ) -> Result<Arc<crate::pki::CertificateRequest>, crate::pki::RequestError> {
+        match &self.last_request {
+            Some((last, request)) if last == digest => Ok(Arc::clone(request)),
+            _ => crate::pki::CertificateRequest::from_pem_verified(pem, digest).map(Arc::new),
+        }
     }
 
     fn event(

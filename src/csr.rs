@@ -59,8 +59,8 @@ pub use invalid::Invalid;
 pub use lifecycle::{Approval, Lifecycle};
 pub use signer_name::{MAX_SIGNER_NAME_LENGTH, SignerName, validate_signer_name};
 pub use strategy::{
-    CreateContext, NameSuffix, create, create_verified, generate_name, prepare_for_create,
-    prepare_for_update, update, update_verified,
+    CreateContext, NameSuffix, UpdateError, create, create_verified, generate_name,
+    prepare_for_create, prepare_for_update, update, update_verified,
 };
 pub use types::{
     API_VERSION, CertificateSigningRequest, CertificateSigningRequestCondition,
@@ -69,5 +69,6 @@ pub use types::{
     decode_document,
 };
 pub use validation::{
-    Endpoint, validate_create, validate_create_verified, validate_update, validate_update_verified,
+    Endpoint, ProofMismatch, validate_create, validate_create_verified, validate_update,
+    validate_update_verified,
 };

@@ -245,7 +245,7 @@ fn every_host_input_goes_through_json_and_back() {
             id: RequestId(3),
             reply: Reply::CertificateSigningRequest {
                 code: 201,
-                object: Box::new(csr.clone()),
+                object: std::sync::Arc::new(csr.clone()),
             },
         },
         HostInput::Reply {
@@ -298,7 +298,7 @@ fn every_host_input_goes_through_json_and_back() {
             watch: WatchId(2),
             event: WatchEvent {
                 type_: EventType::Modified,
-                object: Box::new(csr),
+                object: std::sync::Arc::new(csr),
             },
         },
         HostInput::WatchEnded(WatchId(2)),

@@ -300,6 +300,60 @@ fn an_external_approver_answers_review_tickets() {
 }
 
 #[test]
+fn a_verdict_for_a_deleted_request_is_refused_as_for_a_recreated_one() {
+    use kube_tls_bootstrap::control_plane::{ApproverMode, Input, Verdict};
+    let mut config = config();
+    config.approver = ApproverMode::External;
+    let mut h = Harness::new(config);
+    let mut o = kubelet_object(1, "node-1");
+    o.metadata.name = "node-csr-gone".into();
+    o.metadata.generate_name.clear();
+    assert_eq!(h.create(bearer("admin-token"), o).code(), 201);
+    h.settle();
+    let ticket = review_tickets(&h).remove(0);
+    let deleted = h.call(
+        bearer("admin-token"),
+        Operation::DeleteCertificateSigningRequest {
+            name: "node-csr-gone".into(),
+        },
+    );
+    assert_eq!(deleted.code(), 200);
+    h.input(Input::Verdict {
+        ticket: ticket.id,
+        verdict: Verdict::Approve {
+            reason: "R".into(),
+            message: "M".into(),
+        },
+    });
+    let refused = h.events_of(EventKind::TicketRefused);
+    assert_eq!(refused.len(), 1);
+    assert_eq!(
+        (refused[0].name.as_str(), refused[0].uid.as_str()),
+        ("node-csr-gone", ticket.uid.as_str())
+    );
+    assert_eq!(
+        refused[0].message,
+        format!(
+            "CertificateSigningRequest \"node-csr-gone\" with uid {} no longer exists (deleted \
+             or re-created); the answer is not applied",
+            ticket.uid
+        )
+    );
+    // The ticket closed with its answer: a second one is unknown.
+    h.input(Input::Verdict {
+        ticket: ticket.id,
+        verdict: Verdict::Abstain,
+    });
+    let refused = h.events_of(EventKind::TicketRefused);
+    assert_eq!(refused.len(), 2);
+    assert_eq!(
+        refused[1].message,
+        format!("unknown or already answered review ticket {}", ticket.id.0)
+    );
+    assert!(h.cp.certificate_signing_request("node-csr-gone").is_none());
+}
+
+#[test]
 fn a_verdict_for_a_recreated_request_is_refused() {
     use kube_tls_bootstrap::control_plane::{ApproverMode, Input, Verdict};
     let mut config = config();

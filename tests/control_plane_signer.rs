@@ -290,6 +290,59 @@ fn an_external_signer_answers_tickets() {
 }
 
 #[test]
+fn a_signature_for_a_deleted_request_is_refused_as_for_a_recreated_one() {
+    let mut h = external_harness();
+    let mut o = object(
+        &custom_pem(13, "tester", &[]),
+        signers::KUBE_APISERVER_CLIENT,
+        &CLIENT_USAGES,
+    );
+    o.metadata.name = "node-csr-gone".into();
+    o.metadata.generate_name.clear();
+    assert_eq!(h.create(bearer("admin-token"), o).code(), 201);
+    approve(&mut h, "node-csr-gone");
+    h.settle();
+    let ticket = sign_tickets(&h).remove(0);
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::DeleteCertificateSigningRequest {
+            name: "node-csr-gone".into(),
+        },
+    );
+    assert!(matches!(reply, Reply::Status(ref s) if s.code == 200));
+    let signature = ca().key().sign(ticket.certificate.tbs_der()).unwrap();
+    h.input(Input::Signature {
+        ticket: ticket.id,
+        signature: Ok(signature.clone()),
+    });
+    let refused = h.events_of(EventKind::TicketRefused);
+    assert_eq!(refused.len(), 1);
+    assert_eq!(
+        (refused[0].name.as_str(), refused[0].uid.as_str()),
+        ("node-csr-gone", ticket.uid.as_str())
+    );
+    assert_eq!(
+        refused[0].message,
+        format!(
+            "CertificateSigningRequest \"node-csr-gone\" with uid {} no longer exists (deleted \
+             or re-created); the answer is not applied",
+            ticket.uid
+        )
+    );
+    // The ticket closed with its answer: a second one is unknown.
+    h.input(Input::Signature {
+        ticket: ticket.id,
+        signature: Ok(signature),
+    });
+    let refused = h.events_of(EventKind::TicketRefused);
+    assert_eq!(refused.len(), 2);
+    assert_eq!(
+        refused[1].message,
+        format!("unknown or already answered sign ticket {}", ticket.id.0)
+    );
+}
+
+#[test]
 fn a_signature_for_a_recreated_request_is_refused() {
     let mut h = external_harness();
     let mut o = object(

@@ -320,3 +320,65 @@ fn update_keeps_uid_and_creation_time_from_the_stored_object() {
         old.metadata.creation_timestamp
     );
 }
+
+#[test]
+fn update_verified_binds_its_proof_to_the_stored_request() {
+    use kube_tls_bootstrap::pki::CertificateRequest;
+    let old = stored();
+    let mut new = old.clone();
+    new.status.conditions = vec![condition("Approved", ConditionStatus::True, None, None)];
+    let now = t("2025-03-01T12:31:00Z");
+    let proof = CertificateRequest::from_pem(REQUEST)
+        .unwrap()
+        .verified_digest();
+    // The stored request's proof: the result is `update`'s.
+    assert_eq!(
+        csr::update_verified(Endpoint::Approval, new.clone(), &old, now, &proof).unwrap(),
+        csr::update(Endpoint::Approval, new.clone(), &old, now).unwrap()
+    );
+    assert_eq!(
+        csr::validate_update_verified(Endpoint::Approval, &new, &old, &proof),
+        Ok(Vec::new())
+    );
+    // Another request's proof is refused, with the stored object's name.
+    let other =
+        CertificateRequest::from_pem(include_bytes!("data/csr/kubelet-client-ed25519.csr.pem"))
+            .unwrap()
+            .verified_digest();
+    let mismatch = csr::ProofMismatch {
+        name: "csr-8b2tm".into(),
+    };
+    assert_eq!(
+        csr::update_verified(Endpoint::Approval, new.clone(), &old, now, &other),
+        Err(csr::UpdateError::ProofMismatch(mismatch.clone()))
+    );
+    assert_eq!(
+        csr::validate_update_verified(Endpoint::Approval, &new, &old, &other),
+        Err(mismatch.clone())
+    );
+    assert_eq!(
+        mismatch.to_string(),
+        "the proof is not the verified digest of the request of CertificateSigningRequest \
+         \"csr-8b2tm\""
+    );
+    // A stored request that is not PEM proves nothing either.
+    let mut garbled = old.clone();
+    garbled.spec.request = b"not a request".to_vec();
+    assert_eq!(
+        csr::validate_update_verified(Endpoint::Approval, &new, &garbled, &proof),
+        Err(mismatch)
+    );
+    // Validation errors still come back as `is invalid`, once the proof is the right one.
+    let mut renamed = new;
+    renamed.metadata.name = "other".into();
+    let Err(csr::UpdateError::Invalid(invalid)) =
+        csr::update_verified(Endpoint::Approval, renamed, &old, now, &proof)
+    else {
+        panic!("expected is invalid")
+    };
+    assert_eq!(
+        invalid.to_string(),
+        "CertificateSigningRequest.certificates.k8s.io \"other\" is invalid: metadata.name: \
+         Invalid value: \"other\": field is immutable"
+    );
+}

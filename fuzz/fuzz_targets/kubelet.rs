@@ -239,7 +239,7 @@ fuzz_target!(|data: &[u8]| {
                 let reply = match b.byte().unwrap_or(0) % 8 {
                     0 => Reply::CertificateSigningRequest {
                         code: 201,
-                        object: Box::new(csr_object(
+                        object: std::sync::Arc::new(csr_object(
                             &mut b,
                             &name,
                             "uid-1",
@@ -304,7 +304,7 @@ fuzz_target!(|data: &[u8]| {
                         watch: w,
                         event: WatchEvent {
                             type_,
-                            object: Box::new(object),
+                            object: std::sync::Arc::new(object),
                         },
                     },
                 );

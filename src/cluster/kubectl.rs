@@ -158,7 +158,9 @@ impl Cluster {
         match self.admin_call(Operation::GetCertificateSigningRequest {
             name: name.to_owned(),
         }) {
-            Reply::CertificateSigningRequest { object, .. } => Ok(*object),
+            Reply::CertificateSigningRequest { object, .. } => {
+                Ok(std::sync::Arc::unwrap_or_clone(object))
+            }
             other => Err(reply_error(&other)),
         }
     }

@@ -13,10 +13,7 @@ use crate::csr::{
 };
 use crate::go;
 use crate::identity::UserInfo;
-use crate::pki::{
-    CertificateRequest, KnownSigner, SignerFailure, SignerInput, UnsignedCertificate,
-    VerifiedDigest,
-};
+use crate::pki::{KnownSigner, SignerFailure, SignerInput, UnsignedCertificate, VerifiedDigest};
 use crate::rbac::{Attributes, Authorize};
 use crate::time::{Duration, Instant};
 
@@ -115,10 +112,22 @@ enum Ticket {
     },
 }
 
+/// A ticket whose CSR was deleted: closed, remembered so that a late answer is refused with the
+/// object's name and uid, as an answer for a re-created object is.
+#[derive(Clone, Debug)]
+struct Closed {
+    name: String,
+    uid: String,
+    review: bool,
+}
+
 /// Tickets handed out and not yet answered.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Tickets {
     open: BTreeMap<TicketId, Ticket>,
+    /// The newest [`Tickets::CLOSED_CAPACITY`] tickets closed by a delete (ids only grow, so
+    /// the first entry is the oldest); an answer to an older one is "unknown".
+    closed: BTreeMap<TicketId, Closed>,
     next: u64,
 }
 
@@ -137,9 +146,47 @@ impl Tickets {
         })
     }
 
-    /// Tickets for a deleted object stay open so that an answer is refused and reported,
-    /// rather than unknown; nothing to do here but keep the method as the hook.
-    pub(super) fn forget_uid(&mut self, _uid: &str) {}
+    /// How many tickets of deleted objects are remembered.
+    pub(super) const CLOSED_CAPACITY: usize = 1024;
+
+    /// The object with `uid` was deleted: its tickets close (an answer can no longer apply),
+    /// and are remembered, at most [`Tickets::CLOSED_CAPACITY`] of them, so that a late answer
+    /// is refused and reported as one for a re-created object is.
+    pub(super) fn forget_uid(&mut self, uid: &str) {
+        let ids: Vec<TicketId> = self
+            .open
+            .iter()
+            .filter(|(_, t)| match t {
+                Ticket::Review { uid: u, .. } | Ticket::Sign { uid: u, .. } => u == uid,
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            let closed = match self.open.remove(&id) {
+                Some(Ticket::Review { name, uid, .. }) => Closed {
+                    name,
+                    uid,
+                    review: true,
+                },
+                Some(Ticket::Sign { name, uid, .. }) => Closed {
+                    name,
+                    uid,
+                    review: false,
+                },
+                None => continue,
+            };
+            self.closed.insert(id, closed);
+            if self.closed.len() > Self::CLOSED_CAPACITY {
+                self.closed.pop_first();
+            }
+        }
+    }
+
+    /// How many tickets are open (handed out, not answered, their object not deleted).
+    #[cfg(test)]
+    pub(super) fn open_len(&self) -> usize {
+        self.open.len()
+    }
 }
 
 /// A signer's key for one signing.
@@ -229,15 +276,14 @@ impl ControlPlane {
         };
         let object = &*stored.object;
         let uid = object.metadata.uid.clone();
-        let request =
-            match CertificateRequest::from_pem_verified(&object.spec.request, &stored.digest) {
-                Ok(r) => r,
-                Err(e) => {
-                    let message = format!("unable to parse csr {}: {e}", go::quote(name));
-                    self.controller_error(now, Component::Approving, task, name, &uid, message);
-                    return;
-                }
-            };
+        let request = match self.parsed_request(&object.spec.request, &stored.digest) {
+            Ok(r) => r,
+            Err(e) => {
+                let message = format!("unable to parse csr {}: {e}", go::quote(name));
+                self.controller_error(now, Component::Approving, task, name, &uid, message);
+                return;
+            }
+        };
         // sarapprove's recognizers: a signer it auto-approves whose check passes
         // (`isNodeClientCert`: the kubelet client signer and `IsKubeletClientCSR`).
         let node_client = match KnownSigner::from_name(&object.spec.signer_name) {
@@ -359,7 +405,7 @@ impl ControlPlane {
             return;
         }
         let digest = stored.digest;
-        let request = match CertificateRequest::from_pem_verified(&object.spec.request, &digest) {
+        let request = match self.parsed_request(&object.spec.request, &digest) {
             Ok(r) => r,
             Err(e) => {
                 let message = format!("unable to parse csr {}: {e}", go::quote(name));
@@ -564,6 +610,22 @@ impl ControlPlane {
 
     /// An external approver's verdict.
     pub(super) fn handle_verdict(&mut self, now: Instant, id: TicketId, verdict: Verdict) {
+        if let Some(closed) = self.tickets.closed.remove(&id) {
+            // The object was deleted: answered as an open ticket of a re-created object is.
+            if closed.review {
+                self.refuse(now, Component::Approving, &closed.name, &closed.uid);
+            } else {
+                self.event(
+                    now,
+                    Component::Approving,
+                    EventKind::TicketRefused,
+                    "",
+                    "",
+                    format!("ticket {} is a sign ticket, not a review ticket", id.0),
+                );
+            }
+            return;
+        }
         let Some(ticket) = self.tickets.open.remove(&id) else {
             self.event(
                 now,
@@ -647,6 +709,22 @@ impl ControlPlane {
         id: TicketId,
         signature: Result<Vec<u8>, String>,
     ) {
+        if let Some(closed) = self.tickets.closed.remove(&id) {
+            // The object was deleted: answered as an open ticket of a re-created object is.
+            if closed.review {
+                self.event(
+                    now,
+                    Component::Signing,
+                    EventKind::TicketRefused,
+                    "",
+                    "",
+                    format!("unknown or already answered sign ticket {}", id.0),
+                );
+            } else {
+                self.refuse(now, Component::Signing, &closed.name, &closed.uid);
+            }
+            return;
+        }
         let Some(Ticket::Sign {
             name,
             uid,
@@ -748,5 +826,69 @@ fn reply_text(reply: &Reply) -> String {
     match reply {
         Reply::Status(s) => s.message.clone(),
         other => format!("unexpected reply with code {}", other.code()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::{Ticket, TicketId, Tickets};
+    use crate::pki::{CertificateRequest, PrivateKey, VerifiedDigest, kubelet};
+
+    fn digest() -> VerifiedDigest {
+        let key = PrivateKey::ecdsa_p256_from_random_bytes(&[7; 32]).unwrap();
+        let pem = kubelet::client_csr_pem(&key, "node-1").unwrap();
+        CertificateRequest::from_pem(pem.as_bytes())
+            .unwrap()
+            .verified_digest()
+    }
+
+    fn review(uid: &str, digest: VerifiedDigest) -> Ticket {
+        Ticket::Review {
+            name: format!("csr-{uid}"),
+            uid: uid.to_owned(),
+            digest,
+        }
+    }
+
+    #[test]
+    fn a_delete_closes_the_tickets_of_that_uid_only() {
+        let digest = digest();
+        let mut tickets = Tickets::default();
+        let a = tickets.issue(review("a", digest));
+        let b = tickets.issue(review("b", digest));
+        let a2 = tickets.issue(review("a", digest));
+        tickets.forget_uid("a");
+        assert_eq!(tickets.open_len(), 1);
+        assert!(tickets.open.contains_key(&b));
+        assert_eq!(
+            tickets.closed.keys().copied().collect::<Vec<_>>(),
+            vec![a, a2]
+        );
+        let closed = &tickets.closed[&a];
+        assert_eq!(
+            (closed.name.as_str(), closed.uid.as_str(), closed.review),
+            ("csr-a", "a", true)
+        );
+        assert!(!tickets.outstanding("a", true));
+        assert!(tickets.outstanding("b", true));
+    }
+
+    #[test]
+    fn closed_tickets_are_bounded_oldest_first() {
+        let digest = digest();
+        let mut tickets = Tickets::default();
+        let extra = 6;
+        for i in 0..Tickets::CLOSED_CAPACITY + extra {
+            let uid = i.to_string();
+            tickets.issue(review(&uid, digest));
+            tickets.forget_uid(&uid);
+        }
+        assert_eq!(tickets.open_len(), 0);
+        assert_eq!(tickets.closed.len(), Tickets::CLOSED_CAPACITY);
+        // Ids start at 1: the first `extra` were forgotten.
+        let first = u64::try_from(extra).unwrap() + 1;
+        assert_eq!(tickets.closed.keys().next().copied(), Some(TicketId(first)));
     }
 }

@@ -14,6 +14,7 @@ use crate::csr::{self, CertificateSigningRequest, CreateContext, Endpoint, admis
 use crate::identity::{self, UserInfo};
 use crate::rbac::{Attributes, Authorize, Decision, NodeAuthorizer, Policy, forbidden_message};
 use crate::time::Instant;
+use std::sync::Arc;
 
 const CSRS: &str = "certificatesigningrequests";
 
@@ -57,7 +58,8 @@ impl ControlPlane {
     }
 
     fn serve(&mut self, now: Instant, user: &UserInfo, op: Operation) -> Result<Reply, Reply> {
-        let gr = GroupResource::certificate_signing_requests();
+        // Built only for a refusal.
+        let gr = GroupResource::certificate_signing_requests;
         match op {
             Operation::CreateCertificateSigningRequest(object) => self.create(now, user, *object),
             Operation::GetCertificateSigningRequest { name } => {
@@ -65,10 +67,10 @@ impl ControlPlane {
                 let stored = self
                     .store
                     .get(&name)
-                    .ok_or_else(|| Reply::Status(Status::not_found(&gr, &name)))?;
+                    .ok_or_else(|| Reply::Status(Status::not_found(&gr(), &name)))?;
                 Ok(Reply::CertificateSigningRequest {
                     code: 200,
-                    object: Box::new(CertificateSigningRequest::clone(&stored.object)),
+                    object: Arc::clone(&stored.object),
                 })
             }
             Operation::ListCertificateSigningRequests(selector) => {
@@ -110,7 +112,7 @@ impl ControlPlane {
                                 watch: id,
                                 event: WatchEvent {
                                     type_: EventType::Added,
-                                    object: Box::new(CertificateSigningRequest::clone(&s.object)),
+                                    object: Arc::clone(&s.object),
                                 },
                             });
                         }
@@ -131,7 +133,7 @@ impl ControlPlane {
                                     watch: id,
                                     event: WatchEvent {
                                         type_: *type_,
-                                        object: Box::new(CertificateSigningRequest::clone(object)),
+                                        object: Arc::clone(object),
                                     },
                                 });
                             }
@@ -153,8 +155,8 @@ impl ControlPlane {
                 self.authorize(user, "delete", csr::admission::GROUP, CSRS, "", &name)?;
                 let uid = self
                     .delete(now, &name)
-                    .ok_or_else(|| Reply::Status(Status::not_found(&gr, &name)))?;
-                Ok(Reply::Status(Status::success(&gr, &name, &uid)))
+                    .ok_or_else(|| Reply::Status(Status::not_found(&gr(), &name)))?;
+                Ok(Reply::Status(Status::success(&gr(), &name, &uid)))
             }
             Operation::CreateClusterRole(role) => {
                 let name = role.metadata.name.clone();
@@ -354,47 +356,49 @@ impl ControlPlane {
         user: &UserInfo,
         object: CertificateSigningRequest,
     ) -> Result<Reply, Reply> {
-        let gr = GroupResource::certificate_signing_requests();
+        let gr = GroupResource::certificate_signing_requests;
         self.authorize(user, "create", csr::admission::GROUP, CSRS, "", "")?;
         admission::node_restriction(user, &object).map_err(|e| Reply::Status(e.into()))?;
         // generateName collisions are retried with a new suffix, as kube-apiserver does since
         // v1.32 (RetryGenerateName); a name the client chose is never retried.
         let mut attempts = 0;
-        let (created, digest) = loop {
+        let (created, request) = loop {
             let ctx = CreateContext {
                 requester: user,
                 now: now.timestamp(),
                 uid: self.rng.uuid(),
                 name_suffix: self.rng.name_suffix(),
             };
-            let (created, digest) =
-                csr::create_verified(object.clone(), &ctx).map_err(|e| Reply::Status(e.into()))?;
+            let (created, request) = csr::strategy::create_parsed(object.clone(), &ctx)
+                .map_err(|e| Reply::Status(e.into()))?;
             attempts += 1;
             let generated = object.metadata.name.is_empty();
             if !self.store.contains(&created.metadata.name) {
-                break (created, digest);
+                break (created, request);
             }
             if !generated || attempts >= 8 {
                 return Err(Reply::Status(Status::already_exists(
-                    &gr,
+                    &gr(),
                     &created.metadata.name,
                 )));
             }
         };
         admission::subject_restriction(&created).map_err(|e| Reply::Status(e.into()))?;
-        let name = created.metadata.name.clone();
-        let stored = self.store.put(created, digest, now);
-        let shared = std::sync::Arc::clone(&stored.object);
-        let object = Box::new(CertificateSigningRequest::clone(&shared));
-        let resource_version = stored.resource_version;
+        let digest = request.verified_digest();
+        // The controllers read this request next: they take it parsed (see `parsed_request`).
+        self.last_request = Some((digest, Arc::new(request)));
+        let written = self.store.create(created, digest, now);
         self.outputs
             .push_back(Output::Stored(StorageChange::Created {
-                name: name.clone(),
-                resource_version,
+                name: written.object.metadata.name.clone(),
+                resource_version: written.resource_version,
             }));
-        self.notify(EventType::Added, &shared, resource_version);
-        self.object_changed(now, &name);
-        Ok(Reply::CertificateSigningRequest { code: 201, object })
+        self.notify(EventType::Added, &written.object, written.resource_version);
+        self.object_changed(now, &written);
+        Ok(Reply::CertificateSigningRequest {
+            code: 201,
+            object: written.object,
+        })
     }
 
     /// PUT `/approval` or `/status` as `user` (a client or a controller): authorize the
@@ -407,54 +411,58 @@ impl ControlPlane {
         user: &UserInfo,
         endpoint: Endpoint,
         new: CertificateSigningRequest,
-    ) -> Result<Box<CertificateSigningRequest>, Reply> {
-        let gr = GroupResource::certificate_signing_requests();
-        let name = new.metadata.name.clone();
+    ) -> Result<Arc<CertificateSigningRequest>, Reply> {
+        let gr = GroupResource::certificate_signing_requests;
         self.authorize(
             user,
             "update",
             csr::admission::GROUP,
             CSRS,
             endpoint.subresource(),
-            &name,
+            &new.metadata.name,
         )?;
-        let old = self
-            .store
-            .get(&name)
-            .ok_or_else(|| Reply::Status(Status::not_found(&gr, &name)))?;
-        let rv = &new.metadata.resource_version;
-        if !rv.is_empty() && *rv != old.object.metadata.resource_version {
-            return Err(Reply::Status(Status::conflict(&gr, &name)));
-        }
-        if !new.metadata.uid.is_empty() && new.metadata.uid != old.object.metadata.uid {
-            // The registry's UID precondition.
-            return Err(Reply::Status(Status::conflict(&gr, &name)));
-        }
-        let digest = old.digest;
-        let updated = csr::update_verified(endpoint, new, &old.object, now.timestamp(), &digest)
+        let policy = &self.config.policy;
+        let name = new.metadata.name.clone();
+        let written = self.store.update(&name, now, |old| {
+            let conflict = || Reply::Status(Status::conflict(&gr(), &new.metadata.name));
+            let rv = &new.metadata.resource_version;
+            if !rv.is_empty() && *rv != old.object.metadata.resource_version {
+                return Err(conflict());
+            }
+            if !new.metadata.uid.is_empty() && new.metadata.uid != old.object.metadata.uid {
+                // The registry's UID precondition.
+                return Err(conflict());
+            }
+            // The store holds only objects made by create validation with their request
+            // verified, and no update changes a stored spec: an unchanged spec is not
+            // validated again.
+            let updated = csr::strategy::update_stored(endpoint, new, &old.object, now.timestamp())
+                .map_err(|e| Reply::Status(e.into()))?;
+            let authorizer = Authorizers(policy);
+            // Admission asks the same chain, which allows system:masters at once.
+            match endpoint {
+                _ if is_privileged(user) => Ok(()),
+                Endpoint::Approval => admission::approval(&authorizer, user, &old.object),
+                Endpoint::Status => admission::signing(&authorizer, user, &updated, &old.object),
+                Endpoint::Main => Ok(()),
+            }
             .map_err(|e| Reply::Status(e.into()))?;
-        let authorizer = Authorizers(&self.config.policy);
-        // Admission asks the same chain, which allows system:masters at once.
-        let privileged = is_privileged(user);
-        match endpoint {
-            _ if privileged => Ok(()),
-            Endpoint::Approval => admission::approval(&authorizer, user, &old.object),
-            Endpoint::Status => admission::signing(&authorizer, user, &updated, &old.object),
-            Endpoint::Main => Ok(()),
-        }
-        .map_err(|e| Reply::Status(e.into()))?;
-        let stored = self.store.put(updated, digest, now);
-        let shared = std::sync::Arc::clone(&stored.object);
-        let object = Box::new(CertificateSigningRequest::clone(&shared));
-        let resource_version = stored.resource_version;
+            // Validation refused a changed name: `updated` replaces `old` under its name.
+            Ok(updated)
+        });
+        let written = written.ok_or_else(|| Reply::Status(Status::not_found(&gr(), &name)))??;
         self.outputs
             .push_back(Output::Stored(StorageChange::Updated {
-                name: name.clone(),
-                resource_version,
+                name,
+                resource_version: written.resource_version,
             }));
-        self.notify(EventType::Modified, &shared, resource_version);
-        self.object_changed(now, &name);
-        Ok(object)
+        self.notify(
+            EventType::Modified,
+            &written.object,
+            written.resource_version,
+        );
+        self.object_changed(now, &written);
+        Ok(written.object)
     }
 
     /// Removes `name`; returns its uid.
@@ -473,12 +481,7 @@ impl ControlPlane {
         Some(uid)
     }
 
-    fn notify(
-        &mut self,
-        type_: EventType,
-        object: &std::sync::Arc<CertificateSigningRequest>,
-        revision: u64,
-    ) {
+    fn notify(&mut self, type_: EventType, object: &Arc<CertificateSigningRequest>, revision: u64) {
         self.history.record(revision, type_, object);
         for (id, selector) in &self.watches {
             if selects(selector, object) {
@@ -486,7 +489,7 @@ impl ControlPlane {
                     watch: *id,
                     event: WatchEvent {
                         type_,
-                        object: Box::new(CertificateSigningRequest::clone(object)),
+                        object: Arc::clone(object),
                     },
                 });
             }
@@ -504,19 +507,17 @@ impl ControlPlane {
 
     /// The informers see a change after the configured lag; the controllers that could act on
     /// it then look (no approver, or no signer for its signer name: nothing to schedule).
-    fn object_changed(&mut self, now: Instant, name: &str) {
+    fn object_changed(&mut self, now: Instant, written: &super::store::Written) {
         let at = now + self.config.informer_lag;
-        let Some(stored) = self.store.get(name) else {
-            return;
-        };
+        let name = &written.object.metadata.name;
         let approve = self.config.approver != super::ApproverMode::None
-            && stored.lifecycle.approver_should_act();
-        let sign = stored.lifecycle.signer_should_act()
+            && written.lifecycle.approver_should_act();
+        let sign = written.lifecycle.signer_should_act()
             && self
                 .config
                 .signers
                 .iter()
-                .any(|s| s.signer_name == stored.object.spec.signer_name);
+                .any(|s| s.signer_name == written.object.spec.signer_name);
         if approve {
             self.timers.schedule(Task::Approve(name.to_owned()), at);
         }

@@ -14,14 +14,30 @@ pub(super) struct Stored {
     /// The object as the API returns it (`metadata.resourceVersion` set), shared with the watch
     /// history.
     pub(super) object: Arc<CertificateSigningRequest>,
-    /// Its resourceVersion as a number.
-    pub(super) resource_version: u64,
     /// The proof that `object.spec.request` verified at create (the spec never changes).
     pub(super) digest: VerifiedDigest,
     /// Derived from `object` whenever it is written.
     pub(super) lifecycle: Lifecycle,
     /// When this version was written (the controllers see it an informer lag later).
     pub(super) written_at: Instant,
+}
+
+/// What a write stored: the object (shared), its resourceVersion and its lifecycle.
+#[derive(Clone, Debug)]
+pub(super) struct Written {
+    pub(super) object: Arc<CertificateSigningRequest>,
+    pub(super) resource_version: u64,
+    pub(super) lifecycle: Lifecycle,
+}
+
+impl Written {
+    fn of(stored: &Stored, resource_version: u64) -> Self {
+        Self {
+            object: Arc::clone(&stored.object),
+            resource_version,
+            lifecycle: stored.lifecycle,
+        }
+    }
 }
 
 /// The objects by name, and etcd's revision counter.
@@ -59,30 +75,53 @@ impl Store {
         self.objects.len()
     }
 
-    /// Writes `object` (create or update) under a new revision; returns the stored copy.
-    pub(super) fn put(
+    /// Writes a new object under a new revision.
+    pub(super) fn create(
         &mut self,
+        object: CertificateSigningRequest,
+        digest: VerifiedDigest,
+        now: Instant,
+    ) -> Written {
+        let stored = Self::stamp(&mut self.revision, object, digest, now);
+        let written = Written::of(&stored, self.revision);
+        let name = stored.object.metadata.name.clone();
+        self.objects.insert(name, stored);
+        written
+    }
+
+    /// Replaces the object `name` with what `change` makes of it, under a new revision, with
+    /// one lookup: `None` when there is no such object, the error of `change` when it refuses.
+    /// `change` must keep the name (update validation refuses a changed one) and the spec (the
+    /// proof stays the stored one).
+    pub(super) fn update<E>(
+        &mut self,
+        name: &str,
+        now: Instant,
+        change: impl FnOnce(&Stored) -> Result<CertificateSigningRequest, E>,
+    ) -> Option<Result<Written, E>> {
+        let slot = self.objects.get_mut(name)?;
+        let object = match change(slot) {
+            Ok(object) => object,
+            Err(e) => return Some(Err(e)),
+        };
+        *slot = Self::stamp(&mut self.revision, object, slot.digest, now);
+        Some(Ok(Written::of(slot, self.revision)))
+    }
+
+    /// The stored form of `object` at the next revision.
+    fn stamp(
+        revision: &mut u64,
         mut object: CertificateSigningRequest,
         digest: VerifiedDigest,
         now: Instant,
-    ) -> &Stored {
-        self.revision += 1;
-        object.metadata.resource_version = self.revision.to_string();
-        let lifecycle = Lifecycle::of(&object);
-        let name = object.metadata.name.clone();
-        let stored = Stored {
+    ) -> Stored {
+        *revision += 1;
+        set_decimal(&mut object.metadata.resource_version, *revision);
+        Stored {
+            lifecycle: Lifecycle::of(&object),
             object: Arc::new(object),
-            resource_version: self.revision,
             digest,
-            lifecycle,
             written_at: now,
-        };
-        match self.objects.entry(name) {
-            std::collections::btree_map::Entry::Occupied(mut e) => {
-                e.insert(stored);
-                e.into_mut()
-            }
-            std::collections::btree_map::Entry::Vacant(v) => v.insert(stored),
         }
     }
 
@@ -143,5 +182,40 @@ impl History {
     /// The oldest revision a watch can start from.
     pub(super) fn oldest(&self) -> u64 {
         self.forgotten
+    }
+}
+
+/// `*s = n.to_string()`, in the string's own buffer (a resourceVersion sent back by the client
+/// is overwritten in place).
+fn set_decimal(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // `n % 10` is below 10: the cast is exact; 20 digits hold u64::MAX, so `start` stays
+        // in bounds.
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.clear();
+    for &d in &digits[start..] {
+        s.push(char::from(d));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::set_decimal;
+
+    #[test]
+    fn decimals_as_to_string() {
+        let mut s = "stale-version".to_owned();
+        for n in [0, 7, 10, 99, 1_000_001, u64::MAX] {
+            set_decimal(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
     }
 }

@@ -6,10 +6,8 @@ use crate::time::Timestamp;
 
 /// Kubernetes' `validateCSR`: the first PEM block must be `CERTIFICATE REQUEST`, parse as
 /// PKCS#10 and carry a valid self-signature. The error text is what Kubernetes prints.
-pub(super) fn check_request(request: &[u8]) -> Result<pki::VerifiedDigest, String> {
-    pki::CertificateRequest::from_pem(request)
-        .map(|r| r.verified_digest())
-        .map_err(|e| e.to_string())
+pub(super) fn check_request(request: &[u8]) -> Result<pki::CertificateRequest, String> {
+    pki::CertificateRequest::from_pem(request).map_err(|e| e.to_string())
 }
 
 /// Kubernetes' `validateCertificate` for a non-empty `status.certificate`.

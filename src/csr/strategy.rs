@@ -5,10 +5,11 @@
 use super::invalid::Invalid;
 use super::types::{CertificateSigningRequest, CertificateSigningRequestStatus};
 use super::validation::{
-    Endpoint, validate_create_verified, validate_update, validate_update_verified,
+    Endpoint, ProofMismatch, check_proof, validate_create_parsed, validate_update,
+    validate_update_proven, validate_update_stored,
 };
 use crate::identity::UserInfo;
-use crate::pki::VerifiedDigest;
+use crate::pki::{CertificateRequest, VerifiedDigest};
 use crate::time::Timestamp;
 
 /// The characters Kubernetes draws `generateName` suffixes from (no vowels, no `0 1 3`).
@@ -129,9 +130,17 @@ pub fn create(
 /// [`create`], also returning the proof that the stored request verified: keep it beside the
 /// object and pass it to [`update_verified`] so that no update verifies the request again.
 pub fn create_verified(
-    mut csr: CertificateSigningRequest,
+    csr: CertificateSigningRequest,
     ctx: &CreateContext<'_>,
 ) -> Result<(CertificateSigningRequest, VerifiedDigest), Invalid> {
+    create_parsed(csr, ctx).map(|(csr, request)| (csr, request.verified_digest()))
+}
+
+/// [`create_verified`], returning the verified request itself.
+pub(crate) fn create_parsed(
+    mut csr: CertificateSigningRequest,
+    ctx: &CreateContext<'_>,
+) -> Result<(CertificateSigningRequest, CertificateRequest), Invalid> {
     prepare_for_create(&mut csr, Some(ctx.requester));
     csr.metadata.uid.clone_from(&ctx.uid);
     csr.metadata.creation_timestamp = Some(ctx.now);
@@ -139,7 +148,7 @@ pub fn create_verified(
     if csr.metadata.name.is_empty() && !csr.metadata.generate_name.is_empty() {
         csr.metadata.name = generate_name(&csr.metadata.generate_name, ctx.name_suffix);
     }
-    let (mut errors, proof) = validate_create_verified(&csr);
+    let (mut errors, proof) = validate_create_parsed(&csr);
     if errors.is_empty() {
         errors = path_segment_errors(&csr);
     }
@@ -165,22 +174,31 @@ pub fn prepare_for_update(
     old: &CertificateSigningRequest,
     now: Timestamp,
 ) {
+    // A field already equal to the stored one is kept as sent: the result is the same value,
+    // without copying it.
     match endpoint {
         Endpoint::Main => {
-            new.spec = old.spec.clone();
-            new.status = old.status.clone();
+            reset(&mut new.spec, &old.spec);
+            reset(&mut new.status, &old.status);
         }
         Endpoint::Status => {
-            new.spec = old.spec.clone();
+            reset(&mut new.spec, &old.spec);
             preserve_condition_instances(new, old, &super::ConditionType::Approved);
             preserve_condition_instances(new, old, &super::ConditionType::Denied);
             populate_condition_timestamps(new, old, now);
         }
         Endpoint::Approval => {
             populate_condition_timestamps(new, old, now);
-            new.spec = old.spec.clone();
-            new.status.certificate = old.status.certificate.clone();
+            reset(&mut new.spec, &old.spec);
+            reset(&mut new.status.certificate, &old.status.certificate);
         }
+    }
+}
+
+/// `*new = old.clone()`, skipped when they are already equal.
+fn reset<T: Clone + PartialEq>(new: &mut T, old: &T) {
+    if new != old {
+        new.clone_from(old);
     }
 }
 
@@ -196,21 +214,51 @@ pub fn update(
     old: &CertificateSigningRequest,
     now: Timestamp,
 ) -> Result<CertificateSigningRequest, Invalid> {
-    update_with(endpoint, new, old, now, None)
+    update_with(endpoint, new, old, now, validate_update)
 }
 
 /// [`update`] for a stored object whose request verified at create (`proof` is its
 /// [`VerifiedDigest`]): the request is not verified again (see
-/// [`validate_update_verified`]). The result equals
-/// [`update`]'s.
+/// [`validate_update_verified`](super::validate_update_verified)). The result equals [`update`]'s; a proof that is not the one
+/// of `old.spec.request` is refused with [`UpdateError::ProofMismatch`].
 pub fn update_verified(
     endpoint: Endpoint,
     new: CertificateSigningRequest,
     old: &CertificateSigningRequest,
     now: Timestamp,
     proof: &VerifiedDigest,
+) -> Result<CertificateSigningRequest, UpdateError> {
+    check_proof(old, proof)?;
+    Ok(update_with(
+        endpoint,
+        new,
+        old,
+        now,
+        validate_update_proven,
+    )?)
+}
+
+/// Why [`update_verified`] refused an update.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UpdateError {
+    /// Validation failed: Kubernetes' `is invalid` rejection.
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
+    /// The proof is not the one of the stored request; nothing was validated.
+    #[error(transparent)]
+    ProofMismatch(#[from] ProofMismatch),
+}
+
+/// [`update`] for an object the control plane stored: it passed create validation with its
+/// request verified, and no update changes a stored `spec` (every endpoint resets it), so an
+/// unchanged spec is not validated again. The result equals [`update`]'s.
+pub(crate) fn update_stored(
+    endpoint: Endpoint,
+    new: CertificateSigningRequest,
+    old: &CertificateSigningRequest,
+    now: Timestamp,
 ) -> Result<CertificateSigningRequest, Invalid> {
-    update_with(endpoint, new, old, now, Some(proof))
+    update_with(endpoint, new, old, now, validate_update_stored)
 }
 
 fn update_with(
@@ -218,7 +266,11 @@ fn update_with(
     mut new: CertificateSigningRequest,
     old: &CertificateSigningRequest,
     now: Timestamp,
-    proof: Option<&VerifiedDigest>,
+    validate: impl FnOnce(
+        Endpoint,
+        &CertificateSigningRequest,
+        &CertificateSigningRequest,
+    ) -> Vec<super::FieldError>,
 ) -> Result<CertificateSigningRequest, Invalid> {
     prepare_for_update(endpoint, &mut new, old, now);
     if new.metadata.uid.is_empty() {
@@ -227,10 +279,7 @@ fn update_with(
     if old.metadata.creation_timestamp.is_some() {
         new.metadata.creation_timestamp = old.metadata.creation_timestamp;
     }
-    let errors = match proof {
-        Some(proof) => validate_update_verified(endpoint, &new, old, proof),
-        None => validate_update(endpoint, &new, old),
-    };
+    let errors = validate(endpoint, &new, old);
     if errors.is_empty() {
         Ok(new)
     } else {

@@ -5,7 +5,7 @@ use super::signer_name::validate_signer_name;
 use super::types::{CertificateSigningRequest, ConditionType, Usage};
 use crate::field::{BadValue, FieldError};
 use crate::pki::KnownSigner;
-use crate::pki::{KeyUsage, VerifiedDigest};
+use crate::pki::{CertificateRequest, KeyUsage, VerifiedDigest};
 
 /// The API endpoint an update arrives through; each may change different parts of the object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -43,9 +43,17 @@ pub fn validate_create(csr: &CertificateSigningRequest) -> Vec<FieldError> {
 pub fn validate_create_verified(
     csr: &CertificateSigningRequest,
 ) -> (Vec<FieldError>, Option<VerifiedDigest>) {
-    let mut proof = None;
-    let errors = validate(csr, &Options::for_objects(csr, None), &mut proof);
-    (errors, proof)
+    let (errors, request) = validate_create_parsed(csr);
+    (errors, request.map(|r| r.verified_digest()))
+}
+
+/// [`validate_create`], also returning the request when it verified.
+pub(crate) fn validate_create_parsed(
+    csr: &CertificateSigningRequest,
+) -> (Vec<FieldError>, Option<CertificateRequest>) {
+    let mut request = None;
+    let errors = validate(csr, &Options::for_objects(csr, None), &mut request);
+    (errors, request)
 }
 
 /// Validates an update that arrived through `endpoint`, after that endpoint's
@@ -60,7 +68,7 @@ pub fn validate_update(
     new: &CertificateSigningRequest,
     old: &CertificateSigningRequest,
 ) -> Vec<FieldError> {
-    update_errors(endpoint, new, old, false)
+    update_errors(endpoint, new, old, Known::Nothing)
 }
 
 /// [`validate_update`] for a stored object whose request verified when it was created:
@@ -68,24 +76,97 @@ pub fn validate_update(
 /// control plane's store keeps it). Every endpoint resets `spec` to the stored one, so when
 /// `new.spec.request` is byte-for-byte `old.spec.request` the self-signature is not verified
 /// again; the result equals [`validate_update`]'s, only cheaper.
+///
+/// The proof must be the one of `old.spec.request` (checked by digest: the request's DER is
+/// hashed, not parsed or verified); another proof is refused with [`ProofMismatch`] and
+/// nothing is validated.
 pub fn validate_update_verified(
     endpoint: Endpoint,
     new: &CertificateSigningRequest,
     old: &CertificateSigningRequest,
     proof: &VerifiedDigest,
+) -> Result<Vec<FieldError>, ProofMismatch> {
+    check_proof(old, proof)?;
+    Ok(validate_update_proven(endpoint, new, old))
+}
+
+/// Whether `proof` is the one of `old.spec.request`.
+pub(crate) fn check_proof(
+    old: &CertificateSigningRequest,
+    proof: &VerifiedDigest,
+) -> Result<(), ProofMismatch> {
+    if proof.is_proof_of_pem(&old.spec.request) {
+        Ok(())
+    } else {
+        Err(ProofMismatch {
+            name: old.metadata.name.clone(),
+        })
+    }
+}
+
+/// [`validate_update_verified`] once its proof was checked ([`check_proof`]).
+pub(crate) fn validate_update_proven(
+    endpoint: Endpoint,
+    new: &CertificateSigningRequest,
+    old: &CertificateSigningRequest,
 ) -> Vec<FieldError> {
-    let _ = proof;
-    update_errors(endpoint, new, old, new.spec.request == old.spec.request)
+    update_errors(endpoint, new, old, Known::RequestVerified)
+}
+
+/// The proof given for a stored object is not the [`VerifiedDigest`] of its `spec.request`
+/// (see [`validate_update_verified`]).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the proof is not the verified digest of the request of CertificateSigningRequest {}",
+    crate::go::quote(name)
+)]
+pub struct ProofMismatch {
+    /// The stored object's name.
+    pub name: String,
+}
+
+/// What an update's validation may take as checked before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Known {
+    /// Nothing: every check runs ([`validate_update`]).
+    Nothing,
+    /// `old.spec.request` verified (its proof was checked): bytes equal to it are not verified
+    /// again.
+    RequestVerified,
+    /// `old` is an object the control plane stored: it passed create validation (which
+    /// tolerates nothing) with its request verified; and `new.spec` equals `old.spec` (every
+    /// endpoint's [`prepare_for_update`](super::prepare_for_update) resets it). The spec's
+    /// checks are not run again: each is a function of the spec and of what `old` makes
+    /// tolerable, and create validation, which tolerates nothing, found no error in it, so
+    /// update validation would find none either.
+    StoredSpec,
+}
+
+/// [`validate_update`] after [`prepare_for_update`](super::prepare_for_update), for an object
+/// the control plane stored (see [`Known::StoredSpec`]).
+pub(crate) fn validate_update_stored(
+    endpoint: Endpoint,
+    new: &CertificateSigningRequest,
+    old: &CertificateSigningRequest,
+) -> Vec<FieldError> {
+    update_errors(endpoint, new, old, Known::StoredSpec)
 }
 
 fn update_errors(
     endpoint: Endpoint,
     new: &CertificateSigningRequest,
     old: &CertificateSigningRequest,
-    request_verified: bool,
+    known: Known,
 ) -> Vec<FieldError> {
-    let mut opts = Options::for_objects(new, Some(old));
-    opts.request_verified = request_verified;
+    let spec_unchanged = known == Known::StoredSpec;
+    let request_unchanged = spec_unchanged || new.spec.request == old.spec.request;
+    let mut opts = if spec_unchanged {
+        Options::for_unchanged_spec(new, old)
+    } else {
+        Options::for_objects(new, Some(old))
+    };
+    opts.request_verified = request_unchanged && known != Known::Nothing;
+    opts.spec_valid = spec_unchanged;
     match endpoint {
         Endpoint::Main => {}
         Endpoint::Status => opts.allow_setting_certificate = true,
@@ -167,6 +248,8 @@ struct Options {
     allow_duplicate_usages: bool,
     /// `spec.request` is bytes that verified before (see [`validate_update_verified`]).
     request_verified: bool,
+    /// `spec` is a stored one, unchanged (see [`Known::StoredSpec`]): its checks are skipped.
+    spec_valid: bool,
 }
 
 impl Options {
@@ -198,22 +281,68 @@ impl Options {
             ..Self::default()
         }
     }
+
+    /// [`Options::for_objects`] without the options only the spec's checks read (they are
+    /// skipped for an unchanged stored spec, [`Known::StoredSpec`]).
+    fn for_unchanged_spec(
+        new: &CertificateSigningRequest,
+        old: &CertificateSigningRequest,
+    ) -> Self {
+        let has = |t: ConditionType| old.has_condition(&t);
+        Self {
+            allow_both_approved_and_denied: has(ConditionType::Approved)
+                && has(ConditionType::Denied),
+            allow_duplicate_condition_types: has_duplicates(
+                old.status.conditions.iter().map(|c| c.type_.as_str()),
+            ),
+            allow_empty_condition_type: old
+                .status
+                .conditions
+                .iter()
+                .any(|c| c.type_.as_str().is_empty()),
+            allow_arbitrary_certificate: new.status.certificate == old.status.certificate
+                || certificate_error(&old.status.certificate).is_some(),
+            ..Self::default()
+        }
+    }
 }
 
 /// Kubernetes' `validateCertificateSigningRequest(csr, opts)`.
 fn validate(
     csr: &CertificateSigningRequest,
     opts: &Options,
-    proof: &mut Option<VerifiedDigest>,
+    verified: &mut Option<CertificateRequest>,
 ) -> Vec<FieldError> {
     let mut errors = validate_object_meta(csr);
-    let spec = &csr.spec;
+    if !opts.spec_valid {
+        validate_spec(csr, opts, verified, &mut errors);
+    }
+    validate_conditions(csr, opts, &mut errors);
+    if !opts.allow_arbitrary_certificate
+        && let Some(message) = certificate_error(&csr.status.certificate)
+    {
+        errors.push(FieldError::invalid(
+            "status.certificate",
+            BadValue::Literal("\"<certificate data>\""),
+            message,
+        ));
+    }
+    errors
+}
 
+/// The `spec` part of [`validate`], in Kubernetes' order.
+fn validate_spec(
+    csr: &CertificateSigningRequest,
+    opts: &Options,
+    verified: &mut Option<CertificateRequest>,
+    errors: &mut Vec<FieldError>,
+) {
+    let spec = &csr.spec;
     if opts.request_verified {
         // The bytes verified when the object was created; verifying is a function of them.
     } else {
         match super::request_check::check_request(&spec.request) {
-            Ok(digest) => *proof = Some(digest),
+            Ok(request) => *verified = Some(request),
             Err(message) => errors.push(FieldError::invalid(
                 "spec.request",
                 BadValue::Bytes(spec.request.clone()),
@@ -236,7 +365,7 @@ fn validate(
         }
     }
     if !opts.allow_duplicate_usages {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = Seen::default();
         for (i, usage) in spec.usages.iter().enumerate() {
             if !seen.insert(usage.as_str()) {
                 errors.push(FieldError::duplicate(
@@ -264,17 +393,6 @@ fn validate(
             "may not specify a duration less than 600 seconds (10 minutes)",
         ));
     }
-    validate_conditions(csr, opts, &mut errors);
-    if !opts.allow_arbitrary_certificate
-        && let Some(message) = certificate_error(&csr.status.certificate)
-    {
-        errors.push(FieldError::invalid(
-            "status.certificate",
-            BadValue::Literal("\"<certificate data>\""),
-            message,
-        ));
-    }
-    errors
 }
 
 /// Kubernetes' `validateConditions`.
@@ -283,12 +401,12 @@ fn validate_conditions(
     opts: &Options,
     errors: &mut Vec<FieldError>,
 ) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = Seen::default();
     let (mut has_approved, mut has_denied) = (false, false);
     for (i, c) in csr.status.conditions.iter().enumerate() {
-        let type_path = format!("status.conditions[{i}].type");
+        let type_path = || format!("status.conditions[{i}].type");
         if !opts.allow_empty_condition_type && c.type_.as_str().is_empty() {
-            errors.push(FieldError::required(&type_path, ""));
+            errors.push(FieldError::required(type_path(), ""));
         }
         let true_only = matches!(
             c.type_,
@@ -326,14 +444,14 @@ fn validate_conditions(
             };
             if clash {
                 errors.push(FieldError::invalid(
-                    &type_path,
+                    type_path(),
                     BadValue::String(c.type_.as_str().to_owned()),
                     "Approved and Denied conditions are mutually exclusive",
                 ));
             }
         }
         if !opts.allow_duplicate_condition_types && !seen.insert(c.type_.as_str()) {
-            errors.push(FieldError::duplicate(&type_path, c.type_.as_str()));
+            errors.push(FieldError::duplicate(type_path(), c.type_.as_str()));
         }
     }
 }
@@ -501,8 +619,36 @@ fn certificate_error(pem: &[u8]) -> Option<String> {
 }
 
 fn has_duplicates<'a>(items: impl Iterator<Item = &'a str>) -> bool {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = Seen::default();
     items.into_iter().any(|s| !seen.insert(s))
+}
+
+/// The strings seen so far: the first [`Seen::FEW`] in place (conditions and usages are
+/// few; no allocation), the rest in a hash set (so a hostile object's many stay linear).
+#[derive(Default)]
+struct Seen<'a> {
+    few: [&'a str; Seen::FEW],
+    len: usize,
+    many: std::collections::HashSet<&'a str>,
+}
+
+impl<'a> Seen<'a> {
+    const FEW: usize = 8;
+
+    /// Adds `s`; false when it was seen before (as `HashSet::insert`).
+    fn insert(&mut self, s: &'a str) -> bool {
+        let few = self.few.get(..self.len).unwrap_or_default();
+        if few.contains(&s) || self.many.contains(s) {
+            return false;
+        }
+        if let Some(slot) = self.few.get_mut(self.len) {
+            *slot = s;
+            self.len += 1;
+        } else {
+            self.many.insert(s);
+        }
+        true
+    }
 }
 
 /// A line-per-condition account of what changed, standing in for the `cmp.Diff` text Kubernetes

@@ -200,11 +200,19 @@ const GO_STD: GeneralPurpose = GeneralPurpose::new(
 );
 
 fn decode_base64(body: &[u8]) -> Option<Vec<u8>> {
-    let cleaned: Vec<u8> = body
-        .iter()
-        .copied()
-        .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        .collect();
+    // Line by line: a line without spaces, tabs or CRs (the usual case) is copied whole.
+    let mut cleaned = Vec::with_capacity(body.len());
+    for line in body.split(|&b| b == b'\n') {
+        if memchr::memchr3(b' ', b'\t', b'\r', line).is_none() {
+            cleaned.extend_from_slice(line);
+        } else {
+            cleaned.extend(
+                line.iter()
+                    .copied()
+                    .filter(|b| !matches!(b, b' ' | b'\t' | b'\r')),
+            );
+        }
+    }
     GO_STD.decode(cleaned).ok()
 }
 
@@ -230,7 +238,7 @@ fn get_line(data: &[u8]) -> (&[u8], &[u8]) {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(haystack, needle)
 }
 
 #[cfg(test)]

@@ -377,6 +377,23 @@ impl VerifiedDigest {
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// Whether this is the proof of the request in `pem_bytes` (its first PEM block, which must
+    /// be a `CERTIFICATE REQUEST`): the digest of that block's DER is this one. Nothing is
+    /// parsed or verified.
+    ///
+    /// ```
+    /// use kube_tls_bootstrap::pki::CertificateRequest;
+    ///
+    /// let pem = include_bytes!("../../tests/data/pki/corpus/kubelet-client-p256.csr.pem");
+    /// let proof = CertificateRequest::from_pem(pem).unwrap().verified_digest();
+    /// assert!(proof.is_proof_of_pem(pem));
+    /// let other = include_bytes!("../../tests/data/pki/corpus/client-corrupt-signature.csr.pem");
+    /// assert!(!proof.is_proof_of_pem(other));
+    /// ```
+    pub fn is_proof_of_pem(&self, pem_bytes: &[u8]) -> bool {
+        request_block(pem_bytes).is_ok_and(|der| sha256(&der) == self.0)
+    }
 }
 
 impl fmt::Debug for VerifiedDigest {

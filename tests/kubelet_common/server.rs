@@ -90,13 +90,13 @@ impl Server {
                 self.csrs.insert(csr.metadata.name.clone(), csr.clone());
                 Reply::CertificateSigningRequest {
                     code: 201,
-                    object: Box::new(csr),
+                    object: std::sync::Arc::new(csr),
                 }
             }
             Operation::GetCertificateSigningRequest { name } => match self.csrs.get(name) {
                 Some(c) => Reply::CertificateSigningRequest {
                     code: 200,
-                    object: Box::new(c.clone()),
+                    object: std::sync::Arc::new(c.clone()),
                 },
                 None => Reply::Status(Status::not_found(&Self::gr(), name)),
             },
@@ -141,7 +141,7 @@ impl Server {
                     *id,
                     WatchEvent {
                         type_,
-                        object: Box::new(csr.clone()),
+                        object: std::sync::Arc::new(csr.clone()),
                     },
                 ));
             }

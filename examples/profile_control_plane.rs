@@ -1,0 +1,148 @@
+//! A fixed workload of the control-plane machine for an instruction-counting profiler: the
+//! `control_plane` bench's `/approval` transition and its P-256 create → approve → issue, each
+//! in one `#[inline(never)]` function that callgrind can count alone.
+//!
+//! ```text
+//! cargo build --release --example profile_control_plane
+//! valgrind --tool=callgrind --toggle-collect='*approve_all*' \
+//!     target/release/examples/profile_control_plane approve 2000
+//! valgrind --tool=callgrind --toggle-collect='*lifecycle_all*' \
+//!     target/release/examples/profile_control_plane p256 20
+//! ```
+//!
+//! Divide the instructions callgrind reports (`Collected`) by the count given.
+// A setup failure is a broken fixture: the program stops with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use kube_tls_bootstrap::api::{Credential, Operation, Reply, Request, RequestId};
+use kube_tls_bootstrap::control_plane::{ApproverMode, Config, ControlPlane, Input, Output};
+use kube_tls_bootstrap::csr::{CertificateSigningRequest, kubectl};
+use kube_tls_bootstrap::identity::TokenFile;
+use kube_tls_bootstrap::pki::{CertificateAuthority, PrivateKey, kubelet, signers};
+use kube_tls_bootstrap::time::{Instant, Timestamp};
+
+const CA_CERT: &[u8] = include_bytes!("../tests/data/pki/corpus/ca/ca.crt");
+const CA_KEY: &[u8] = include_bytes!("../tests/data/pki/corpus/ca/ca.key");
+const TOKENS: &str = "admin-token,admin,1,\"system:masters\"\n";
+
+fn now() -> Instant {
+    Instant::from(Timestamp::parse_rfc3339("2026-12-01T09:00:00Z").unwrap())
+}
+
+fn machine(approver: ApproverMode, sign: bool) -> ControlPlane {
+    let mut config = Config::new(1).with_default_policy();
+    config.approver = approver;
+    config.cleaner = false;
+    config.authenticator.token_file =
+        Some(TokenFile::parse(TOKENS.as_bytes(), "token.csv").unwrap());
+    if sign {
+        let ca = CertificateAuthority::from_pem(CA_CERT, CA_KEY).unwrap();
+        config = config.with_signer(signers::KUBE_APISERVER_CLIENT_KUBELET, Arc::new(ca));
+    }
+    ControlPlane::new(config)
+}
+
+fn kubelet_object() -> CertificateSigningRequest {
+    let key = PrivateKey::ecdsa_p256_from_random_bytes(&[0x42; 32]).unwrap();
+    let mut o = CertificateSigningRequest::new("");
+    o.metadata.generate_name = "csr-".to_owned();
+    o.spec.request = kubelet::client_csr_pem(&key, "node-1")
+        .unwrap()
+        .into_bytes();
+    o.spec.signer_name = signers::KUBE_APISERVER_CLIENT_KUBELET.to_owned();
+    o.spec.usages = kubelet::client_usages(key.public_key().kind());
+    o
+}
+
+/// Sends one request as `system:masters` and drains the outputs; returns the reply.
+fn call(cp: &mut ControlPlane, operation: Operation) -> Reply {
+    cp.handle(
+        now(),
+        Input::Request {
+            id: RequestId(0),
+            request: Request {
+                credential: Credential::BearerToken("admin-token".to_owned()),
+                operation,
+            },
+        },
+    );
+    let mut reply = None;
+    while let Some(out) = cp.poll_output() {
+        if let Output::Reply { reply: r, .. } = out {
+            reply = Some(r);
+        }
+    }
+    reply.unwrap()
+}
+
+#[inline(never)]
+fn approve_all(cp: &mut ControlPlane, approvals: Vec<CertificateSigningRequest>) {
+    for update in approvals {
+        black_box(call(cp, Operation::UpdateApproval(Box::new(update))));
+    }
+}
+
+#[inline(never)]
+fn lifecycle_all(cp: &mut ControlPlane, object: &CertificateSigningRequest, n: usize) {
+    for _ in 0..n {
+        let reply = call(
+            cp,
+            Operation::CreateCertificateSigningRequest(Box::new(object.clone())),
+        );
+        cp.handle(now(), Input::Timeout);
+        while cp.poll_output().is_some() {}
+        black_box(reply);
+    }
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| "approve".to_owned());
+    let n: usize = args.next().map_or(1000, |s| s.parse().expect("a count"));
+    let object = kubelet_object();
+    match mode.as_str() {
+        "approve" => {
+            let mut cp = machine(ApproverMode::None, false);
+            let approvals = (0..n)
+                .map(|_| {
+                    let Reply::CertificateSigningRequest { object: stored, .. } = call(
+                        &mut cp,
+                        Operation::CreateCertificateSigningRequest(Box::new(object.clone())),
+                    ) else {
+                        panic!("create refused")
+                    };
+                    kubectl::certificate(
+                        &stored,
+                        kubectl::CertificateCommand::Approve,
+                        false,
+                        now().timestamp(),
+                    )
+                    .unwrap()
+                    .update
+                    .unwrap()
+                })
+                .collect();
+            approve_all(&mut cp, approvals);
+            assert_eq!(
+                cp.certificate_signing_requests()
+                    .filter(|o| o.status.conditions.len() == 1)
+                    .count(),
+                n
+            );
+        }
+        "p256" => {
+            let mut cp = machine(ApproverMode::SubjectAccessReview, true);
+            lifecycle_all(&mut cp, &object, n);
+            assert_eq!(
+                cp.certificate_signing_requests()
+                    .filter(|o| !o.status.certificate.is_empty())
+                    .count(),
+                n
+            );
+        }
+        other => panic!("unknown mode {other:?}: approve or p256"),
+    }
+}
