@@ -205,8 +205,12 @@ pub fn parse_rfc3339(s: &str) -> Result<PreciseTime, TimeError> {
     let b = s.as_bytes();
     let mut p = Cursor { b, i: 0 };
 
-    // "2006": four bytes through Go's atoi (optional sign, then digits only).
+    // "2006": four bytes starting with a digit (`!isDigit(value, 0)` is errBad, so no sign),
+    // through Go's atoi.
     let year_bytes = p.take(4).ok_or_else(|| syntax("year"))?;
+    if !year_bytes.first().is_some_and(u8::is_ascii_digit) {
+        return Err(syntax("year"));
+    }
     let year = go_atoi(year_bytes).ok_or_else(|| syntax("year"))?;
     p.literal(b'-').ok_or_else(|| syntax("'-' after year"))?;
     let month = p.fixed2().ok_or_else(|| syntax("month"))?;
@@ -398,6 +402,29 @@ mod tests {
                 .unwrap()
                 .unix(),
             951_782_400
+        );
+    }
+
+    #[test]
+    fn a_signed_year_is_refused_as_go_refuses_it() {
+        // Go's `stdLongYear`: the value must start with a digit. Such a year (found by the
+        // csr_json fuzz target) would print back as `-19-01-01T00:00:00Z`, which no parser takes.
+        for s in [
+            "-019-01-01T00:00:00Z",
+            "+019-01-01T00:00:00Z",
+            " 019-01-01T00:00:00Z",
+        ] {
+            assert_eq!(
+                parse_rfc3339(s).unwrap_err().to_string(),
+                format!("cannot parse {s:?} as RFC 3339 (\"2006-01-02T15:04:05Z07:00\"): year")
+            );
+        }
+        assert_eq!(
+            parse_rfc3339("0019-01-01T00:00:00Z")
+                .unwrap()
+                .timestamp
+                .to_string(),
+            "0019-01-01T00:00:00Z"
         );
     }
 
