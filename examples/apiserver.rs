@@ -296,6 +296,14 @@ fn run() -> Result<(), Error> {
     let (client_ca_pem, client_ca) = client_ca(&flags, &signing_ca)?;
 
     let mut config = Config::new(seed()).with_default_policy();
+    // Every kube-apiserver's discovery and self-inspection roles: the non-resource paths and the
+    // reviews are authorized through them.
+    for role in rbac::bootstrap::discovery_cluster_roles() {
+        config.policy.add_cluster_role(role);
+    }
+    for binding in rbac::bootstrap::discovery_bindings() {
+        config.policy.add_cluster_role_binding(binding);
+    }
     if let Some(path) = &flags.token_auth_file {
         let file = TokenFile::parse(&read(path)?, path)?;
         for w in file.warnings() {
@@ -773,10 +781,23 @@ async fn handle(
     let r = match routed {
         Ok(Route::Resource(r)) => r,
         other => {
-            // Authentication wraps every path: a credential that does not authenticate is 401
-            // even where the answer would be a discovery document or a 404.
-            if authenticate(shared, &credential).is_none() {
-                return status(&Status::unauthorized());
+            // Authentication and authorization wrap every path: a credential that does not
+            // authenticate is 401, a user the policy does not allow the path is 403, even where
+            // the answer would be a discovery document or a 404.
+            let (user, policy) = match who(shared, &credential).await {
+                Ok(u) => u,
+                Err(s) => return status(&s),
+            };
+            if let Ok(route) = &other {
+                let attributes = route.attributes(user, &method);
+                let decision = authorize(&policy, &attributes);
+                if !decision.is_allowed() {
+                    return status(&Status::forbidden(
+                        &kube_tls_bootstrap::api::GroupResource::new("", ""),
+                        "",
+                        rbac::forbidden_message(&attributes, decision.reason()),
+                    ));
+                }
             }
             return match other {
                 Err(e) => respond(e.response()),

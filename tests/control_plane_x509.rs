@@ -49,7 +49,7 @@ fn a_leaf_reaches_the_bundle_through_the_intermediate_it_sends() {
     let (root, intermediate, leaf) = (root(), intermediate(), leaf());
     assert!(root.is_ca() && intermediate.is_ca() && !leaf.is_ca());
     assert_eq!(
-        verify(&[&leaf, &intermediate], &[root.clone()]),
+        verify(&[&leaf, &intermediate], std::slice::from_ref(&root)),
         Ok(NODE_9.into())
     );
     // The bundle may hold several CAs; the order does not matter.
@@ -58,10 +58,16 @@ fn a_leaf_reaches_the_bundle_through_the_intermediate_it_sends() {
         Ok(NODE_9.into())
     );
     // The intermediate itself in the bundle is a root too.
-    assert_eq!(verify(&[&leaf], &[intermediate.clone()]), Ok(NODE_9.into()));
+    assert_eq!(
+        verify(&[&leaf], std::slice::from_ref(&intermediate)),
+        Ok(NODE_9.into())
+    );
     // Extra certificates the client sends are ignored when a path exists.
     assert_eq!(
-        verify(&[&leaf, &test_ca(), &root, &intermediate], &[root.clone()]),
+        verify(
+            &[&leaf, &test_ca(), &root, &intermediate],
+            std::slice::from_ref(&root)
+        ),
         Ok(NODE_9.into())
     );
 }
@@ -70,12 +76,15 @@ fn a_leaf_reaches_the_bundle_through_the_intermediate_it_sends() {
 fn no_path_to_the_bundle_is_an_unknown_authority() {
     let (root, intermediate, leaf) = (root(), intermediate(), leaf());
     // Without the intermediate.
-    assert_eq!(verify(&[&leaf], &[root.clone()]), Err(UNKNOWN.into()));
+    assert_eq!(
+        verify(&[&leaf], std::slice::from_ref(&root)),
+        Err(UNKNOWN.into())
+    );
     // Through a certificate that is not a CA (same subject and key, CA:FALSE).
     let not_ca = load(include_bytes!("data/pki/chain/intermediate-not-ca.crt"));
     assert!(!not_ca.is_ca());
     assert_eq!(
-        verify(&[&leaf, &not_ca], &[root.clone()]),
+        verify(&[&leaf, &not_ca], std::slice::from_ref(&root)),
         Err(UNKNOWN.into())
     );
     // To another CA.

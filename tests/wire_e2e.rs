@@ -605,6 +605,23 @@ fn bad_input_on_the_wire_gets_a_status_and_the_server_survives() {
     let (code, body) = raw(&c, "GET", "/nosuch", &wrong, b"", None);
     assert_eq!((code, body.as_str()), (401, UNAUTHORIZED));
 
+    // The non-resource paths are authorized: anonymous requests may read the version and health
+    // (`system:public-info-viewer`), not discovery (`system:discovery` is for authenticated users).
+    let (code, body) = raw(&c, "GET", "/api", &[], b"", None);
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            403,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"forbidden: User \"system:anonymous\" cannot get path \"/api\"","reason":"Forbidden","details":{},"code":403}"#
+        )
+    );
+    let (code, _) = raw(&c, "GET", "/version", &[], b"", None);
+    assert_eq!(code, 200);
+    let (code, body) = raw(&c, "GET", "/healthz", &[], b"", None);
+    assert_eq!((code, body.as_str()), (200, "ok\n"));
+    let (code, _) = raw(&c, "GET", "/apis", &token, b"", None);
+    assert_eq!(code, 200);
+
     // bearertoken.go: an empty token, two spaces or another scheme are no credential
     // (anonymous: 403 here); two spaces add a warning; text after a second space is ignored.
     for header in ["Bearer ", "Bearer", "Basic a2I6cHc=", "Token abc"] {
@@ -733,7 +750,7 @@ fn client_ca_file_is_read_and_the_signing_ca_issues_what_it_verifies() {
     // kubeadm's layout: one CA signs the kubelets' certificates (--cluster-signing-*) and is
     // in the client CA bundle kube-apiserver reads (--client-ca-file), after another CA here.
     let (ca, ca_key, _) = make_ca("cluster-ca");
-    let (other, _, _) = make_ca("other-ca");
+    let (other, _, other_issuer) = make_ca("other-ca");
     let (stranger, _, stranger_issuer) = make_ca("stranger-ca");
     let bundle = format!("{other}{ca}");
     let c = Cluster::start_with(
@@ -759,14 +776,9 @@ fn client_ca_file_is_read_and_the_signing_ca_issues_what_it_verifies() {
         std::fs::read_to_string(c.path("written.pem")).unwrap(),
         bundle
     );
+    // The bundle holds the signing CA: no warning.
     let log = std::fs::read_to_string(c.path("apiserver.log")).unwrap();
-    assert!(
-        log.contains(
-            "apiserver: warning: --client-ca-file bundle.pem: client certificates issued by \
-             \"other-ca\" are refused (the control plane verifies against one CA: \"cluster-ca\")"
-        ),
-        "{log}"
-    );
+    assert!(!log.contains("warning"), "{log}");
 
     // The admin's certificate, issued by the signing CA, verifies against the bundle.
     let (ok, out, err) = c.kubectl(&["auth", "whoami"]);
@@ -797,6 +809,39 @@ fn client_ca_file_is_read_and_the_signing_ca_issues_what_it_verifies() {
     assert_eq!(
         out,
         "ATTRIBUTE   VALUE\nUsername    system:node:node-1\nGroups      [system:nodes system:authenticated]\n"
+    );
+
+    // A certificate from the bundle's other CA authenticates too (the whole bundle is the
+    // authenticator's pool).
+    let carol_key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "carol");
+    params
+        .distinguished_name
+        .push(rcgen::DnType::OrganizationName, "auditors");
+    params.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    let carol = params.signed_by(&carol_key, &other_issuer).unwrap();
+    std::fs::write(c.path("carol.crt"), carol.pem()).unwrap();
+    std::fs::write(c.path("carol.key"), carol_key.serialize_pem()).unwrap();
+    let (ca_path, crt, key_path) = (c.path("ca.crt"), c.path("carol.crt"), c.path("carol.key"));
+    let (ok, out, err) = c.kubectl_raw(&[
+        "--server",
+        c.url.as_str(),
+        "--certificate-authority",
+        &ca_path,
+        "--client-certificate",
+        &crt,
+        "--client-key",
+        &key_path,
+        "auth",
+        "whoami",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "ATTRIBUTE   VALUE\nUsername    carol\nGroups      [auditors system:authenticated]\n"
     );
 
     // A certificate from a CA outside the bundle is refused, whatever it claims.

@@ -157,6 +157,70 @@ pub fn certificate_controller_binding() -> ClusterRoleBinding {
     }
 }
 
+/// The ClusterRoles every kube-apiserver has for discovery and self-inspection
+/// (`bootstrappolicy.ClusterRoles`): `system:discovery` (get the discovery, OpenAPI, version and
+/// health paths), `system:basic-user` (create self subject access, rules and subject reviews) and
+/// `system:public-info-viewer` (get the version and health paths).
+pub fn discovery_cluster_roles() -> Vec<ClusterRole> {
+    vec![
+        default_role(
+            "system:discovery",
+            vec![PolicyRule::new(["get"]).urls([
+                "/livez",
+                "/readyz",
+                "/healthz",
+                "/version",
+                "/version/",
+                "/openapi",
+                "/openapi/*",
+                "/api",
+                "/api/*",
+                "/apis",
+                "/apis/*",
+            ])],
+        ),
+        default_role(
+            "system:basic-user",
+            vec![
+                PolicyRule::new(["create"])
+                    .groups(["authorization.k8s.io"])
+                    .resources(["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
+                PolicyRule::new(["create"])
+                    .groups(["authentication.k8s.io"])
+                    .resources(["selfsubjectreviews"]),
+            ],
+        ),
+        default_role(
+            "system:public-info-viewer",
+            vec![PolicyRule::new(["get"]).urls([
+                "/livez",
+                "/readyz",
+                "/healthz",
+                "/version",
+                "/version/",
+            ])],
+        ),
+    ]
+}
+
+/// The bindings of [`discovery_cluster_roles`]: discovery and self-inspection for every
+/// authenticated user, the version and health paths for anonymous requests too.
+pub fn discovery_bindings() -> Vec<ClusterRoleBinding> {
+    let binding = |name: &str, groups: &[&str]| ClusterRoleBinding {
+        metadata: default_meta(name),
+        subjects: groups.iter().map(|g| BindingSubject::group(*g)).collect(),
+        role_ref: RoleRef::cluster_role(name),
+    };
+    vec![
+        binding("system:discovery", &["system:authenticated"]),
+        binding("system:basic-user", &["system:authenticated"]),
+        binding(
+            "system:public-info-viewer",
+            &["system:authenticated", "system:unauthenticated"],
+        ),
+    ]
+}
+
 /// The three ClusterRoleBindings kubeadm creates for TLS bootstrap: create CSRs and have them
 /// auto-approved for the bootstrap-token group, and auto-approved renewals for `system:nodes`.
 pub fn kubeadm_bindings() -> Vec<ClusterRoleBinding> {
