@@ -621,6 +621,18 @@ fn bad_input_on_the_wire_gets_a_status_and_the_server_survives() {
     assert_eq!((code, body.as_str()), (200, "ok\n"));
     let (code, _) = raw(&c, "GET", "/apis", &token, b"", None);
     assert_eq!(code, 200);
+    // Reviews need `system:basic-user`, which is for authenticated users only.
+    let json = [("Content-Type", "application/json")];
+    let review = br#"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#;
+    let path = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+    let (code, body) = raw(&c, "POST", path, &json, review, None);
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            403,
+            r#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"selfsubjectreviews.authentication.k8s.io is forbidden: User \"system:anonymous\" cannot create resource \"selfsubjectreviews\" in API group \"authentication.k8s.io\" at the cluster scope","reason":"Forbidden","details":{"group":"authentication.k8s.io","kind":"selfsubjectreviews"},"code":403}"#
+        )
+    );
 
     // bearertoken.go: an empty token, two spaces or another scheme are no credential
     // (anonymous: 403 here); two spaces add a warning; text after a second space is ignored.
