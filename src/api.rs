@@ -211,12 +211,7 @@ pub struct Status {
 }
 
 impl Status {
-    pub(crate) fn failure(
-        code: u16,
-        reason: StatusReason,
-        message: String,
-        details: StatusDetails,
-    ) -> Self {
+    fn failure(code: u16, reason: StatusReason, message: String, details: StatusDetails) -> Self {
         Self {
             status: "Failure".to_owned(),
             message,
@@ -394,8 +389,35 @@ impl From<Invalid> for Status {
     /// 422, `apierrors.NewInvalid`: details carry the Kind and one cause per field error.
     fn from(e: Invalid) -> Self {
         let message = e.to_string();
-        let causes = e
-            .errors
+        Self::invalid(
+            crate::csr::admission::GROUP,
+            crate::csr::KIND,
+            e.name,
+            message,
+            &e.errors,
+        )
+    }
+}
+
+impl From<crate::rbac::ValidationError> for Status {
+    /// 422 for an RBAC object, as for a CSR.
+    fn from(e: crate::rbac::ValidationError) -> Self {
+        let message = e.to_string();
+        Self::invalid(crate::rbac::GROUP_NAME, e.kind, e.name, message, &e.errors)
+    }
+}
+
+impl Status {
+    /// 422, `apierrors.NewInvalid(GroupKind{group, kind}, name, errors)`: `message` is the
+    /// error's text, the details carry one cause per field error.
+    fn invalid(
+        group: &str,
+        kind: &str,
+        name: String,
+        message: String,
+        errors: &[crate::field::FieldError],
+    ) -> Self {
+        let causes = errors
             .iter()
             .map(|fe| StatusCause {
                 type_: fe.error_type.cause_type().to_owned(),
@@ -408,9 +430,9 @@ impl From<Invalid> for Status {
             StatusReason::Invalid,
             message,
             StatusDetails {
-                name: e.name,
-                group: crate::csr::admission::GROUP.to_owned(),
-                kind: crate::csr::KIND.to_owned(),
+                name,
+                group: group.to_owned(),
+                kind: kind.to_owned(),
                 uid: String::new(),
                 causes,
             },

@@ -15,12 +15,11 @@
 
 use super::ControlPlane;
 use super::server::Authorizers;
-use crate::api::{GroupResource, Reply, Status, StatusCause, StatusDetails, StatusReason};
+use crate::api::{GroupResource, Reply, Status};
 use crate::go;
 use crate::identity::UserInfo;
 use crate::rbac::{
     Attributes, Authorize, ClusterRole, ClusterRoleBinding, GROUP_NAME, Object, PolicyRule,
-    ValidationError,
 };
 
 /// `fullAuthority`: `*` on every resource of every group, and on every non-resource URL.
@@ -87,7 +86,7 @@ impl ControlPlane {
         }
         Object::ClusterRole(role.clone())
             .validate()
-            .map_err(|e| Reply::Status(invalid(e)))
+            .map_err(|e| Reply::Status(e.into()))
     }
 
     /// The ClusterRoleBinding guard, then validation.
@@ -120,7 +119,7 @@ impl ControlPlane {
         }
         Object::ClusterRoleBinding(binding.clone())
             .validate()
-            .map_err(|e| Reply::Status(invalid(e)))
+            .map_err(|e| Reply::Status(e.into()))
     }
 }
 
@@ -128,29 +127,4 @@ impl ControlPlane {
 fn forbidden(gr: &GroupResource, name: &str, why: &str) -> Reply {
     let message = format!("{gr} {} is forbidden: {why}", go::quote(name));
     Reply::Status(Status::forbidden(gr, name, message))
-}
-
-/// 422, `apierrors.NewInvalid` for an RBAC kind.
-fn invalid(e: ValidationError) -> Status {
-    let causes = e
-        .errors
-        .iter()
-        .map(|fe| StatusCause {
-            type_: fe.error_type.cause_type().to_owned(),
-            message: fe.body(),
-            field: fe.field.clone(),
-        })
-        .collect();
-    Status::failure(
-        422,
-        StatusReason::Invalid,
-        e.to_string(),
-        StatusDetails {
-            name: e.name.clone(),
-            group: GROUP_NAME.to_owned(),
-            kind: e.kind.to_owned(),
-            uid: String::new(),
-            causes,
-        },
-    )
 }
