@@ -69,9 +69,7 @@ use kube_tls_bootstrap::identity::{self, Authenticator, TokenFile, UserInfo};
 use kube_tls_bootstrap::pki::{
     Certificate, CertificateAuthority, CertificateRequest, KeyUsage, SigningPolicy, signers,
 };
-use kube_tls_bootstrap::rbac::{
-    self, Attributes, Authorize, ClusterRoleBinding, Decision, NodeAuthorizer, Policy,
-};
+use kube_tls_bootstrap::rbac::{self, Attributes, Authorize, ClusterRoleBinding, Decision, Policy};
 use kube_tls_bootstrap::rest::{
     self, BearerToken, Body, HttpRequest, Output as RestOutput, Rejection, Resource, ResourceRoute,
     Route, Subresource, Verb, VersionInfo, table,
@@ -1238,15 +1236,9 @@ fn anonymous() -> UserInfo {
     UserInfo::new(identity::ANONYMOUS, [identity::ALL_UNAUTHENTICATED])
 }
 
-/// kube-apiserver's authorizer chain: `system:masters`, then Node, then RBAC.
+/// kube-apiserver's authorizer chain, as the machine runs it.
 fn authorize(policy: &Policy, a: &Attributes) -> Decision {
-    if a.user.groups.iter().any(|g| g == "system:masters") {
-        return Decision::allow("");
-    }
-    match NodeAuthorizer.authorize(a) {
-        d @ (Decision::Allow { .. } | Decision::Deny { .. }) => d,
-        Decision::NoOpinion { .. } => policy.authorize(a),
-    }
+    control_plane::Authorizers(policy).authorize(a)
 }
 
 /// `kubectl get clusterroles` / `clusterrolebindings`: read from the policy.

@@ -70,6 +70,7 @@ use crate::pki::{Certificate, CertificateAuthority, Issuer, UnsignedCertificate,
 use crate::rbac::{Explanation, Policy};
 use crate::time::{Duration, Instant};
 
+pub use server::Authorizers;
 pub use x509::{
     ClientCertificateError, ClientCertificateErrorKind, authenticate_client_certificate,
 };

@@ -18,8 +18,11 @@ use std::sync::Arc;
 
 const CSRS: &str = "certificatesigningrequests";
 
-/// kube-apiserver's authorizer chain: `system:masters`, then Node, then RBAC.
-pub(super) struct Authorizers<'a>(pub(super) &'a Policy);
+/// kube-apiserver's authorizer chain over a policy: `system:masters`, then the Node
+/// authorizer, then RBAC; a refusal carries every authorizer's reason. Shells that answer some
+/// requests themselves (the apiserver example's reviews and RBAC reads) authorize with it too.
+#[derive(Clone, Copy, Debug)]
+pub struct Authorizers<'a>(pub &'a Policy);
 
 impl Authorize for Authorizers<'_> {
     fn authorize(&self, attributes: &Attributes) -> Decision {
