@@ -6,7 +6,8 @@
 //! a complete pair whose leaf carries the pair's key, a key the machine was given.
 #![no_main]
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 use kube_tls_bootstrap::api::{
     EventType, GroupResource, Reply, RequestId, Status, WatchEvent, WatchId,
@@ -53,30 +54,72 @@ fn bootstrap_kubeconfig() -> String {
     "apiVersion: v1\nkind: Config\nclusters:\n- name: k\n  cluster:\n    server: https://10.0.0.1:6443\n    insecure-skip-tls-verify: true\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\ncurrent-context: c\nusers:\n- name: u\n  user:\n    token: abcdef.0123456789abcdef\n".to_owned()
 }
 
-fn issued_for(key: &PrivateKey, node: &str, now: Instant, ttl: i64) -> Vec<u8> {
-    let Ok(pem) = kubelet::client_csr_pem(key, node) else {
+/// What the harness knows of the key it derives from one seed byte: the key's PEM (each
+/// `Input::Key` loads a fresh copy), its SPKI and its verified kubelet client request. Keys,
+/// requests and certificates are derived once per process and reused: the machine sees exactly
+/// the values it would see if they were made anew, at a fraction of the cost.
+struct SeedKey {
+    pem: String,
+    spki: Vec<u8>,
+    request: Option<CertificateRequest>,
+}
+
+fn seed_key(seed: u8) -> Option<&'static SeedKey> {
+    static KEYS: OnceLock<Mutex<HashMap<u8, &'static SeedKey>>> = OnceLock::new();
+    let mut keys = KEYS.get_or_init(Default::default).lock().ok()?;
+    if let Some(k) = keys.get(&seed) {
+        return Some(*k);
+    }
+    let key = PrivateKey::ecdsa_p256_from_random_bytes(&[seed; 32]).ok()?;
+    let request = kubelet::client_csr_pem(&key, "node-1")
+        .ok()
+        .and_then(|pem| CertificateRequest::from_pem(pem.as_bytes()).ok());
+    let entry: &'static SeedKey = Box::leak(Box::new(SeedKey {
+        pem: key.to_pem(),
+        spki: key.public_key().spki_der().to_vec(),
+        request,
+    }));
+    keys.insert(seed, entry);
+    Some(entry)
+}
+
+/// The CA's certificate for the seed's key, issued at `now` for `ttl` seconds (at least ten
+/// minutes); memoised, since a run asks for the same one many times.
+fn issued_for(seed: u8, now: Instant, ttl: i64) -> Vec<u8> {
+    static ISSUED: OnceLock<Mutex<HashMap<(u8, i64, i64), Vec<u8>>>> = OnceLock::new();
+    let at = now.timestamp().unix();
+    let Ok(mut issued) = ISSUED.get_or_init(Default::default).lock() else {
         return Vec::new();
     };
-    let Ok(req) = CertificateRequest::from_pem(pem.as_bytes()) else {
+    if let Some(pem) = issued.get(&(seed, at, ttl)) {
+        return pem.clone();
+    }
+    let Some(req) = seed_key(seed).and_then(|k| k.request.as_ref()) else {
         return Vec::new();
     };
-    ca().sign(
-        &req,
-        &[KeyUsage::DigitalSignature, KeyUsage::ClientAuth],
-        None,
-        ttl.max(600),
-        now.timestamp(),
-        &[7; 16],
-    )
-    .map(|c| c.to_pem().into_bytes())
-    .unwrap_or_default()
+    let pem = ca()
+        .sign(
+            req,
+            &[KeyUsage::DigitalSignature, KeyUsage::ClientAuth],
+            None,
+            ttl.max(600),
+            now.timestamp(),
+            &[7; 16],
+        )
+        .map(|c| c.to_pem().into_bytes())
+        .unwrap_or_default();
+    if issued.len() > 4096 {
+        issued.clear();
+    }
+    issued.insert((seed, at, ttl), pem.clone());
+    pem
 }
 
 fn csr_object(
     b: &mut Bytes<'_>,
     name: &str,
     uid: &str,
-    cert: Vec<u8>,
+    cert: impl FnOnce() -> Vec<u8>,
 ) -> CertificateSigningRequest {
     let mut c = CertificateSigningRequest::new(name);
     c.metadata.uid = if b.byte().unwrap_or(0) % 8 == 0 {
@@ -97,7 +140,7 @@ fn csr_object(
         }
     }
     c.status.certificate = match flags >> 4 {
-        0..=9 => cert,
+        0..=9 => cert(),
         10 => b.take(64).to_vec(),
         _ => Vec::new(),
     };
@@ -105,11 +148,25 @@ fn csr_object(
 }
 
 /// Each `<prefix>-current.pem` on the machine's disk loads as a pair whose leaf certifies the
-/// pair's key, and that key is one the machine was given (`given` holds their SPKIs).
-fn check_current(m: &Machine, cert_dir: &str, given: &[Vec<u8>]) {
-    for prefix in ["kubelet-client", "kubelet-server"] {
+/// pair's key, and that key is one the machine was given (`given` holds their SPKIs, and only
+/// grows). `checked` remembers the contents last found good, so an unchanged pair is not loaded
+/// again.
+fn check_current(
+    m: &Machine,
+    cert_dir: &str,
+    given: &[Vec<u8>],
+    checked: &mut [Option<Vec<u8>>; 2],
+) {
+    for (prefix, checked) in ["kubelet-client", "kubelet-server"]
+        .into_iter()
+        .zip(checked.iter_mut())
+    {
         let store = Store::new(prefix, cert_dir);
         if m.disk().lstat(&store.current_path()).is_none() {
+            continue;
+        }
+        let contents = m.disk().read(&store.current_path());
+        if contents.is_some() && contents == checked.as_deref() {
             continue;
         }
         let pair = store
@@ -129,6 +186,7 @@ fn check_current(m: &Machine, cert_dir: &str, given: &[Vec<u8>]) {
                 .any(|k| k.as_slice() == leaf.public_key().spki_der()),
             "{prefix}-current.pem: a key the machine was never given"
         );
+        *checked = contents.map(<[u8]>::to_vec);
     }
 }
 
@@ -165,7 +223,8 @@ fuzz_target!(|data: &[u8]| {
     let mut pending: Vec<(RequestId, Option<String>)> = Vec::new();
     let mut watches: Vec<WatchId> = Vec::new();
     let mut keys: Vec<KeyPurpose> = Vec::new();
-    let mut last_key: Option<PrivateKey> = None;
+    let mut last_key: Option<u8> = None;
+    let mut checked: [Option<Vec<u8>>; 2] = [None, None];
     let mut next_watch = 0u64;
     let mut steps = 0;
     loop {
@@ -202,7 +261,7 @@ fuzz_target!(|data: &[u8]| {
                 _ => {}
             }
         }
-        check_current(&m, &cert_dir, &given);
+        check_current(&m, &cert_dir, &given, &mut checked);
         if matches!(m.state(), State::Exited(_) | State::Stranded(_)) {
             assert_eq!(m.poll_timeout(), None);
         }
@@ -211,10 +270,8 @@ fuzz_target!(|data: &[u8]| {
         if steps > 400 {
             break;
         }
-        let cert_for = |k: &Option<PrivateKey>, now: Instant, ttl: i64| {
-            k.as_ref()
-                .map(|k| issued_for(k, "node-1", now, ttl))
-                .unwrap_or_default()
+        let cert_for = |seed: Option<u8>, now: Instant, ttl: i64| {
+            move || seed.map(|s| issued_for(s, now, ttl)).unwrap_or_default()
         };
         match op % 10 {
             0 => {
@@ -243,7 +300,7 @@ fuzz_target!(|data: &[u8]| {
                             &mut b,
                             &name,
                             "uid-1",
-                            cert_for(&last_key, now, ttl),
+                            cert_for(last_key, now, ttl),
                         )),
                     },
                     1 => Reply::Status(Status::already_exists(
@@ -266,7 +323,7 @@ fuzz_target!(|data: &[u8]| {
                                 &mut b,
                                 &name,
                                 "uid-1",
-                                cert_for(&last_key, now, ttl),
+                                cert_for(last_key, now, ttl),
                             )],
                             ..Default::default()
                         },
@@ -296,8 +353,7 @@ fuzz_target!(|data: &[u8]| {
                     _ => EventType::Modified,
                 };
                 let ttl = i64::from(b.byte().unwrap_or(1)) * 3600;
-                let cert = cert_for(&last_key, now, ttl);
-                let object = csr_object(&mut b, "csr-fuzz", "uid-1", cert);
+                let object = csr_object(&mut b, "csr-fuzz", "uid-1", cert_for(last_key, now, ttl));
                 m.handle(
                     now,
                     Input::WatchEvent {
@@ -317,9 +373,11 @@ fuzz_target!(|data: &[u8]| {
             7 | 8 => {
                 let Some(p) = keys.pop() else { continue };
                 let seed = b.byte().unwrap_or(1).clamp(1, 0xfe);
-                if let Ok(k) = PrivateKey::ecdsa_p256_from_random_bytes(&[seed; 32]) {
-                    last_key = PrivateKey::from_pem(k.to_pem().as_bytes()).ok();
-                    given.push(k.public_key().spki_der().to_vec());
+                if let Some(sk) = seed_key(seed)
+                    && let Ok(k) = PrivateKey::from_pem(sk.pem.as_bytes())
+                {
+                    last_key = Some(seed);
+                    given.push(sk.spki.clone());
                     m.handle(now, Input::Key(p, k));
                 }
             }
