@@ -86,7 +86,9 @@ fn seed_key(seed: u8) -> Option<&'static SeedKey> {
 /// The CA's certificate for the seed's key, issued at `now` for `ttl` seconds (at least ten
 /// minutes); memoised, since a run asks for the same one many times.
 fn issued_for(seed: u8, now: Instant, ttl: i64) -> Vec<u8> {
-    static ISSUED: OnceLock<Mutex<HashMap<(u8, i64, i64), Vec<u8>>>> = OnceLock::new();
+    /// PEM certificates by seed, issuing time and lifetime.
+    type Issued = HashMap<(u8, i64, i64), Vec<u8>>;
+    static ISSUED: OnceLock<Mutex<Issued>> = OnceLock::new();
     let at = now.timestamp().unix();
     let Ok(mut issued) = ISSUED.get_or_init(Default::default).lock() else {
         return Vec::new();
