@@ -716,8 +716,12 @@ impl World {
                 actions.push(Action::LoseToServer(i));
                 actions.push(Action::DuplicateToServer(i));
             }
-            for i in 0..self.to_kubelet.len() {
-                actions.push(Action::LoseToKubelet(i));
+            for (i, m) in self.to_kubelet.iter().enumerate() {
+                // A transport failure is the client's own knowledge (its timeout or the broken
+                // connection), not a message on the network: it cannot be lost.
+                if !matches!(m.body, ToKubeletBody::Failed(_)) {
+                    actions.push(Action::LoseToKubelet(i));
+                }
                 actions.push(Action::DuplicateToKubelet(i));
             }
         }
