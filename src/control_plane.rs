@@ -420,7 +420,13 @@ pub struct ControlPlane {
     pending_watch_events: Vec<Output>,
     history: store::History,
     started: bool,
-    controller_user: UserInfo,
+    /// The certificate controllers' user, shared by every update they make.
+    controller_user: Arc<UserInfo>,
+    /// `system:anonymous`, shared by every request without a credential.
+    anonymous_user: Arc<UserInfo>,
+    /// The users of the token file's entries, built once each (the authenticator never changes
+    /// after construction).
+    token_users: crate::identity::TokenFileUsers,
     /// The request the last create verified, parsed, with its proof: the approver and the
     /// signer, which read it next, take it from here instead of parsing it again.
     last_request: Option<(VerifiedDigest, Arc<crate::pki::CertificateRequest>)>,
@@ -444,14 +450,19 @@ impl ControlPlane {
             history: store::History::default(),
             started: false,
             last_request: None,
-            controller_user: UserInfo::new(
+            controller_user: Arc::new(UserInfo::new(
                 CERTIFICATE_CONTROLLER_USER,
                 [
                     "system:serviceaccounts",
                     "system:serviceaccounts:kube-system",
                     crate::identity::ALL_AUTHENTICATED,
                 ],
-            ),
+            )),
+            anonymous_user: Arc::new(UserInfo::new(
+                crate::identity::ANONYMOUS,
+                [crate::identity::ALL_UNAUTHENTICATED],
+            )),
+            token_users: crate::identity::TokenFileUsers::default(),
         }
     }
 

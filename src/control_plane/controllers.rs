@@ -2,6 +2,7 @@
 //! (§7), csrcleaner (§4.7), as timers over the store, with the workqueue's back-off.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::{
     ApproverMode, BACKOFF_BASE, BACKOFF_MAX, Component, ControlPlane, EventKind, Output,
@@ -340,7 +341,7 @@ impl ControlPlane {
                         message: message.to_owned(),
                         ..CertificateSigningRequestCondition::new(ConditionType::Approved)
                     });
-                let user = self.controller_user.clone();
+                let user = Arc::clone(&self.controller_user);
                 match self.update_as(now, &user, Endpoint::Approval, approved) {
                     Ok(_) => {
                         self.timers.forget(&task);
@@ -473,7 +474,7 @@ impl ControlPlane {
                         last_update_time: Some(now.timestamp()),
                         ..CertificateSigningRequestCondition::new(ConditionType::Failed)
                     });
-                let user = self.controller_user.clone();
+                let user = Arc::clone(&self.controller_user);
                 match self.update_as(now, &user, Endpoint::Status, failed) {
                     Ok(_) => {
                         self.timers.forget(&task);
@@ -522,7 +523,7 @@ impl ControlPlane {
         let name = object.metadata.name.clone();
         let uid = object.metadata.uid.clone();
         object.status.certificate = pem.into_bytes();
-        let user = self.controller_user.clone();
+        let user = Arc::clone(&self.controller_user);
         match self.update_as(now, &user, Endpoint::Status, object) {
             Ok(_) => {
                 self.timers.forget(&task);
@@ -689,7 +690,7 @@ impl ControlPlane {
                 message: message.clone(),
                 ..CertificateSigningRequestCondition::new(type_)
             });
-        let user = self.controller_user.clone();
+        let user = Arc::clone(&self.controller_user);
         match self.update_as(now, &user, Endpoint::Approval, decided) {
             Ok(_) => {
                 self.timers.forget(&task);

@@ -263,7 +263,11 @@ impl ControlPlane {
 
     /// The authentication filter: client certificate (when a client CA is configured), bearer
     /// token, then anonymous. Failures are 401 `Unauthorized`; the reason goes to an event.
-    fn authenticate(&mut self, now: Instant, credential: &Credential) -> Result<UserInfo, Status> {
+    fn authenticate(
+        &mut self,
+        now: Instant,
+        credential: &Credential,
+    ) -> Result<Arc<UserInfo>, Status> {
         let refused = |cp: &mut Self, message: String| {
             cp.event(
                 now,
@@ -277,12 +281,12 @@ impl ControlPlane {
         };
         match credential {
             Credential::BearerToken(token) => {
-                match self
-                    .config
-                    .authenticator
-                    .authenticate_token(token, now.timestamp())
-                {
-                    Some((user, _)) => Ok(user),
+                match self.config.authenticator.authenticate_token_shared(
+                    token,
+                    now.timestamp(),
+                    &mut self.token_users,
+                ) {
+                    Some(user) => Ok(user),
                     None => Err(refused(self, identity::INVALID_BEARER_TOKEN.to_owned())),
                 }
             }
@@ -296,7 +300,7 @@ impl ControlPlane {
                     &self.config.client_ca,
                     now,
                 ) {
-                    Ok(Some(user)) => Ok(user),
+                    Ok(Some(user)) => Ok(Arc::new(user)),
                     Ok(None) => self.anonymous(),
                     Err(e) => Err(refused(self, e.to_string())),
                 }
@@ -305,12 +309,9 @@ impl ControlPlane {
         }
     }
 
-    fn anonymous(&self) -> Result<UserInfo, Status> {
+    fn anonymous(&self) -> Result<Arc<UserInfo>, Status> {
         if self.config.anonymous {
-            Ok(UserInfo::new(
-                identity::ANONYMOUS,
-                [identity::ALL_UNAUTHENTICATED],
-            ))
+            Ok(Arc::clone(&self.anonymous_user))
         } else {
             Err(Status::unauthorized())
         }
