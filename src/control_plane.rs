@@ -53,6 +53,8 @@
 //!   there is no path by which a controller issues another key.
 
 mod controllers;
+#[cfg(test)]
+mod issued_tests;
 mod nodes;
 mod rbac_guard;
 mod review;

@@ -9,6 +9,7 @@ use super::{
     ReviewTicket, SignTicket, TicketId, Verdict, server::Authorizers,
 };
 use crate::api::Reply;
+use crate::csr::validation::CertificateSource;
 use crate::csr::{
     CertificateSigningRequest, CertificateSigningRequestCondition, ConditionType, Endpoint, cleaner,
 };
@@ -332,7 +333,7 @@ impl ControlPlane {
             let decision = Authorizers(&self.config.policy).authorize(&attributes);
             let explanation = Box::new(self.config.policy.explain(&attributes));
             if decision.is_allowed() {
-                let mut approved = object.clone();
+                let mut approved = Box::new(object.clone());
                 approved
                     .status
                     .conditions
@@ -342,7 +343,13 @@ impl ControlPlane {
                         ..CertificateSigningRequestCondition::new(ConditionType::Approved)
                     });
                 let user = Arc::clone(&self.controller_user);
-                match self.update_as(now, &user, Endpoint::Approval, approved) {
+                match self.update_as(
+                    now,
+                    &user,
+                    Endpoint::Approval,
+                    approved,
+                    CertificateSource::Caller,
+                ) {
                     Ok(_) => {
                         self.timers.forget(&task);
                         self.outputs.push_back(Output::Event(super::Event {
@@ -426,25 +433,21 @@ impl ControlPlane {
             return;
         };
         let prepared = issuer.prepare_for_signer(&request, &input, now.timestamp(), &serial);
-        let object = object.clone();
+        let object = Box::new(object.clone());
         match prepared {
             Ok(unsigned) => match key {
-                SignKeyRef::InProcess(ca) => {
-                    let signed = ca
-                        .key()
-                        .sign(unsigned.tbs_der())
-                        .map(|signature| unsigned.with_signature(&signature));
-                    match signed {
-                        Ok(issued) => {
-                            self.write_certificate(now, task, object, issued.to_pem());
-                        }
-                        Err(e) => {
-                            let message =
-                                format!("error auto signing csr: failed to sign certificate: {e}");
-                            self.signing_failed(now, task, name, &uid, message);
-                        }
+                SignKeyRef::InProcess(ca) => match sign_in_process(&ca, unsigned) {
+                    Ok(issued) => {
+                        let pem = issued.to_pem();
+                        let source = CertificateSource::InProcessSigner;
+                        self.write_certificate(now, task, object, pem, source);
                     }
-                }
+                    Err(e) => {
+                        let message =
+                            format!("error auto signing csr: failed to sign certificate: {e}");
+                        self.signing_failed(now, task, name, &uid, message);
+                    }
+                },
                 SignKeyRef::External(_) | SignKeyRef::Missing => {
                     let id = self.tickets.issue(Ticket::Sign {
                         name: name.to_owned(),
@@ -475,7 +478,13 @@ impl ControlPlane {
                         ..CertificateSigningRequestCondition::new(ConditionType::Failed)
                     });
                 let user = Arc::clone(&self.controller_user);
-                match self.update_as(now, &user, Endpoint::Status, failed) {
+                match self.update_as(
+                    now,
+                    &user,
+                    Endpoint::Status,
+                    failed,
+                    CertificateSource::Caller,
+                ) {
                     Ok(_) => {
                         self.timers.forget(&task);
                         self.event(
@@ -512,19 +521,20 @@ impl ControlPlane {
         }
     }
 
-    /// PUT `/status` with the certificate, as the controller.
+    /// PUT `/status` with the certificate, as the controller; `source` says who built it.
     fn write_certificate(
         &mut self,
         now: Instant,
         task: Task,
-        mut object: CertificateSigningRequest,
+        mut object: Box<CertificateSigningRequest>,
         pem: String,
+        source: CertificateSource,
     ) {
         let name = object.metadata.name.clone();
         let uid = object.metadata.uid.clone();
         object.status.certificate = pem.into_bytes();
         let user = Arc::clone(&self.controller_user);
-        match self.update_as(now, &user, Endpoint::Status, object) {
+        match self.update_as(now, &user, Endpoint::Status, object, source) {
             Ok(_) => {
                 self.timers.forget(&task);
                 self.event(
@@ -681,7 +691,7 @@ impl ControlPlane {
             );
             return;
         }
-        let mut decided = object;
+        let mut decided = Box::new(object);
         decided
             .status
             .conditions
@@ -691,7 +701,13 @@ impl ControlPlane {
                 ..CertificateSigningRequestCondition::new(type_)
             });
         let user = Arc::clone(&self.controller_user);
-        match self.update_as(now, &user, Endpoint::Approval, decided) {
+        match self.update_as(
+            now,
+            &user,
+            Endpoint::Approval,
+            decided,
+            CertificateSource::Caller,
+        ) {
             Ok(_) => {
                 self.timers.forget(&task);
                 self.event(now, Component::Approving, kind, &name, &uid, message);
@@ -778,7 +794,14 @@ impl ControlPlane {
             SignKeyRef::Missing => return,
         };
         match checked {
-            Ok(issued) => self.write_certificate(now, task, object, issued.to_pem()),
+            // The signature came from outside: the certificate is validated as a caller's.
+            Ok(issued) => self.write_certificate(
+                now,
+                task,
+                Box::new(object),
+                issued.to_pem(),
+                CertificateSource::Caller,
+            ),
             Err(e) => {
                 let message = format!("error auto signing csr: {e}");
                 self.signing_failed(now, task, &name, &uid, message);
@@ -812,6 +835,17 @@ impl ControlPlane {
             ),
         );
     }
+}
+
+/// The in-process signer's signature over `unsigned`: the certificate it issues, whose PEM is
+/// stored without being parsed again ([`CertificateSource::InProcessSigner`]).
+pub(super) fn sign_in_process(
+    ca: &crate::pki::CertificateAuthority,
+    unsigned: UnsignedCertificate,
+) -> Result<crate::pki::IssuedCertificate, crate::pki::KeyError> {
+    ca.key()
+        .sign(unsigned.tbs_der())
+        .map(|signature| unsigned.with_signature(&signature))
 }
 
 /// csrcleaner's log line (`cleaner.go`).

@@ -10,6 +10,7 @@ use crate::api::{
     Credential, EventType, GroupResource, Operation, Reply, Request, Selector, Status, WatchEvent,
     WatchId,
 };
+use crate::csr::validation::CertificateSource;
 use crate::csr::{self, CertificateSigningRequest, CreateContext, Endpoint, admission};
 use crate::identity::{self, UserInfo};
 use crate::rbac::{Attributes, Authorize, Decision, NodeAuthorizer, Policy, forbidden_message};
@@ -147,11 +148,23 @@ impl ControlPlane {
                 Ok(Reply::WatchOpened(id))
             }
             Operation::UpdateApproval(object) => {
-                let object = self.update_as(now, user, Endpoint::Approval, *object)?;
+                let object = self.update_as(
+                    now,
+                    user,
+                    Endpoint::Approval,
+                    object,
+                    CertificateSource::Caller,
+                )?;
                 Ok(Reply::CertificateSigningRequest { code: 200, object })
             }
             Operation::UpdateStatus(object) => {
-                let object = self.update_as(now, user, Endpoint::Status, *object)?;
+                let object = self.update_as(
+                    now,
+                    user,
+                    Endpoint::Status,
+                    object,
+                    CertificateSource::Caller,
+                )?;
                 Ok(Reply::CertificateSigningRequest { code: 200, object })
             }
             Operation::DeleteCertificateSigningRequest { name } => {
@@ -407,14 +420,18 @@ impl ControlPlane {
 
     /// PUT `/approval` or `/status` as `user` (a client or a controller): authorize the
     /// subresource, resourceVersion precondition, the endpoint's strategy and validation
-    /// (without verifying the request again), CertificateApproval or CertificateSigning
-    /// admission, store.
+    /// (without verifying the request again, nor parsing a certificate the in-process signer
+    /// just issued: `certificate` says where `status.certificate` comes from),
+    /// CertificateApproval or CertificateSigning admission, store.
+    ///
+    /// `new` stays boxed until it is stored: the strategy works on it in place.
     pub(super) fn update_as(
         &mut self,
         now: Instant,
         user: &UserInfo,
         endpoint: Endpoint,
-        new: CertificateSigningRequest,
+        mut new: Box<CertificateSigningRequest>,
+        certificate: CertificateSource,
     ) -> Result<Arc<CertificateSigningRequest>, Reply> {
         let gr = GroupResource::certificate_signing_requests;
         self.authorize(
@@ -440,19 +457,25 @@ impl ControlPlane {
             // The store holds only objects made by create validation with their request
             // verified, and no update changes a stored spec: an unchanged spec is not
             // validated again.
-            let updated = csr::strategy::update_stored(endpoint, new, &old.object, now.timestamp())
-                .map_err(|e| Reply::Status(e.into()))?;
+            csr::strategy::update_stored(
+                endpoint,
+                &mut new,
+                &old.object,
+                now.timestamp(),
+                certificate,
+            )
+            .map_err(|e| Reply::Status(e.into()))?;
             let authorizer = Authorizers(policy);
             // Admission asks the same chain, which allows system:masters at once.
             match endpoint {
                 _ if is_privileged(user) => Ok(()),
                 Endpoint::Approval => admission::approval(&authorizer, user, &old.object),
-                Endpoint::Status => admission::signing(&authorizer, user, &updated, &old.object),
+                Endpoint::Status => admission::signing(&authorizer, user, &new, &old.object),
                 Endpoint::Main => Ok(()),
             }
             .map_err(|e| Reply::Status(e.into()))?;
-            // Validation refused a changed name: `updated` replaces `old` under its name.
-            Ok(updated)
+            // Validation refused a changed name: the updated `new` replaces `old` under its name.
+            Ok(new)
         });
         let written = written.ok_or_else(|| Reply::Status(Status::not_found(&gr(), &name)))??;
         self.outputs
