@@ -25,7 +25,7 @@ use kube_tls_bootstrap::control_plane::{ApproverMode, Config, ControlPlane, Inpu
 use kube_tls_bootstrap::csr::{CertificateSigningRequest, kubectl};
 use kube_tls_bootstrap::identity::TokenFile;
 use kube_tls_bootstrap::pki::{
-    CertificateAuthority, CertificateRequest, PrivateKey, kubelet, signers,
+    CertificateAuthority, CertificateRequest, KnownSigner, PrivateKey, kubelet, signers,
 };
 use kube_tls_bootstrap::time::{Duration, Instant, Timestamp};
 
@@ -64,7 +64,7 @@ fn config(approver: ApproverMode, sign: bool) -> Config {
     config.authenticator.token_file =
         Some(TokenFile::parse(TOKENS.as_bytes(), "token.csv").unwrap());
     if sign {
-        config = config.with_signer(signers::KUBE_APISERVER_CLIENT_KUBELET, ca());
+        config = config.with_signer(KnownSigner::KubeApiserverClientKubelet, ca());
     }
     config
 }

@@ -24,7 +24,7 @@ use kube_tls_bootstrap::api::{Credential, Operation, Reply, Request, RequestId};
 use kube_tls_bootstrap::control_plane::{ApproverMode, Config, ControlPlane, Input, Output};
 use kube_tls_bootstrap::csr::{CertificateSigningRequest, kubectl};
 use kube_tls_bootstrap::identity::TokenFile;
-use kube_tls_bootstrap::pki::{CertificateAuthority, PrivateKey, kubelet, signers};
+use kube_tls_bootstrap::pki::{CertificateAuthority, KnownSigner, PrivateKey, kubelet, signers};
 use kube_tls_bootstrap::time::{Duration, Instant, Timestamp};
 
 const CA_CERT: &[u8] = include_bytes!("../tests/data/pki/corpus/ca/ca.crt");
@@ -50,7 +50,7 @@ fn config(approver: ApproverMode, sign: bool) -> Config {
         Some(TokenFile::parse(TOKENS.as_bytes(), "token.csv").unwrap());
     if sign {
         let ca = CertificateAuthority::from_pem(CA_CERT, CA_KEY).unwrap();
-        config = config.with_signer(signers::KUBE_APISERVER_CLIENT_KUBELET, Arc::new(ca));
+        config = config.with_signer(KnownSigner::KubeApiserverClientKubelet, Arc::new(ca));
     }
     config
 }

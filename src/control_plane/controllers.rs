@@ -404,7 +404,7 @@ impl ControlPlane {
             .config
             .signers
             .iter()
-            .position(|s| s.signer_name == object.spec.signer_name)
+            .position(|s| s.signer.name() == object.spec.signer_name)
         else {
             return;
         };

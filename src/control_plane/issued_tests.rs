@@ -19,8 +19,8 @@ use crate::csr::{
 use crate::identity::TokenFile;
 use crate::pki::name::Subject;
 use crate::pki::{
-    CertificateAuthority, CertificateRequest, KeyUsage, PrivateKey, SignerInput, SubjectAltNames,
-    Usage, kubelet, signers,
+    CertificateAuthority, CertificateRequest, KeyUsage, KnownSigner, PrivateKey, SignerInput,
+    SubjectAltNames, Usage, kubelet, signers,
 };
 use crate::time::{Instant, Timestamp};
 
@@ -275,7 +275,7 @@ fn the_stored_issued_object_is_the_fully_validated_one() {
     config.cleaner = false;
     config.authenticator.token_file =
         Some(TokenFile::parse(b"admin-token,admin,1,\"system:masters\"\n", "token.csv").unwrap());
-    let config = config.with_signer(signers::KUBE_APISERVER_CLIENT_KUBELET, ca);
+    let config = config.with_signer(KnownSigner::KubeApiserverClientKubelet, ca);
     let mut cp = ControlPlane::new(config);
     let now = Instant::from_unix(1_800_000_000, 0);
     let request = |operation| Input::Request {

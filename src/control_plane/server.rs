@@ -544,7 +544,7 @@ impl ControlPlane {
                 .config
                 .signers
                 .iter()
-                .any(|s| s.signer_name == written.object.spec.signer_name);
+                .any(|s| s.signer.name() == written.object.spec.signer_name);
         if approve {
             self.timers.schedule(Task::Approve(name.to_owned()), at);
         }
