@@ -27,6 +27,19 @@ pub struct Authorizers<'a>(pub &'a Policy);
 
 impl Authorize for Authorizers<'_> {
     fn authorize(&self, attributes: &Attributes) -> Decision {
+        self.decide(attributes, || self.0.authorize(attributes))
+    }
+}
+
+impl Authorizers<'_> {
+    /// The chain's decision with `rbac` as the RBAC authorizer's (asked only when the chain gets
+    /// that far): a caller that walked the policy already, for its explanation
+    /// ([`Policy::explain`], whose decision is the walk's), passes that decision.
+    pub(super) fn decide(
+        &self,
+        attributes: &Attributes,
+        rbac: impl FnOnce() -> Decision,
+    ) -> Decision {
         if is_privileged(&attributes.user) {
             return Decision::allow("");
         }
@@ -38,7 +51,7 @@ impl Authorize for Authorizers<'_> {
                 Decision::NoOpinion { .. } => {}
             }
         }
-        match self.0.authorize(attributes) {
+        match rbac() {
             decided @ (Decision::Allow { .. } | Decision::Deny { .. }) => decided,
             Decision::NoOpinion { reason } => {
                 if !reason.is_empty() {
