@@ -119,7 +119,8 @@ fn settle(cp: &mut ControlPlane, at: Instant) {
 
 /// Pending → Approved through the machine's `/approval` path (authentication, authorization,
 /// the strategy and validation without re-verifying, CertificateApproval admission, the store,
-/// the lifecycle): no signature is verified or made.
+/// the lifecycle): no signature is verified or made. The requests are built before the clock
+/// starts, as an HTTP layer would have built them; the machine consumes (and frees) them.
 fn transition(c: &mut Criterion) {
     const BATCH: usize = 2000;
     let object = kubelet_object();
@@ -149,12 +150,20 @@ fn transition(c: &mut Criterion) {
                     .unwrap()
                     .update
                     .unwrap();
-                    approvals.push(update);
+                    approvals.push(Input::Request {
+                        id: RequestId(0),
+                        request: Request {
+                            credential: admin(),
+                            operation: Operation::UpdateApproval(Box::new(update)),
+                        },
+                    });
                 }
                 let start = std::time::Instant::now();
-                for update in approvals {
-                    let reply = call(&mut cp, at, Operation::UpdateApproval(Box::new(update)));
-                    black_box(reply);
+                for input in approvals {
+                    cp.handle(at, input);
+                    while let Some(output) = cp.poll_output() {
+                        black_box(output);
+                    }
                 }
                 total += start.elapsed();
                 done += n as u64;

@@ -13,6 +13,10 @@
 //!     target/release/examples/profile_control_plane p256 20
 //! ```
 //!
+//! `raw N` runs the bench's raw P-256 verify and sign N times, so that on a busy machine the
+//! CPU time of `p256 N` can be set beside it (`/usr/bin/time -f %U`): CPU time, unlike the
+//! bench's wall-clock time, does not count the time other processes hold the cores.
+//!
 //! Divide the instructions callgrind reports (`Collected`) by the count given.
 // A setup failure is a broken fixture: the program stops with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -93,10 +97,14 @@ fn call_with(cp: &mut ControlPlane, at: Instant, token: &str, operation: Operati
     reply.unwrap()
 }
 
+/// The `/approval` requests, built beforehand (as an HTTP layer builds them), one at a time.
 #[inline(never)]
-fn approve_all(cp: &mut ControlPlane, at: Instant, approvals: Vec<CertificateSigningRequest>) {
-    for update in approvals {
-        black_box(call(cp, at, Operation::UpdateApproval(Box::new(update))));
+fn approve_all(cp: &mut ControlPlane, at: Instant, approvals: Vec<Input>) {
+    for input in approvals {
+        cp.handle(at, input);
+        while let Some(output) = cp.poll_output() {
+            black_box(output);
+        }
     }
 }
 
@@ -123,6 +131,25 @@ fn lifecycle_all(cp: &mut ControlPlane, at: Instant, object: &CertificateSigning
     }
 }
 
+/// The bench's `raw_verify` and `raw_sign`, `n` times each: ring's verify of the request's
+/// self-signature and the CA key's (RFC 6979) signature over 400 bytes.
+#[inline(never)]
+fn raw_all(object: &CertificateSigningRequest, n: usize) {
+    let request = kube_tls_bootstrap::pki::CertificateRequest::from_pem(&object.spec.request)
+        .expect("the fixture request");
+    let key = ring::signature::UnparsedPublicKey::new(
+        &ring::signature::ECDSA_P256_SHA256_ASN1,
+        request.public_key().key_bytes().to_vec(),
+    );
+    let ca = CertificateAuthority::from_pem(CA_CERT, CA_KEY).unwrap();
+    let tbs = vec![0x5a; 400];
+    for _ in 0..n {
+        key.verify(black_box(request.tbs_der()), black_box(request.signature()))
+            .unwrap();
+        black_box(ca.key().sign(black_box(&tbs)).unwrap());
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "approve".to_owned());
@@ -141,7 +168,7 @@ fn main() {
                     ) else {
                         panic!("create refused")
                     };
-                    kubectl::certificate(
+                    let update = kubectl::certificate(
                         &stored,
                         kubectl::CertificateCommand::Approve,
                         false,
@@ -149,7 +176,14 @@ fn main() {
                     )
                     .unwrap()
                     .update
-                    .unwrap()
+                    .unwrap();
+                    Input::Request {
+                        id: RequestId(0),
+                        request: Request {
+                            credential: Credential::BearerToken("admin-token".to_owned()),
+                            operation: Operation::UpdateApproval(Box::new(update)),
+                        },
+                    }
                 })
                 .collect();
             approve_all(&mut cp, at, approvals);
@@ -197,6 +231,7 @@ fn main() {
                 n
             );
         }
-        other => panic!("unknown mode {other:?}: approve, sar or p256"),
+        "raw" => raw_all(&object, n),
+        other => panic!("unknown mode {other:?}: approve, sar, p256 or raw"),
     }
 }
