@@ -365,3 +365,77 @@ fn a_callers_certificate_is_still_validated() {
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].field, "status.certificate");
 }
+
+/// Through the machine: an admin's `PUT /status` with a certificate that does not parse is
+/// refused with 422 on `status.certificate`, and nothing is stored.
+#[test]
+fn the_api_still_refuses_a_callers_unparsable_certificate() {
+    let mut config = Config::new(7).with_default_policy();
+    config.approver = ApproverMode::None;
+    config.cleaner = false;
+    config.authenticator.token_file =
+        Some(TokenFile::parse(b"admin-token,admin,1,\"system:masters\"\n", "token.csv").unwrap());
+    let mut cp = ControlPlane::new(config);
+    let now = Instant::from_unix(1_800_000_000, 0);
+    let mut call = |operation| {
+        cp.handle(
+            now,
+            Input::Request {
+                id: RequestId(1),
+                request: Request {
+                    credential: Credential::BearerToken("admin-token".to_owned()),
+                    operation,
+                },
+            },
+        );
+        let mut reply = None;
+        while let Some(output) = cp.poll_output() {
+            if let Output::Reply { reply: r, .. } = output {
+                reply = Some(r);
+            }
+        }
+        reply.unwrap()
+    };
+    let key = PrivateKey::ecdsa_p256_from_random_bytes(&[0x42; 32]).unwrap();
+    let mut object = CertificateSigningRequest::new("csr-node-1");
+    object.spec.request = kubelet::client_csr_pem(&key, "node-1")
+        .unwrap()
+        .into_bytes();
+    object.spec.signer_name = signers::KUBE_APISERVER_CLIENT_KUBELET.to_owned();
+    object.spec.usages = kubelet::client_usages(key.public_key().kind());
+    let Reply::CertificateSigningRequest {
+        object: created, ..
+    } = call(Operation::CreateCertificateSigningRequest(Box::new(object)))
+    else {
+        panic!("create refused")
+    };
+    let mut approved = CertificateSigningRequest::clone(&created);
+    approved
+        .status
+        .conditions
+        .push(CertificateSigningRequestCondition::new(
+            ConditionType::Approved,
+        ));
+    let Reply::CertificateSigningRequest {
+        object: approved, ..
+    } = call(Operation::UpdateApproval(Box::new(approved)))
+    else {
+        panic!("approval refused")
+    };
+    let mut issued = CertificateSigningRequest::clone(&approved);
+    issued.status.certificate =
+        b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_vec();
+    let Reply::Status(status) = call(Operation::UpdateStatus(Box::new(issued))) else {
+        panic!("a certificate that does not parse was stored")
+    };
+    assert_eq!(status.code, 422);
+    assert!(
+        status.message.contains("status.certificate"),
+        "{}",
+        status.message
+    );
+    assert_eq!(
+        cp.certificate_signing_request("csr-node-1"),
+        Some(&*approved)
+    );
+}
