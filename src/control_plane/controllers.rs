@@ -299,7 +299,7 @@ impl ControlPlane {
             return;
         }
         let self_node = object.spec.username == request.subject().common_name;
-        let requester = UserInfo {
+        let mut requester = UserInfo {
             name: object.spec.username.clone(),
             uid: object.spec.uid.clone(),
             groups: object.spec.groups.clone(),
@@ -323,8 +323,14 @@ impl ControlPlane {
                 continue;
             }
             tried.push(subresource);
+            // `nodeclient` always applies and is asked last: it takes the requester itself.
+            let user = if subresource == APPROVE_NODE {
+                std::mem::take(&mut requester)
+            } else {
+                requester.clone()
+            };
             let attributes = Attributes::resource(
-                requester.clone(),
+                user,
                 "create",
                 crate::csr::admission::GROUP,
                 "certificatesigningrequests",
