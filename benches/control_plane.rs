@@ -1,4 +1,6 @@
-//! The control-plane machine: one lifecycle transition without cryptography, the whole
+//! The control-plane machine: one lifecycle transition without cryptography (through
+//! `/approval` as `kubectl certificate approve` sends it, and by the in-process
+//! SubjectAccessReview approver), the whole
 //! create → approve → issue of a P-256 request beside the raw verify + sign it cannot avoid, and
 //! (with `CONTROL_PLANE_MEMORY=N`) the resident memory of N pending requests.
 //!
@@ -23,14 +25,18 @@ use kube_tls_bootstrap::control_plane::{ApproverMode, Config, ControlPlane, Inpu
 use kube_tls_bootstrap::csr::{CertificateSigningRequest, kubectl};
 use kube_tls_bootstrap::identity::TokenFile;
 use kube_tls_bootstrap::pki::{
-    CertificateAuthority, CertificateRequest, PrivateKey, kubelet, signers,
+    CertificateAuthority, CertificateRequest, KnownSigner, PrivateKey, kubelet, signers,
 };
 use kube_tls_bootstrap::time::{Duration, Instant, Timestamp};
 
 const CA_CERT: &[u8] = include_bytes!("../tests/data/pki/corpus/ca/ca.crt");
 const CA_KEY: &[u8] = include_bytes!("../tests/data/pki/corpus/ca/ca.key");
-const TOKENS: &str = "admin-token,admin,1,\"system:masters\"\n";
+/// An admin (`system:masters`) and a bootstrapping kubelet in kubeadm's node-token group.
+const TOKENS: &str = "admin-token,admin,1,\"system:masters\"\n\
+    kubelet-token,kubelet-bootstrap,2,\"system:bootstrappers,system:bootstrappers:kubeadm:default-node-token\"\n";
 
+/// The fixed `now`, parsed once: a timed loop takes it as an argument, so that parsing it is
+/// not counted as the machine's work.
 fn now() -> Instant {
     Instant::from(Timestamp::parse_rfc3339("2026-12-01T09:00:00Z").unwrap())
 }
@@ -43,16 +49,24 @@ fn admin() -> Credential {
     Credential::BearerToken("admin-token".to_owned())
 }
 
+fn kubelet_bootstrap() -> Credential {
+    Credential::BearerToken("kubelet-token".to_owned())
+}
+
 fn machine(approver: ApproverMode, sign: bool) -> ControlPlane {
+    ControlPlane::new(config(approver, sign))
+}
+
+fn config(approver: ApproverMode, sign: bool) -> Config {
     let mut config = Config::new(1).with_default_policy();
     config.approver = approver;
     config.cleaner = false;
     config.authenticator.token_file =
         Some(TokenFile::parse(TOKENS.as_bytes(), "token.csv").unwrap());
     if sign {
-        config = config.with_signer(signers::KUBE_APISERVER_CLIENT_KUBELET, ca());
+        config = config.with_signer(KnownSigner::KubeApiserverClientKubelet, ca());
     }
-    ControlPlane::new(config)
+    config
 }
 
 fn kubelet_object() -> CertificateSigningRequest {
@@ -67,14 +81,24 @@ fn kubelet_object() -> CertificateSigningRequest {
     o
 }
 
-/// Sends one request and drains the outputs; returns the reply.
+/// Sends one request as the admin and drains the outputs; returns the reply.
 fn call(cp: &mut ControlPlane, at: Instant, operation: Operation) -> Reply {
+    call_as(cp, at, admin(), operation)
+}
+
+/// Sends one request with `credential` and drains the outputs; returns the reply.
+fn call_as(
+    cp: &mut ControlPlane,
+    at: Instant,
+    credential: Credential,
+    operation: Operation,
+) -> Reply {
     cp.handle(
         at,
         Input::Request {
             id: RequestId(0),
             request: Request {
-                credential: admin(),
+                credential,
                 operation,
             },
         },
@@ -95,10 +119,12 @@ fn settle(cp: &mut ControlPlane, at: Instant) {
 
 /// Pending → Approved through the machine's `/approval` path (authentication, authorization,
 /// the strategy and validation without re-verifying, CertificateApproval admission, the store,
-/// the lifecycle): no signature is verified or made.
+/// the lifecycle): no signature is verified or made. The requests are built before the clock
+/// starts, as an HTTP layer would have built them; the machine consumes (and frees) them.
 fn transition(c: &mut Criterion) {
     const BATCH: usize = 2000;
     let object = kubelet_object();
+    let at = now();
     c.bench_function("control_plane/transition_approve", |b| {
         b.iter_custom(|iters| {
             let mut total = std::time::Duration::ZERO;
@@ -110,7 +136,7 @@ fn transition(c: &mut Criterion) {
                 for _ in 0..n {
                     let Reply::CertificateSigningRequest { object: stored, .. } = call(
                         &mut cp,
-                        now(),
+                        at,
                         Operation::CreateCertificateSigningRequest(Box::new(object.clone())),
                     ) else {
                         panic!("create refused")
@@ -119,17 +145,25 @@ fn transition(c: &mut Criterion) {
                         &stored,
                         kubectl::CertificateCommand::Approve,
                         false,
-                        now().timestamp(),
+                        at.timestamp(),
                     )
                     .unwrap()
                     .update
                     .unwrap();
-                    approvals.push(update);
+                    approvals.push(Input::Request {
+                        id: RequestId(0),
+                        request: Request {
+                            credential: admin(),
+                            operation: Operation::UpdateApproval(Box::new(update)),
+                        },
+                    });
                 }
                 let start = std::time::Instant::now();
-                for update in approvals {
-                    let reply = call(&mut cp, now(), Operation::UpdateApproval(Box::new(update)));
-                    black_box(reply);
+                for input in approvals {
+                    cp.handle(at, input);
+                    while let Some(output) = cp.poll_output() {
+                        black_box(output);
+                    }
                 }
                 total += start.elapsed();
                 done += n as u64;
@@ -139,14 +173,71 @@ fn transition(c: &mut Criterion) {
     });
 }
 
+/// Pending → Approved by the machine itself, with no request to authenticate: csrapproving's
+/// SubjectAccessReview of each kubelet client request through the RBAC policy (kubeadm's
+/// node-token binding to `nodeclient`), the `AutoApproved` condition, `/approval`'s strategy and
+/// validation as the certificate controller, CertificateApproval admission, the store and the
+/// approval event. N requests are created by a bootstrapping kubelet with an informer lag, then
+/// the one `Input::Timeout` that approves them all is timed and divided by N.
+fn transition_sar(c: &mut Criterion) {
+    const BATCH: usize = 2000;
+    let object = kubelet_object();
+    let at = now();
+    let lag = Duration::from_secs(1);
+    c.bench_function("control_plane/transition_approve_sar", |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            let mut done = 0u64;
+            while done < iters {
+                let n = usize::try_from((iters - done).min(BATCH as u64)).unwrap();
+                let mut cp = sar_machine(lag);
+                for _ in 0..n {
+                    let reply = call_as(
+                        &mut cp,
+                        at,
+                        kubelet_bootstrap(),
+                        Operation::CreateCertificateSigningRequest(Box::new(object.clone())),
+                    );
+                    assert_eq!(reply.code(), 201);
+                }
+                let due = cp.poll_timeout().unwrap();
+                let start = std::time::Instant::now();
+                cp.handle(due, Input::Timeout);
+                while let Some(output) = cp.poll_output() {
+                    black_box(output);
+                }
+                total += start.elapsed();
+                assert!(
+                    cp.certificate_signing_requests()
+                        .all(|o| o.status.conditions.len() == 1)
+                );
+                done += n as u64;
+            }
+            total
+        });
+    });
+}
+
+/// The SubjectAccessReview approver with kubeadm's bootstrap bindings, no signer, controllers
+/// `lag` behind the store.
+fn sar_machine(lag: Duration) -> ControlPlane {
+    let mut config = config(ApproverMode::SubjectAccessReview, false);
+    for binding in kube_tls_bootstrap::rbac::bootstrap::kubeadm_bindings() {
+        config.policy.add_cluster_role_binding(binding);
+    }
+    config.informer_lag = lag;
+    ControlPlane::new(config)
+}
+
 /// The same transition at the strategy layer alone: `/approval`'s strategy and validation with
 /// the stored proof (no re-verification), and the lifecycle derived from the result.
 fn transition_strategy(c: &mut Criterion) {
     let object = kubelet_object();
+    let at = now();
     let mut cp = machine(ApproverMode::None, false);
     let Reply::CertificateSigningRequest { object: stored, .. } = call(
         &mut cp,
-        now(),
+        at,
         Operation::CreateCertificateSigningRequest(Box::new(object)),
     ) else {
         panic!("create refused")
@@ -158,7 +249,7 @@ fn transition_strategy(c: &mut Criterion) {
         &stored,
         kubectl::CertificateCommand::Approve,
         false,
-        now().timestamp(),
+        at.timestamp(),
     )
     .unwrap()
     .update
@@ -171,7 +262,7 @@ fn transition_strategy(c: &mut Criterion) {
                     kube_tls_bootstrap::csr::Endpoint::Approval,
                     update,
                     &stored,
-                    now().timestamp(),
+                    at.timestamp(),
                     &proof,
                 )
                 .unwrap();
@@ -187,6 +278,7 @@ fn transition_strategy(c: &mut Criterion) {
 /// signer, which the machine uses for the certificate).
 fn lifecycle(c: &mut Criterion) {
     let object = kubelet_object();
+    let at = now();
     let mut group = c.benchmark_group("control_plane/p256");
     group.bench_function("create_approve_issue", |b| {
         let mut cp = machine(ApproverMode::SubjectAccessReview, true);
@@ -198,10 +290,10 @@ fn lifecycle(c: &mut Criterion) {
             }
             let reply = call(
                 &mut cp,
-                now(),
+                at,
                 Operation::CreateCertificateSigningRequest(Box::new(object.clone())),
             );
-            settle(&mut cp, now());
+            settle(&mut cp, at);
             black_box(reply)
         });
     });
@@ -257,11 +349,12 @@ fn memory(c: &mut Criterion) {
         n as f64 / elapsed.as_secs_f64()
     );
     assert_eq!(cp.len(), n);
+    let at = now();
     c.bench_function("control_plane/get_missing_among_pending", |b| {
         b.iter(|| {
             black_box(call(
                 &mut cp,
-                now(),
+                at,
                 Operation::GetCertificateSigningRequest {
                     name: "missing".into(),
                 },
@@ -289,6 +382,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(std::time::Duration::from_secs(1))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = transition, transition_strategy, lifecycle, memory
+    targets = transition, transition_sar, transition_strategy, lifecycle, memory
 }
 criterion_main!(benches);

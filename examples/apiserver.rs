@@ -67,7 +67,7 @@ use kube_tls_bootstrap::control_plane::{self, Config, ControlPlane, Input, Outpu
 use kube_tls_bootstrap::csr;
 use kube_tls_bootstrap::identity::{self, Authenticator, TokenFile, UserInfo};
 use kube_tls_bootstrap::pki::{
-    Certificate, CertificateAuthority, CertificateRequest, KeyUsage, SigningPolicy, signers,
+    Certificate, CertificateAuthority, CertificateRequest, KeyUsage, KnownSigner, SigningPolicy,
 };
 use kube_tls_bootstrap::rbac::{self, Attributes, Authorize, ClusterRoleBinding, Decision, Policy};
 use kube_tls_bootstrap::rest::{
@@ -314,9 +314,9 @@ fn run() -> Result<(), Error> {
         config.signing_duration = d;
     }
     for signer in [
-        signers::KUBE_APISERVER_CLIENT_KUBELET,
-        signers::KUBE_APISERVER_CLIENT,
-        signers::KUBELET_SERVING,
+        KnownSigner::KubeApiserverClientKubelet,
+        KnownSigner::KubeApiserverClient,
+        KnownSigner::KubeletServing,
     ] {
         config = config.with_signer(signer, Arc::clone(&signing_ca));
     }

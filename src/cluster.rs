@@ -117,8 +117,8 @@ impl ClusterConfig {
         );
         let mut control_plane = control_plane::Config::new(seed)
             .with_default_policy()
-            .with_signer(pki::signers::KUBE_APISERVER_CLIENT_KUBELET, ca.clone())
-            .with_signer(pki::signers::KUBELET_SERVING, ca.clone());
+            .with_signer(pki::KnownSigner::KubeApiserverClientKubelet, ca.clone())
+            .with_signer(pki::KnownSigner::KubeletServing, ca.clone());
         control_plane.client_ca = vec![ca.certificate().clone()];
         control_plane.informer_lag = Duration::from_secs(1);
         Ok(Self {

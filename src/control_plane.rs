@@ -53,6 +53,8 @@
 //!   there is no path by which a controller issues another key.
 
 mod controllers;
+#[cfg(test)]
+mod issued_tests;
 mod nodes;
 mod rbac_guard;
 mod review;
@@ -66,7 +68,9 @@ use std::sync::Arc;
 
 use crate::api::{Reply, Request, RequestId, WatchEvent, WatchId};
 use crate::identity::{Authenticator, UserInfo};
-use crate::pki::{Certificate, CertificateAuthority, Issuer, UnsignedCertificate, VerifiedDigest};
+use crate::pki::{
+    Certificate, CertificateAuthority, Issuer, KnownSigner, UnsignedCertificate, VerifiedDigest,
+};
 use crate::rbac::{Explanation, Policy};
 use crate::time::{Duration, Instant};
 
@@ -119,11 +123,17 @@ impl std::fmt::Debug for SignerKey {
     }
 }
 
-/// One csrsigning controller: the signer name it serves and its key.
+/// One csrsigning controller: the signer it serves and its key.
+///
+/// The signer is one of the four kube-controller-manager runs: the machine builds every
+/// certificate it issues, with an in-process key or an external one, through that signer's
+/// checks and certificate profile. A request for any other signer name is never signed by the
+/// machine; a signer of its own serves it from outside (watching the requests and writing
+/// `/status` through the API).
 #[derive(Clone, Debug)]
 pub struct SignerConfig {
-    /// One of the four signer names kube-controller-manager runs (others are never signed).
-    pub signer_name: String,
+    /// The signer (`spec.signerName` of the requests it signs).
+    pub signer: KnownSigner,
     /// The CA.
     pub key: SignerKey,
 }
@@ -188,11 +198,11 @@ impl Config {
         self
     }
 
-    /// Adds an in-process signer for `signer_name`.
+    /// Adds an in-process signer for `signer`.
     #[must_use]
-    pub fn with_signer(mut self, signer_name: &str, ca: Arc<CertificateAuthority>) -> Self {
+    pub fn with_signer(mut self, signer: KnownSigner, ca: Arc<CertificateAuthority>) -> Self {
         self.signers.push(SignerConfig {
-            signer_name: signer_name.to_owned(),
+            signer,
             key: SignerKey::InProcess(ca),
         });
         self
@@ -420,7 +430,13 @@ pub struct ControlPlane {
     pending_watch_events: Vec<Output>,
     history: store::History,
     started: bool,
-    controller_user: UserInfo,
+    /// The certificate controllers' user, shared by every update they make.
+    controller_user: Arc<UserInfo>,
+    /// `system:anonymous`, shared by every request without a credential.
+    anonymous_user: Arc<UserInfo>,
+    /// The users of the token file's entries, built once each (the authenticator never changes
+    /// after construction).
+    token_users: crate::identity::TokenFileUsers,
     /// The request the last create verified, parsed, with its proof: the approver and the
     /// signer, which read it next, take it from here instead of parsing it again.
     last_request: Option<(VerifiedDigest, Arc<crate::pki::CertificateRequest>)>,
@@ -444,14 +460,19 @@ impl ControlPlane {
             history: store::History::default(),
             started: false,
             last_request: None,
-            controller_user: UserInfo::new(
+            controller_user: Arc::new(UserInfo::new(
                 CERTIFICATE_CONTROLLER_USER,
                 [
                     "system:serviceaccounts",
                     "system:serviceaccounts:kube-system",
                     crate::identity::ALL_AUTHENTICATED,
                 ],
-            ),
+            )),
+            anonymous_user: Arc::new(UserInfo::new(
+                crate::identity::ANONYMOUS,
+                [crate::identity::ALL_UNAUTHENTICATED],
+            )),
+            token_users: crate::identity::TokenFileUsers::default(),
         }
     }
 

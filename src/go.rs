@@ -28,6 +28,14 @@ pub(crate) fn push_quoted(out: &mut String, s: &str) {
 /// Appends `s` with Go's `strconv.Quote` escapes, without the surrounding quotes.
 fn push_escaped(out: &mut String, s: &str) {
     use std::fmt::Write as _;
+    // Printable ASCII other than `"` and `\` is written as itself (the `' '..='~'` arm below):
+    // such a string, the usual name or group, is copied at once.
+    if s.bytes()
+        .all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\')
+    {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -129,6 +137,22 @@ mod tests {
         assert_eq!(quote(""), "\"\"");
         assert_eq!(quote("é\u{a0}\u{200b}"), r#""é\u00a0\u200b""#);
         assert_eq!(quote("\u{10ffff}"), r#""\U0010ffff""#);
+    }
+
+    #[test]
+    fn printable_ascii_is_copied_as_the_escaping_loop_writes_it() {
+        // Each printable ASCII character alone and after a non-ASCII one (which takes the
+        // character-by-character path): the same text either way.
+        for b in b' '..=b'~' {
+            let c = char::from(b);
+            let fast = quote(&c.to_string());
+            let slow = quote(&format!("é{c}"));
+            assert_eq!(fast, slow.replacen('é', "", 1), "{c:?}");
+        }
+        assert_eq!(
+            quote("system:serviceaccount:kube-system:certificate-controller"),
+            "\"system:serviceaccount:kube-system:certificate-controller\""
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ mod csv;
 mod token_file;
 mod token_lint;
 
+pub(crate) use authenticator::TokenFileUsers;
 pub use authenticator::{AuthenticationError, Authenticator, RequestAuthentication, TokenSource};
 pub use bearer::{BearerHeader, BearerToken, EXTRA_SPACE_WARNING, INVALID_BEARER_TOKEN};
 pub use bootstrap_token::{

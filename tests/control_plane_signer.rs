@@ -12,7 +12,7 @@ use kube_tls_bootstrap::control_plane::{EventKind, Input, Output, SignerConfig, 
 use kube_tls_bootstrap::csr::{
     CertificateSigningRequestCondition, ConditionType, Lifecycle, kubectl,
 };
-use kube_tls_bootstrap::pki::{self, Issuer, KeyUsage, signers};
+use kube_tls_bootstrap::pki::{self, Issuer, KeyUsage, KnownSigner, signers};
 use kube_tls_bootstrap::time::Duration;
 use support::*;
 
@@ -235,7 +235,7 @@ fn go_time(t: kube_tls_bootstrap::time::Timestamp) -> String {
 fn external_harness() -> Harness {
     let mut config = config();
     config.signers = vec![SignerConfig {
-        signer_name: signers::KUBE_APISERVER_CLIENT.to_owned(),
+        signer: KnownSigner::KubeApiserverClient,
         key: SignerKey::External(std::sync::Arc::new(Issuer::from_pem(CA_CERT).unwrap())),
     }];
     Harness::new(config)

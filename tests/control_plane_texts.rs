@@ -15,7 +15,7 @@ use kube_tls_bootstrap::control_plane::{
     TicketId, Verdict,
 };
 use kube_tls_bootstrap::csr::kubectl;
-use kube_tls_bootstrap::pki::{Issuer, KeyUsage, signers};
+use kube_tls_bootstrap::pki::{Issuer, KeyUsage, KnownSigner, signers};
 use kube_tls_bootstrap::rbac::bootstrap::{CERTIFICATE_CONTROLLER, NODE_BOOTSTRAPPER, NODECLIENT};
 use support::*;
 
@@ -168,7 +168,7 @@ fn external() -> Harness {
     let mut config = config();
     config.approver = ApproverMode::External;
     config.signers = vec![SignerConfig {
-        signer_name: signers::KUBE_APISERVER_CLIENT.to_owned(),
+        signer: KnownSigner::KubeApiserverClient,
         key: SignerKey::External(std::sync::Arc::new(Issuer::from_pem(CA_CERT).unwrap())),
     }];
     Harness::new(config)

@@ -2,19 +2,21 @@
 //! (§7), csrcleaner (§4.7), as timers over the store, with the workqueue's back-off.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::{
     ApproverMode, BACKOFF_BASE, BACKOFF_MAX, Component, ControlPlane, EventKind, Output,
     ReviewTicket, SignTicket, TicketId, Verdict, server::Authorizers,
 };
 use crate::api::Reply;
+use crate::csr::validation::CertificateSource;
 use crate::csr::{
     CertificateSigningRequest, CertificateSigningRequestCondition, ConditionType, Endpoint, cleaner,
 };
 use crate::go;
 use crate::identity::UserInfo;
 use crate::pki::{KnownSigner, SignerFailure, SignerInput, UnsignedCertificate, VerifiedDigest};
-use crate::rbac::{Attributes, Authorize};
+use crate::rbac::Attributes;
 use crate::time::{Duration, Instant};
 
 /// What a timer runs.
@@ -297,7 +299,7 @@ impl ControlPlane {
             return;
         }
         let self_node = object.spec.username == request.subject().common_name;
-        let requester = UserInfo {
+        let mut requester = UserInfo {
             name: object.spec.username.clone(),
             uid: object.spec.uid.clone(),
             groups: object.spec.groups.clone(),
@@ -321,17 +323,25 @@ impl ControlPlane {
                 continue;
             }
             tried.push(subresource);
+            // `nodeclient` always applies and is asked last: it takes the requester itself.
+            let user = if subresource == APPROVE_NODE {
+                std::mem::take(&mut requester)
+            } else {
+                requester.clone()
+            };
             let attributes = Attributes::resource(
-                requester.clone(),
+                user,
                 "create",
                 crate::csr::admission::GROUP,
                 "certificatesigningrequests",
             )
             .with_subresource(subresource);
-            let decision = Authorizers(&self.config.policy).authorize(&attributes);
+            // One walk of the policy: the explanation's decision is the RBAC authorizer's.
             let explanation = Box::new(self.config.policy.explain(&attributes));
+            let decision = Authorizers(&self.config.policy)
+                .decide(&attributes, || explanation.decision.clone());
             if decision.is_allowed() {
-                let mut approved = object.clone();
+                let mut approved = Box::new(object.clone());
                 approved
                     .status
                     .conditions
@@ -340,8 +350,14 @@ impl ControlPlane {
                         message: message.to_owned(),
                         ..CertificateSigningRequestCondition::new(ConditionType::Approved)
                     });
-                let user = self.controller_user.clone();
-                match self.update_as(now, &user, Endpoint::Approval, approved) {
+                let user = Arc::clone(&self.controller_user);
+                match self.update_as(
+                    now,
+                    &user,
+                    Endpoint::Approval,
+                    approved,
+                    CertificateSource::Caller,
+                ) {
                     Ok(_) => {
                         self.timers.forget(&task);
                         self.outputs.push_back(Output::Event(super::Event {
@@ -396,7 +412,7 @@ impl ControlPlane {
             .config
             .signers
             .iter()
-            .position(|s| s.signer_name == object.spec.signer_name)
+            .position(|s| s.signer.name() == object.spec.signer_name)
         else {
             return;
         };
@@ -425,25 +441,21 @@ impl ControlPlane {
             return;
         };
         let prepared = issuer.prepare_for_signer(&request, &input, now.timestamp(), &serial);
-        let object = object.clone();
+        let object = Box::new(object.clone());
         match prepared {
             Ok(unsigned) => match key {
-                SignKeyRef::InProcess(ca) => {
-                    let signed = ca
-                        .key()
-                        .sign(unsigned.tbs_der())
-                        .map(|signature| unsigned.with_signature(&signature));
-                    match signed {
-                        Ok(issued) => {
-                            self.write_certificate(now, task, object, issued.to_pem());
-                        }
-                        Err(e) => {
-                            let message =
-                                format!("error auto signing csr: failed to sign certificate: {e}");
-                            self.signing_failed(now, task, name, &uid, message);
-                        }
+                SignKeyRef::InProcess(ca) => match sign_in_process(&ca, unsigned) {
+                    Ok(issued) => {
+                        let pem = issued.to_pem();
+                        let source = CertificateSource::InProcessSigner;
+                        self.write_certificate(now, task, object, pem, source);
                     }
-                }
+                    Err(e) => {
+                        let message =
+                            format!("error auto signing csr: failed to sign certificate: {e}");
+                        self.signing_failed(now, task, name, &uid, message);
+                    }
+                },
                 SignKeyRef::External(_) | SignKeyRef::Missing => {
                     let id = self.tickets.issue(Ticket::Sign {
                         name: name.to_owned(),
@@ -473,8 +485,14 @@ impl ControlPlane {
                         last_update_time: Some(now.timestamp()),
                         ..CertificateSigningRequestCondition::new(ConditionType::Failed)
                     });
-                let user = self.controller_user.clone();
-                match self.update_as(now, &user, Endpoint::Status, failed) {
+                let user = Arc::clone(&self.controller_user);
+                match self.update_as(
+                    now,
+                    &user,
+                    Endpoint::Status,
+                    failed,
+                    CertificateSource::Caller,
+                ) {
                     Ok(_) => {
                         self.timers.forget(&task);
                         self.event(
@@ -511,19 +529,20 @@ impl ControlPlane {
         }
     }
 
-    /// PUT `/status` with the certificate, as the controller.
+    /// PUT `/status` with the certificate, as the controller; `source` says who built it.
     fn write_certificate(
         &mut self,
         now: Instant,
         task: Task,
-        mut object: CertificateSigningRequest,
+        mut object: Box<CertificateSigningRequest>,
         pem: String,
+        source: CertificateSource,
     ) {
         let name = object.metadata.name.clone();
         let uid = object.metadata.uid.clone();
         object.status.certificate = pem.into_bytes();
-        let user = self.controller_user.clone();
-        match self.update_as(now, &user, Endpoint::Status, object) {
+        let user = Arc::clone(&self.controller_user);
+        match self.update_as(now, &user, Endpoint::Status, object, source) {
             Ok(_) => {
                 self.timers.forget(&task);
                 self.event(
@@ -680,7 +699,7 @@ impl ControlPlane {
             );
             return;
         }
-        let mut decided = object;
+        let mut decided = Box::new(object);
         decided
             .status
             .conditions
@@ -689,8 +708,14 @@ impl ControlPlane {
                 message: message.clone(),
                 ..CertificateSigningRequestCondition::new(type_)
             });
-        let user = self.controller_user.clone();
-        match self.update_as(now, &user, Endpoint::Approval, decided) {
+        let user = Arc::clone(&self.controller_user);
+        match self.update_as(
+            now,
+            &user,
+            Endpoint::Approval,
+            decided,
+            CertificateSource::Caller,
+        ) {
             Ok(_) => {
                 self.timers.forget(&task);
                 self.event(now, Component::Approving, kind, &name, &uid, message);
@@ -777,7 +802,14 @@ impl ControlPlane {
             SignKeyRef::Missing => return,
         };
         match checked {
-            Ok(issued) => self.write_certificate(now, task, object, issued.to_pem()),
+            // The signature came from outside: the certificate is validated as a caller's.
+            Ok(issued) => self.write_certificate(
+                now,
+                task,
+                Box::new(object),
+                issued.to_pem(),
+                CertificateSource::Caller,
+            ),
             Err(e) => {
                 let message = format!("error auto signing csr: {e}");
                 self.signing_failed(now, task, &name, &uid, message);
@@ -811,6 +843,17 @@ impl ControlPlane {
             ),
         );
     }
+}
+
+/// The in-process signer's signature over `unsigned`: the certificate it issues, whose PEM is
+/// stored without being parsed again ([`CertificateSource::InProcessSigner`]).
+pub(super) fn sign_in_process(
+    ca: &crate::pki::CertificateAuthority,
+    unsigned: UnsignedCertificate,
+) -> Result<crate::pki::IssuedCertificate, crate::pki::KeyError> {
+    ca.key()
+        .sign(unsigned.tbs_der())
+        .map(|signature| unsigned.with_signature(&signature))
 }
 
 /// csrcleaner's log line (`cleaner.go`).

@@ -33,20 +33,22 @@ impl SplitMix64 {
         out
     }
 
-    /// A version-4-shaped UUID, as the API server assigns `metadata.uid`.
+    /// A version-4-shaped UUID, as the API server assigns `metadata.uid`: lowercase hex in
+    /// groups of 8-4-4-4-12 digits.
     pub(super) fn uuid(&mut self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut b = self.bytes16();
         b[6] = (b[6] & 0x0f) | 0x40;
         b[8] = (b[8] & 0x3f) | 0x80;
-        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[0..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..32]
-        )
+        let mut uuid = String::with_capacity(36);
+        for (i, byte) in b.iter().enumerate() {
+            if matches!(i, 4 | 6 | 8 | 10) {
+                uuid.push('-');
+            }
+            uuid.push(char::from(HEX[usize::from(byte >> 4)]));
+            uuid.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+        uuid
     }
 
     /// Five characters of `bcdfghjklmnpqrstvwxz2456789`, as `generateName` appends.
@@ -75,6 +77,23 @@ mod tests {
         let uuid = a.uuid();
         assert_eq!(uuid.len(), 36);
         assert_eq!(&uuid[14..15], "4");
+        // The layout of `format!("{:02x}")` over the bytes, cut 8-4-4-4-12.
+        let mut c = SplitMix64::new(7);
+        c.next_u64();
+        let mut bytes = c.clone().bytes16();
+        bytes[6] = (bytes[6] & 0x0f) | 0x40;
+        bytes[8] = (bytes[8] & 0x3f) | 0x80;
+        let hex: String = bytes.iter().map(|x| format!("{x:02x}")).collect();
+        let expected = format!(
+            "{}-{}-{}-{}-{}",
+            &hex[0..8],
+            &hex[8..12],
+            &hex[12..16],
+            &hex[16..20],
+            &hex[20..32]
+        );
+        assert_eq!(c.uuid(), expected);
+        assert_eq!(uuid, expected);
         assert_eq!(a.name_suffix().as_str().len(), 5);
         // The reference SplitMix64 output for seed 0.
         assert_eq!(SplitMix64::new(0).next_u64(), 0xe220_a839_7b1d_cdaf);

@@ -10,6 +10,7 @@ use crate::api::{
     Credential, EventType, GroupResource, Operation, Reply, Request, Selector, Status, WatchEvent,
     WatchId,
 };
+use crate::csr::validation::CertificateSource;
 use crate::csr::{self, CertificateSigningRequest, CreateContext, Endpoint, admission};
 use crate::identity::{self, UserInfo};
 use crate::rbac::{Attributes, Authorize, Decision, NodeAuthorizer, Policy, forbidden_message};
@@ -26,6 +27,19 @@ pub struct Authorizers<'a>(pub &'a Policy);
 
 impl Authorize for Authorizers<'_> {
     fn authorize(&self, attributes: &Attributes) -> Decision {
+        self.decide(attributes, || self.0.authorize(attributes))
+    }
+}
+
+impl Authorizers<'_> {
+    /// The chain's decision with `rbac` as the RBAC authorizer's (asked only when the chain gets
+    /// that far): a caller that walked the policy already, for its explanation
+    /// ([`Policy::explain`], whose decision is the walk's), passes that decision.
+    pub(super) fn decide(
+        &self,
+        attributes: &Attributes,
+        rbac: impl FnOnce() -> Decision,
+    ) -> Decision {
         if is_privileged(&attributes.user) {
             return Decision::allow("");
         }
@@ -37,7 +51,7 @@ impl Authorize for Authorizers<'_> {
                 Decision::NoOpinion { .. } => {}
             }
         }
-        match self.0.authorize(attributes) {
+        match rbac() {
             decided @ (Decision::Allow { .. } | Decision::Deny { .. }) => decided,
             Decision::NoOpinion { reason } => {
                 if !reason.is_empty() {
@@ -147,11 +161,23 @@ impl ControlPlane {
                 Ok(Reply::WatchOpened(id))
             }
             Operation::UpdateApproval(object) => {
-                let object = self.update_as(now, user, Endpoint::Approval, *object)?;
+                let object = self.update_as(
+                    now,
+                    user,
+                    Endpoint::Approval,
+                    object,
+                    CertificateSource::Caller,
+                )?;
                 Ok(Reply::CertificateSigningRequest { code: 200, object })
             }
             Operation::UpdateStatus(object) => {
-                let object = self.update_as(now, user, Endpoint::Status, *object)?;
+                let object = self.update_as(
+                    now,
+                    user,
+                    Endpoint::Status,
+                    object,
+                    CertificateSource::Caller,
+                )?;
                 Ok(Reply::CertificateSigningRequest { code: 200, object })
             }
             Operation::DeleteCertificateSigningRequest { name } => {
@@ -263,7 +289,11 @@ impl ControlPlane {
 
     /// The authentication filter: client certificate (when a client CA is configured), bearer
     /// token, then anonymous. Failures are 401 `Unauthorized`; the reason goes to an event.
-    fn authenticate(&mut self, now: Instant, credential: &Credential) -> Result<UserInfo, Status> {
+    fn authenticate(
+        &mut self,
+        now: Instant,
+        credential: &Credential,
+    ) -> Result<Arc<UserInfo>, Status> {
         let refused = |cp: &mut Self, message: String| {
             cp.event(
                 now,
@@ -277,12 +307,12 @@ impl ControlPlane {
         };
         match credential {
             Credential::BearerToken(token) => {
-                match self
-                    .config
-                    .authenticator
-                    .authenticate_token(token, now.timestamp())
-                {
-                    Some((user, _)) => Ok(user),
+                match self.config.authenticator.authenticate_token_shared(
+                    token,
+                    now.timestamp(),
+                    &mut self.token_users,
+                ) {
+                    Some(user) => Ok(user),
                     None => Err(refused(self, identity::INVALID_BEARER_TOKEN.to_owned())),
                 }
             }
@@ -296,7 +326,7 @@ impl ControlPlane {
                     &self.config.client_ca,
                     now,
                 ) {
-                    Ok(Some(user)) => Ok(user),
+                    Ok(Some(user)) => Ok(Arc::new(user)),
                     Ok(None) => self.anonymous(),
                     Err(e) => Err(refused(self, e.to_string())),
                 }
@@ -305,12 +335,9 @@ impl ControlPlane {
         }
     }
 
-    fn anonymous(&self) -> Result<UserInfo, Status> {
+    fn anonymous(&self) -> Result<Arc<UserInfo>, Status> {
         if self.config.anonymous {
-            Ok(UserInfo::new(
-                identity::ANONYMOUS,
-                [identity::ALL_UNAUTHENTICATED],
-            ))
+            Ok(Arc::clone(&self.anonymous_user))
         } else {
             Err(Status::unauthorized())
         }
@@ -406,14 +433,18 @@ impl ControlPlane {
 
     /// PUT `/approval` or `/status` as `user` (a client or a controller): authorize the
     /// subresource, resourceVersion precondition, the endpoint's strategy and validation
-    /// (without verifying the request again), CertificateApproval or CertificateSigning
-    /// admission, store.
+    /// (without verifying the request again, nor parsing a certificate the in-process signer
+    /// just issued: `certificate` says where `status.certificate` comes from),
+    /// CertificateApproval or CertificateSigning admission, store.
+    ///
+    /// `new` stays boxed until it is stored: the strategy works on it in place.
     pub(super) fn update_as(
         &mut self,
         now: Instant,
         user: &UserInfo,
         endpoint: Endpoint,
-        new: CertificateSigningRequest,
+        mut new: Box<CertificateSigningRequest>,
+        certificate: CertificateSource,
     ) -> Result<Arc<CertificateSigningRequest>, Reply> {
         let gr = GroupResource::certificate_signing_requests;
         self.authorize(
@@ -439,19 +470,25 @@ impl ControlPlane {
             // The store holds only objects made by create validation with their request
             // verified, and no update changes a stored spec: an unchanged spec is not
             // validated again.
-            let updated = csr::strategy::update_stored(endpoint, new, &old.object, now.timestamp())
-                .map_err(|e| Reply::Status(e.into()))?;
+            csr::strategy::update_stored(
+                endpoint,
+                &mut new,
+                &old.object,
+                now.timestamp(),
+                certificate,
+            )
+            .map_err(|e| Reply::Status(e.into()))?;
             let authorizer = Authorizers(policy);
             // Admission asks the same chain, which allows system:masters at once.
             match endpoint {
                 _ if is_privileged(user) => Ok(()),
                 Endpoint::Approval => admission::approval(&authorizer, user, &old.object),
-                Endpoint::Status => admission::signing(&authorizer, user, &updated, &old.object),
+                Endpoint::Status => admission::signing(&authorizer, user, &new, &old.object),
                 Endpoint::Main => Ok(()),
             }
             .map_err(|e| Reply::Status(e.into()))?;
-            // Validation refused a changed name: `updated` replaces `old` under its name.
-            Ok(updated)
+            // Validation refused a changed name: the updated `new` replaces `old` under its name.
+            Ok(new)
         });
         let written = written.ok_or_else(|| Reply::Status(Status::not_found(&gr(), &name)))??;
         self.outputs
@@ -520,7 +557,7 @@ impl ControlPlane {
                 .config
                 .signers
                 .iter()
-                .any(|s| s.signer_name == written.object.spec.signer_name);
+                .any(|s| s.signer.name() == written.object.spec.signer_name);
         if approve {
             self.timers.schedule(Task::Approve(name.to_owned()), at);
         }

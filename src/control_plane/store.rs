@@ -93,18 +93,28 @@ impl Store {
     /// one lookup: `None` when there is no such object, the error of `change` when it refuses.
     /// `change` must keep the name (update validation refuses a changed one) and the spec (the
     /// proof stays the stored one).
+    ///
+    /// The replaced version is dropped where it lies when nothing else holds it (no watch
+    /// history, reply or watch event): its allocation takes the new version.
     pub(super) fn update<E>(
         &mut self,
         name: &str,
         now: Instant,
-        change: impl FnOnce(&Stored) -> Result<CertificateSigningRequest, E>,
+        change: impl FnOnce(&Stored) -> Result<Box<CertificateSigningRequest>, E>,
     ) -> Option<Result<Written, E>> {
         let slot = self.objects.get_mut(name)?;
-        let object = match change(slot) {
+        let mut object = match change(slot) {
             Ok(object) => object,
             Err(e) => return Some(Err(e)),
         };
-        *slot = Self::stamp(&mut self.revision, object, slot.digest, now);
+        self.revision += 1;
+        set_decimal(&mut object.metadata.resource_version, self.revision);
+        slot.lifecycle = Lifecycle::of(&object);
+        slot.written_at = now;
+        match Arc::get_mut(&mut slot.object) {
+            Some(stored) => *stored = *object,
+            None => slot.object = Arc::from(object),
+        }
         Some(Ok(Written::of(slot, self.revision)))
     }
 
@@ -201,9 +211,8 @@ fn set_decimal(s: &mut String, mut n: u64) {
         }
     }
     s.clear();
-    for &d in &digits[start..] {
-        s.push(char::from(d));
-    }
+    // One reserve at most: the digits are ASCII.
+    s.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 use super::invalid::Invalid;
 use super::types::{CertificateSigningRequest, CertificateSigningRequestStatus};
 use super::validation::{
-    Endpoint, ProofMismatch, check_proof, validate_create_parsed, validate_update,
-    validate_update_proven, validate_update_stored,
+    CertificateSource, Endpoint, ProofMismatch, check_proof, validate_create_parsed,
+    validate_update, validate_update_proven, validate_update_stored,
 };
 use crate::identity::UserInfo;
 use crate::pki::{CertificateRequest, VerifiedDigest};
@@ -249,16 +249,21 @@ pub enum UpdateError {
     ProofMismatch(#[from] ProofMismatch),
 }
 
-/// [`update`] for an object the control plane stored: it passed create validation with its
-/// request verified, and no update changes a stored `spec` (every endpoint resets it), so an
-/// unchanged spec is not validated again. The result equals [`update`]'s.
+/// [`update`] for an object the control plane stored, done in place on `new`: it passed create
+/// validation with its request verified, and no update changes a stored `spec` (every endpoint
+/// resets it), so an unchanged spec is not validated again; a certificate from `certificate`'s
+/// [`CertificateSource::InProcessSigner`] is not parsed again. `new` ends as [`update`]'s
+/// result would be; the errors are [`update`]'s.
 pub(crate) fn update_stored(
     endpoint: Endpoint,
-    new: CertificateSigningRequest,
+    new: &mut CertificateSigningRequest,
     old: &CertificateSigningRequest,
     now: Timestamp,
-) -> Result<CertificateSigningRequest, Invalid> {
-    update_with(endpoint, new, old, now, validate_update_stored)
+    certificate: CertificateSource,
+) -> Result<(), Invalid> {
+    update_in_place(endpoint, new, old, now, |endpoint, new, old| {
+        validate_update_stored(endpoint, new, old, certificate)
+    })
 }
 
 fn update_with(
@@ -272,16 +277,31 @@ fn update_with(
         &CertificateSigningRequest,
     ) -> Vec<super::FieldError>,
 ) -> Result<CertificateSigningRequest, Invalid> {
-    prepare_for_update(endpoint, &mut new, old, now);
+    update_in_place(endpoint, &mut new, old, now, validate)?;
+    Ok(new)
+}
+
+fn update_in_place(
+    endpoint: Endpoint,
+    new: &mut CertificateSigningRequest,
+    old: &CertificateSigningRequest,
+    now: Timestamp,
+    validate: impl FnOnce(
+        Endpoint,
+        &CertificateSigningRequest,
+        &CertificateSigningRequest,
+    ) -> Vec<super::FieldError>,
+) -> Result<(), Invalid> {
+    prepare_for_update(endpoint, new, old, now);
     if new.metadata.uid.is_empty() {
         new.metadata.uid.clone_from(&old.metadata.uid);
     }
     if old.metadata.creation_timestamp.is_some() {
         new.metadata.creation_timestamp = old.metadata.creation_timestamp;
     }
-    let errors = validate(endpoint, &new, old);
+    let errors = validate(endpoint, new, old);
     if errors.is_empty() {
-        Ok(new)
+        Ok(())
     } else {
         Err(Invalid {
             name: new.metadata.name.clone(),

@@ -68,7 +68,13 @@ pub fn validate_update(
     new: &CertificateSigningRequest,
     old: &CertificateSigningRequest,
 ) -> Vec<FieldError> {
-    update_errors(endpoint, new, old, Known::Nothing)
+    update_errors(
+        endpoint,
+        new,
+        old,
+        Known::Nothing,
+        CertificateSource::Caller,
+    )
 }
 
 /// [`validate_update`] for a stored object whose request verified when it was created:
@@ -110,7 +116,13 @@ pub(crate) fn validate_update_proven(
     new: &CertificateSigningRequest,
     old: &CertificateSigningRequest,
 ) -> Vec<FieldError> {
-    update_errors(endpoint, new, old, Known::RequestVerified)
+    update_errors(
+        endpoint,
+        new,
+        old,
+        Known::RequestVerified,
+        CertificateSource::Caller,
+    )
 }
 
 /// The proof given for a stored object is not the [`VerifiedDigest`] of its `spec.request`
@@ -142,14 +154,29 @@ pub(crate) enum Known {
     StoredSpec,
 }
 
+/// Where the `status.certificate` of an update to a stored object comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CertificateSource {
+    /// The caller of the API (or anything the control plane did not build itself): validated
+    /// as Kubernetes' `validateCertificate` does.
+    Caller,
+    /// The control plane's in-process signer, which just built it: the issuer's own
+    /// `TBSCertificate` with the CA key's signature, PEM-encoded once. That is one `CERTIFICATE`
+    /// block without headers holding one certificate that parses, all `validateCertificate`
+    /// asks, so it is not parsed again. (The control plane's tests check, for random requests,
+    /// CAs, serials and times, that every certificate it issues passes that validation.)
+    InProcessSigner,
+}
+
 /// [`validate_update`] after [`prepare_for_update`](super::prepare_for_update), for an object
-/// the control plane stored (see [`Known::StoredSpec`]).
+/// the control plane stored (see [`Known::StoredSpec`]), with a certificate from `certificate`.
 pub(crate) fn validate_update_stored(
     endpoint: Endpoint,
     new: &CertificateSigningRequest,
     old: &CertificateSigningRequest,
+    certificate: CertificateSource,
 ) -> Vec<FieldError> {
-    update_errors(endpoint, new, old, Known::StoredSpec)
+    update_errors(endpoint, new, old, Known::StoredSpec, certificate)
 }
 
 fn update_errors(
@@ -157,6 +184,7 @@ fn update_errors(
     new: &CertificateSigningRequest,
     old: &CertificateSigningRequest,
     known: Known,
+    certificate: CertificateSource,
 ) -> Vec<FieldError> {
     let spec_unchanged = known == Known::StoredSpec;
     let request_unchanged = spec_unchanged || new.spec.request == old.spec.request;
@@ -167,6 +195,7 @@ fn update_errors(
     };
     opts.request_verified = request_unchanged && known != Known::Nothing;
     opts.spec_valid = spec_unchanged;
+    opts.certificate_issued = certificate == CertificateSource::InProcessSigner;
     match endpoint {
         Endpoint::Main => {}
         Endpoint::Status => opts.allow_setting_certificate = true,
@@ -250,6 +279,9 @@ struct Options {
     request_verified: bool,
     /// `spec` is a stored one, unchanged (see [`Known::StoredSpec`]): its checks are skipped.
     spec_valid: bool,
+    /// `status.certificate` is what the in-process signer issued
+    /// ([`CertificateSource::InProcessSigner`]): it is not parsed again.
+    certificate_issued: bool,
 }
 
 impl Options {
@@ -319,6 +351,7 @@ fn validate(
     }
     validate_conditions(csr, opts, &mut errors);
     if !opts.allow_arbitrary_certificate
+        && !opts.certificate_issued
         && let Some(message) = certificate_error(&csr.status.certificate)
     {
         errors.push(FieldError::invalid(

@@ -1,10 +1,13 @@
 //! kube-apiserver's token authentication chain: the static token file, then bootstrap tokens,
 //! behind the bearer-header reader.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use super::UserInfo;
 use super::bearer::{BearerHeader, INVALID_BEARER_TOKEN};
 use super::bootstrap_token::BootstrapTokenAuthenticator;
-use super::token_file::TokenFile;
+use super::token_file::{TokenFile, TokenFileEntry};
 use crate::time::Timestamp;
 
 /// The token authenticators kube-apiserver unions, in its order: the static token file
@@ -63,6 +66,20 @@ pub enum AuthenticationError {
     InvalidBearerToken,
 }
 
+/// The users of the token file's entries, each built once (with `system:authenticated`
+/// appended) and then shared: see [`Authenticator::authenticate_token_shared`].
+///
+/// It is keyed by the entry's place in the file, so it belongs to one token file: the control
+/// plane, whose authenticator never changes after construction, keeps one beside it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TokenFileUsers(BTreeMap<usize, Arc<UserInfo>>);
+
+/// Who accepted a token, before the user is built.
+enum Accepted<'a> {
+    TokenFile(TokenFileEntry<'a>),
+    BootstrapToken(UserInfo),
+}
+
 impl Authenticator {
     /// The user `token` authenticates as at `now`, with `system:authenticated` appended, and
     /// which authenticator accepted it; `None` when nobody does.
@@ -71,22 +88,48 @@ impl Authenticator {
         token: &str,
         now: Timestamp,
     ) -> Option<(UserInfo, TokenSource)> {
-        let from_file = || {
-            self.token_file
-                .as_ref()?
-                .lookup(token)
-                .map(|entry| (entry.user(), TokenSource::TokenFile))
-        };
-        let from_bootstrap = || {
-            self.bootstrap_tokens
-                .as_ref()?
-                .check(token, now)
-                .ok()
-                .map(|user| (user, TokenSource::BootstrapToken))
-        };
-        from_file()
-            .or_else(from_bootstrap)
-            .map(|(user, by)| (user.with_authenticated_group(), by))
+        Some(match self.accept(token, now)? {
+            Accepted::TokenFile(entry) => (
+                entry.user().with_authenticated_group(),
+                TokenSource::TokenFile,
+            ),
+            Accepted::BootstrapToken(user) => {
+                (user.with_authenticated_group(), TokenSource::BootstrapToken)
+            }
+        })
+    }
+
+    /// [`authenticate_token`](Self::authenticate_token), sharing the user of a token-file entry
+    /// from `users` (built there the first time the entry authenticates): a request does not
+    /// allocate a user of its own. `users` must only ever be used with this authenticator's
+    /// token file.
+    pub(crate) fn authenticate_token_shared(
+        &self,
+        token: &str,
+        now: Timestamp,
+        users: &mut TokenFileUsers,
+    ) -> Option<Arc<UserInfo>> {
+        Some(match self.accept(token, now)? {
+            Accepted::TokenFile(entry) => Arc::clone(
+                users
+                    .0
+                    .entry(entry.position())
+                    .or_insert_with(|| Arc::new(entry.user().with_authenticated_group())),
+            ),
+            Accepted::BootstrapToken(user) => Arc::new(user.with_authenticated_group()),
+        })
+    }
+
+    /// The token file, then bootstrap tokens: the first that accepts `token` wins.
+    fn accept(&self, token: &str, now: Timestamp) -> Option<Accepted<'_>> {
+        if let Some(entry) = self.token_file.as_ref().and_then(|f| f.lookup(token)) {
+            return Some(Accepted::TokenFile(entry));
+        }
+        self.bootstrap_tokens
+            .as_ref()?
+            .check(token, now)
+            .ok()
+            .map(Accepted::BootstrapToken)
     }
 
     /// Authenticates a request by its `Authorization` header value (`None` when the request has

@@ -528,6 +528,11 @@ impl<'a> TokenFileEntry<'a> {
         self.user_with_room(0)
     }
 
+    /// The entry's place in [`TokenFile::entries`]: a name for it that is not its digest.
+    pub(super) fn position(&self) -> usize {
+        self.position
+    }
+
     /// The record number (kube-apiserver's count of records with at least 3 fields) of the
     /// token's first appearance.
     pub fn first_record(&self) -> u64 {

@@ -10,7 +10,9 @@ use kube_tls_bootstrap::csr::{CertificateSigningRequest, Usage};
 use kube_tls_bootstrap::identity::TokenFile;
 use kube_tls_bootstrap::pki::name::Subject;
 use kube_tls_bootstrap::pki::request::SubjectAltNames;
-use kube_tls_bootstrap::pki::{CertificateAuthority, KeyUsage, PrivateKey, kubelet, signers};
+use kube_tls_bootstrap::pki::{
+    CertificateAuthority, KeyUsage, KnownSigner, PrivateKey, kubelet, signers,
+};
 use kube_tls_bootstrap::rbac::ClusterRoleBinding;
 use kube_tls_bootstrap::rbac::bootstrap::CreateClusterRoleBinding;
 use kube_tls_bootstrap::time::{Duration, Instant, Timestamp};
@@ -43,8 +45,8 @@ pub fn config() -> Config {
     let ca = ca();
     let mut config = Config::new(7)
         .with_default_policy()
-        .with_signer(signers::KUBE_APISERVER_CLIENT_KUBELET, ca.clone())
-        .with_signer(signers::KUBE_APISERVER_CLIENT, ca.clone());
+        .with_signer(KnownSigner::KubeApiserverClientKubelet, ca.clone())
+        .with_signer(KnownSigner::KubeApiserverClient, ca.clone());
     config.authenticator.token_file =
         Some(TokenFile::parse(TOKENS.as_bytes(), "token.csv").unwrap());
     config.client_ca = vec![ca.certificate().clone()];

@@ -29,7 +29,7 @@ use kube_tls_bootstrap::csr::{CertificateSigningRequest, ConditionType, Usage, k
 use kube_tls_bootstrap::identity::TokenFile;
 use kube_tls_bootstrap::kubelet::{self, Disk, Machine, Mode, State};
 use kube_tls_bootstrap::pki::{
-    CertificateAuthority, KeyUsage, PrivateKey, certificate::parse_certificates_pem,
+    CertificateAuthority, KeyUsage, KnownSigner, PrivateKey, certificate::parse_certificates_pem,
     kubelet as pki_kubelet, signers,
 };
 use kube_tls_bootstrap::rbac::bootstrap::{
@@ -263,7 +263,7 @@ fn control_plane(config: &Config) -> ControlPlane {
     let ca = ca();
     let mut c = control_plane::Config::new(7)
         .with_default_policy()
-        .with_signer(signers::KUBE_APISERVER_CLIENT_KUBELET, ca.clone());
+        .with_signer(KnownSigner::KubeApiserverClientKubelet, ca.clone());
     c.authenticator.token_file = Some(
         TokenFile::parse(
             format!(
