@@ -7,7 +7,12 @@
 //! ```text
 //! cargo bench --bench control_plane
 //! CONTROL_PLANE_MEMORY=1000000 cargo bench --bench control_plane -- memory
+//! CONTROL_PLANE_BATCH=10 cargo bench --bench control_plane -- transition
 //! ```
+//!
+//! The transitions run in batches of `CONTROL_PLANE_BATCH` requests (default 2000) on one
+//! machine that holds them all: the larger the batch, the more of each transition's memory is
+//! out of cache.
 // A benchmark reads the real clock to time itself (and /proc for its memory); the library never
 // does.
 #![allow(clippy::disallowed_methods)]
@@ -112,9 +117,66 @@ fn call_as(
     reply.unwrap()
 }
 
+/// How many transitions one machine takes per batch (`CONTROL_PLANE_BATCH`, default 2000).
+fn batch() -> u64 {
+    std::env::var("CONTROL_PLANE_BATCH")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(2000)
+}
+
 fn settle(cp: &mut ControlPlane, at: Instant) {
     cp.handle(at, Input::Timeout);
     while cp.poll_output().is_some() {}
+}
+
+/// The memory floor under `transition_approve`, in the same batches: for each request, what
+/// any store has to do at the least — compare the sent object with the stored one and free
+/// one of the two. No authentication, strategy, history or reply. With large batches both
+/// objects are out of cache, as they are for the machine.
+fn transition_floor(c: &mut Criterion) {
+    let batch = batch();
+    let object = kubelet_object();
+    let at = now();
+    c.bench_function("control_plane/transition_memory_floor", |b| {
+        b.iter_custom(|iters| {
+            let mut total = std::time::Duration::ZERO;
+            let mut done = 0u64;
+            while done < iters {
+                let n = usize::try_from((iters - done).min(batch)).unwrap();
+                let mut cp = machine(ApproverMode::None, false);
+                let mut pairs = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let Reply::CertificateSigningRequest { object: stored, .. } = call(
+                        &mut cp,
+                        at,
+                        Operation::CreateCertificateSigningRequest(Box::new(object.clone())),
+                    ) else {
+                        panic!("create refused")
+                    };
+                    let update = kubectl::certificate(
+                        &stored,
+                        kubectl::CertificateCommand::Approve,
+                        false,
+                        at.timestamp(),
+                    )
+                    .unwrap()
+                    .update
+                    .unwrap();
+                    pairs.push((Box::new(update), stored));
+                }
+                let start = std::time::Instant::now();
+                for (update, stored) in pairs {
+                    black_box(update.spec == stored.spec && update.metadata == stored.metadata);
+                    drop(update);
+                }
+                total += start.elapsed();
+                done += n as u64;
+            }
+            total
+        });
+    });
 }
 
 /// Pending → Approved through the machine's `/approval` path (authentication, authorization,
@@ -122,7 +184,7 @@ fn settle(cp: &mut ControlPlane, at: Instant) {
 /// the lifecycle): no signature is verified or made. The requests are built before the clock
 /// starts, as an HTTP layer would have built them; the machine consumes (and frees) them.
 fn transition(c: &mut Criterion) {
-    const BATCH: usize = 2000;
+    let batch = batch();
     let object = kubelet_object();
     let at = now();
     c.bench_function("control_plane/transition_approve", |b| {
@@ -130,7 +192,7 @@ fn transition(c: &mut Criterion) {
             let mut total = std::time::Duration::ZERO;
             let mut done = 0u64;
             while done < iters {
-                let n = usize::try_from((iters - done).min(BATCH as u64)).unwrap();
+                let n = usize::try_from((iters - done).min(batch)).unwrap();
                 let mut cp = machine(ApproverMode::None, false);
                 let mut approvals = Vec::with_capacity(n);
                 for _ in 0..n {
@@ -180,7 +242,7 @@ fn transition(c: &mut Criterion) {
 /// approval event. N requests are created by a bootstrapping kubelet with an informer lag, then
 /// the one `Input::Timeout` that approves them all is timed and divided by N.
 fn transition_sar(c: &mut Criterion) {
-    const BATCH: usize = 2000;
+    let batch = batch();
     let object = kubelet_object();
     let at = now();
     let lag = Duration::from_secs(1);
@@ -189,7 +251,7 @@ fn transition_sar(c: &mut Criterion) {
             let mut total = std::time::Duration::ZERO;
             let mut done = 0u64;
             while done < iters {
-                let n = usize::try_from((iters - done).min(BATCH as u64)).unwrap();
+                let n = usize::try_from((iters - done).min(batch)).unwrap();
                 let mut cp = sar_machine(lag);
                 for _ in 0..n {
                     let reply = call_as(
@@ -382,6 +444,6 @@ criterion_group! {
         .sample_size(20)
         .warm_up_time(std::time::Duration::from_secs(1))
         .measurement_time(std::time::Duration::from_secs(3));
-    targets = transition, transition_sar, transition_strategy, lifecycle, memory
+    targets = transition, transition_floor, transition_sar, transition_strategy, lifecycle, memory
 }
 criterion_main!(benches);
