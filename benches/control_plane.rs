@@ -131,6 +131,37 @@ fn settle(cp: &mut ControlPlane, at: Instant) {
     while cp.poll_output().is_some() {}
 }
 
+/// Creates `n` copies of `object` in `cp` and returns, for each, the `/approval` update
+/// `kubectl certificate approve` would send, beside the stored object.
+fn pending_approvals(
+    cp: &mut ControlPlane,
+    n: usize,
+    object: &CertificateSigningRequest,
+    at: Instant,
+) -> Vec<(CertificateSigningRequest, Arc<CertificateSigningRequest>)> {
+    (0..n)
+        .map(|_| {
+            let Reply::CertificateSigningRequest { object: stored, .. } = call(
+                cp,
+                at,
+                Operation::CreateCertificateSigningRequest(Box::new(object.clone())),
+            ) else {
+                panic!("create refused")
+            };
+            let update = kubectl::certificate(
+                &stored,
+                kubectl::CertificateCommand::Approve,
+                false,
+                at.timestamp(),
+            )
+            .unwrap()
+            .update
+            .unwrap();
+            (update, stored)
+        })
+        .collect()
+}
+
 /// The memory floor under `transition_approve`, in the same batches: for each request, what
 /// any store has to do at the least — compare the sent object with the stored one and free
 /// one of the two. No authentication, strategy, history or reply. With large batches both
@@ -146,26 +177,7 @@ fn transition_floor(c: &mut Criterion) {
             while done < iters {
                 let n = usize::try_from((iters - done).min(batch)).unwrap();
                 let mut cp = machine(ApproverMode::None, false);
-                let mut pairs = Vec::with_capacity(n);
-                for _ in 0..n {
-                    let Reply::CertificateSigningRequest { object: stored, .. } = call(
-                        &mut cp,
-                        at,
-                        Operation::CreateCertificateSigningRequest(Box::new(object.clone())),
-                    ) else {
-                        panic!("create refused")
-                    };
-                    let update = kubectl::certificate(
-                        &stored,
-                        kubectl::CertificateCommand::Approve,
-                        false,
-                        at.timestamp(),
-                    )
-                    .unwrap()
-                    .update
-                    .unwrap();
-                    pairs.push((Box::new(update), stored));
-                }
+                let pairs = pending_approvals(&mut cp, n, &object, at);
                 let start = std::time::Instant::now();
                 for (update, stored) in pairs {
                     black_box(update.spec == stored.spec && update.metadata == stored.metadata);
@@ -194,32 +206,16 @@ fn transition(c: &mut Criterion) {
             while done < iters {
                 let n = usize::try_from((iters - done).min(batch)).unwrap();
                 let mut cp = machine(ApproverMode::None, false);
-                let mut approvals = Vec::with_capacity(n);
-                for _ in 0..n {
-                    let Reply::CertificateSigningRequest { object: stored, .. } = call(
-                        &mut cp,
-                        at,
-                        Operation::CreateCertificateSigningRequest(Box::new(object.clone())),
-                    ) else {
-                        panic!("create refused")
-                    };
-                    let update = kubectl::certificate(
-                        &stored,
-                        kubectl::CertificateCommand::Approve,
-                        false,
-                        at.timestamp(),
-                    )
-                    .unwrap()
-                    .update
-                    .unwrap();
-                    approvals.push(Input::Request {
+                let approvals: Vec<Input> = pending_approvals(&mut cp, n, &object, at)
+                    .into_iter()
+                    .map(|(update, _)| Input::Request {
                         id: RequestId(0),
                         request: Request {
                             credential: admin(),
                             operation: Operation::UpdateApproval(Box::new(update)),
                         },
-                    });
-                }
+                    })
+                    .collect();
                 let start = std::time::Instant::now();
                 for input in approvals {
                     cp.handle(at, input);
@@ -297,25 +293,10 @@ fn transition_strategy(c: &mut Criterion) {
     let object = kubelet_object();
     let at = now();
     let mut cp = machine(ApproverMode::None, false);
-    let Reply::CertificateSigningRequest { object: stored, .. } = call(
-        &mut cp,
-        at,
-        Operation::CreateCertificateSigningRequest(Box::new(object)),
-    ) else {
-        panic!("create refused")
-    };
+    let (update, stored) = pending_approvals(&mut cp, 1, &object, at).pop().unwrap();
     let proof = CertificateRequest::from_pem(&stored.spec.request)
         .unwrap()
         .verified_digest();
-    let update = kubectl::certificate(
-        &stored,
-        kubectl::CertificateCommand::Approve,
-        false,
-        at.timestamp(),
-    )
-    .unwrap()
-    .update
-    .unwrap();
     c.bench_function("control_plane/transition_strategy_only", |b| {
         b.iter_batched(
             || update.clone(),
