@@ -222,3 +222,20 @@ subjects:
     );
     assert!(admission::signing(&policy, &alice, &issued, &serving).is_err());
 }
+
+/// NodeRestriction's CSR rule reads the request's CN: the node named in it may create its own
+/// kubelet request, another node may not, and users that are not nodes pass.
+#[test]
+fn node_restriction_compares_the_request_cn_with_the_node() {
+    let c = csr("", "kubernetes.io/kube-apiserver-client-kubelet");
+    let own = UserInfo::new("system:node:node-p256", ["system:nodes"]);
+    assert_eq!(admission::node_restriction(&own, &c), Ok(()));
+    let other = UserInfo::new("system:node:node-2", ["system:nodes"]);
+    assert_eq!(
+        admission::node_restriction(&other, &c)
+            .unwrap_err()
+            .to_string(),
+        "certificatesigningrequests.certificates.k8s.io is forbidden: can only create a node CSR with CN=system:node:node-2"
+    );
+    assert_eq!(admission::node_restriction(&user(), &c), Ok(()));
+}
