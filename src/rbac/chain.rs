@@ -344,6 +344,8 @@ mod tests {
             Decision::no_opinion("")
         );
         assert!(AuthorizerChain::new().is_empty());
+        assert!(!chain.is_empty());
+        assert_eq!(format!("{chain:?}"), "AuthorizerChain { len: 3 }");
     }
 
     #[test]
@@ -394,6 +396,11 @@ mod tests {
             let status = nodes(verb, "n1").with_subresource("status");
             assert_eq!(NodeAuthorizer.authorize(&status), Decision::allow(""));
         }
+        // Only the core group's `nodes` is the Node object: the same name in another group (as
+        // metrics.k8s.io serves it) gets no opinion, nor does a path that mentions nodes.
+        let metrics =
+            Attributes::resource(node.clone(), "get", "metrics.k8s.io", "nodes").with_name("n1");
+        assert_eq!(NodeAuthorizer.authorize(&metrics), Decision::no_opinion(""));
         let get_status = nodes("get", "n1").with_subresource("status");
         assert_eq!(
             NodeAuthorizer.authorize(&get_status),

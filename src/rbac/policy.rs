@@ -589,6 +589,68 @@ mod tests {
     }
 
     #[test]
+    fn removal_and_listing_as_kubectl_sees_them() {
+        let mut policy = Policy::new();
+        let cluster_role = |name: &str| {
+            let mut r = ClusterRole::default();
+            r.metadata.name = name.to_owned();
+            r
+        };
+        let binding = |name: &str, role: &str| {
+            let mut b = ClusterRoleBinding::default();
+            b.metadata.name = name.to_owned();
+            b.role_ref.name = role.to_owned();
+            b
+        };
+        let role = |namespace: &str, name: &str| {
+            let mut r = Role::default();
+            r.metadata.namespace = namespace.to_owned();
+            r.metadata.name = name.to_owned();
+            r
+        };
+        policy.add_cluster_role(cluster_role("a"));
+        policy.add_cluster_role(cluster_role("b"));
+        assert_eq!(policy.remove_cluster_role("a"), Some(cluster_role("a")));
+        assert_eq!(policy.remove_cluster_role("a"), None);
+        assert_eq!(
+            policy
+                .cluster_roles()
+                .map(|r| r.metadata.name.as_str())
+                .collect::<Vec<_>>(),
+            ["b"]
+        );
+        for (name, role) in [("x", "1"), ("y", "2"), ("x", "3")] {
+            policy.add_cluster_role_binding(binding(name, role));
+        }
+        assert_eq!(
+            policy.remove_cluster_role_binding("x"),
+            Some(binding("x", "1"))
+        );
+        assert_eq!(policy.remove_cluster_role_binding("z"), None);
+        assert_eq!(
+            policy.cluster_role_bindings(),
+            [binding("y", "2"), binding("x", "3")]
+        );
+        for (namespace, name) in [("ns2", "r"), ("ns1", "q"), ("ns1", "p")] {
+            policy.add_role(role(namespace, name));
+        }
+        let roles: Vec<_> = policy
+            .roles()
+            .map(|r| (r.metadata.namespace.as_str(), r.metadata.name.as_str()))
+            .collect();
+        assert_eq!(roles, [("ns1", "p"), ("ns1", "q"), ("ns2", "r")]);
+
+        let collected: Policy = [
+            Object::from(cluster_role("c")),
+            Object::from(binding("w", "c")),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(collected.cluster_role("c"), Some(&cluster_role("c")));
+        assert_eq!(collected.cluster_role_bindings(), [binding("w", "c")]);
+    }
+
+    #[test]
     fn not_found_text() {
         assert_eq!(
             not_found("clusterrole", "x\"y"),

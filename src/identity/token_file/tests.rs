@@ -149,3 +149,69 @@ fn a_large_file_with_repeats_keeps_go_order_values_and_records() {
     let digest = TokenDigest::of(b"tok-29999");
     assert_eq!(file.lookup_digest(&digest).unwrap().line(), 30_000);
 }
+
+#[test]
+fn the_file_keeps_the_path_it_was_loaded_as() {
+    let file = TokenFile::parse(b"t,u,1\n", "/srv/kubernetes/known_tokens.csv").unwrap();
+    assert_eq!(file.path(), "/srv/kubernetes/known_tokens.csv");
+}
+
+#[test]
+fn digests_differing_in_several_words_are_unequal() {
+    // The same difference in two words: an XOR fold of the word differences would cancel it.
+    let mut a = [0u8; 32];
+    a[0] = 1;
+    a[8] = 1;
+    assert_ne!(TokenDigest(a), TokenDigest([0; 32]));
+    let mut b = [0u8; 32];
+    b[31] = 0x80;
+    assert_ne!(TokenDigest(b), TokenDigest([0; 32]));
+    assert_eq!(TokenDigest(a), TokenDigest(a));
+}
+
+#[test]
+fn digest_hash_follows_its_bytes() {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let hash = |d: &TokenDigest| {
+        let mut h = DefaultHasher::new();
+        d.hash(&mut h);
+        h.finish()
+    };
+    let mut bytes = [0u8; 32];
+    let of_bytes = |b: &[u8; 32]| {
+        let mut h = DefaultHasher::new();
+        b.hash(&mut h);
+        h.finish()
+    };
+    assert_eq!(hash(&TokenDigest(bytes)), of_bytes(&bytes));
+    bytes[5] = 7;
+    assert_eq!(hash(&TokenDigest(bytes)), of_bytes(&bytes));
+    assert_ne!(hash(&TokenDigest(bytes)), hash(&TokenDigest([0; 32])));
+}
+
+#[test]
+fn entries_positions_digest_lookup_and_authenticate() {
+    let file =
+        TokenFile::parse(b"t1,alice,1,\"a,b\"\nt2,bob,2\nt3,carol,3,c\n", "token.csv").unwrap();
+    assert!(!file.is_empty());
+    assert!(TokenFile::parse(b"", "token.csv").unwrap().is_empty());
+    let positions: Vec<_> = file.entries().map(|e| e.position()).collect();
+    assert_eq!(positions, [0, 1, 2]);
+    assert_eq!(file.lookup("t3").map(|e| e.position()), Some(2));
+
+    let by_digest = file.lookup_digest(&TokenDigest::of(b"t2")).unwrap();
+    assert_eq!(by_digest.user().name, "bob");
+    assert_eq!(by_digest.position(), 1);
+    assert!(file.lookup_digest(&TokenDigest::of(b"t4")).is_none());
+
+    let alice = file.authenticate("t1").unwrap();
+    let mut expected = UserInfo::new("alice", ["a", "b", "system:authenticated"]);
+    expected.uid = "1".into();
+    assert_eq!(alice, expected);
+    // The groups were sized for `system:authenticated`: appending it did not reallocate.
+    assert_eq!(alice.groups.capacity(), alice.groups.len());
+    let mut bob = UserInfo::new("bob", ["system:authenticated"]);
+    bob.uid = "2".into();
+    assert_eq!(file.authenticate("t2"), Some(bob));
+    assert_eq!(file.authenticate("t4"), None);
+}
