@@ -9,12 +9,13 @@
 mod support;
 
 use kube_tls_bootstrap::api::{Credential, Operation, Reply, Selector, StatusReason};
-use kube_tls_bootstrap::control_plane::{Config, EventKind};
+use kube_tls_bootstrap::control_plane::{Config, EventKind, SignerKey};
 use kube_tls_bootstrap::csr::{Lifecycle, kubectl};
 use kube_tls_bootstrap::pki::{self, CertificateAuthority, KeyUsage, signers};
 use kube_tls_bootstrap::rbac::bootstrap::{NODE_BOOTSTRAPPER, NODECLIENT, SELFNODECLIENT};
 use kube_tls_bootstrap::rbac::{ClusterRole, PolicyRule};
 use kube_tls_bootstrap::time::{Duration, Instant};
+use std::sync::Arc;
 use support::*;
 
 fn bootstrap_harness() -> Harness {
@@ -464,5 +465,47 @@ fn a_watch_from_a_list_resource_version_replays_what_followed() {
     assert!(
         message.starts_with("too old resource version: 1 ("),
         "{message}"
+    );
+}
+
+#[test]
+fn the_machine_shows_its_policy_and_hides_its_signing_keys() {
+    let mut h = Harness::new(config());
+    let names: Vec<&str> =
+        h.cp.policy()
+            .cluster_roles()
+            .map(|r| r.metadata.name.as_str())
+            .collect();
+    assert!(names.contains(&"system:certificates.k8s.io:certificatesigningrequests:nodeclient"));
+    assert_eq!(
+        h.cp.policy().cluster_role_bindings().len(),
+        config().policy.cluster_role_bindings().len()
+    );
+    // A binding created through the API is in the policy the machine shows.
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::CreateClusterRoleBinding(Box::new(binding(
+            "extra",
+            NODE_BOOTSTRAPPER,
+            Some("system:bootstrappers"),
+            None,
+        ))),
+    );
+    assert_eq!(reply.code(), 201);
+    assert!(
+        h.cp.policy()
+            .cluster_role_bindings()
+            .iter()
+            .any(|b| b.metadata.name == "extra")
+    );
+
+    let ca = ca();
+    assert_eq!(
+        format!("{:?}", SignerKey::InProcess(ca.clone())),
+        "InProcess([elided])"
+    );
+    assert_eq!(
+        format!("{:?}", SignerKey::External(Arc::new(ca.issuer().clone()))),
+        format!("External({:?})", ca.issuer())
     );
 }

@@ -240,6 +240,11 @@ fn denial_and_timeout_end_the_process() {
     assert!(h.disk.read(TMP).is_some());
 
     let mut h = Harness::new(config(), disk(), now());
+    // The machine asks to be woken when the hour is up.
+    assert_eq!(
+        h.machine.poll_timeout(),
+        Some(now() + Duration::from_mins(60))
+    );
     h.advance(Duration::from_mins(59));
     assert!(h.exits.is_empty());
     h.advance(Duration::from_mins(1));
@@ -279,6 +284,11 @@ fn start_up_failures_have_kubernetes_texts() {
         h.exits,
         ["error loading key from /var/lib/kubelet/pki/kubelet-client.key.tmp: <nil>"]
     );
+    // The process has ended: a key delivered now is not written and starts no request.
+    let mut h = h;
+    h.input(Input::Key(KeyPurpose::LegacyClient, key(9)));
+    assert_eq!(h.disk.read(TMP), Some(&b"not a key"[..]));
+    assert_eq!(h.server.creates(), 0);
     let mut d = Disk::new();
     d.insert_file("/etc/kubernetes/bootstrap-kubelet.conf", "clusters: 5\n");
     let h = Harness::new(config(), d, now());
