@@ -471,6 +471,14 @@ fn a_watch_from_a_list_resource_version_replays_what_followed() {
 #[test]
 fn the_machine_shows_its_policy_and_hides_its_signing_keys() {
     let mut h = Harness::new(config());
+    assert!(h.cp.is_empty());
+    assert_eq!(h.cp.len(), 0);
+    for (key, node) in [(1, "n1"), (2, "n2")] {
+        let reply = h.create(bearer("bootstrap-token"), kubelet_object(key, node));
+        assert_eq!(reply.code(), 201);
+    }
+    assert!(!h.cp.is_empty());
+    assert_eq!(h.cp.len(), 2);
     let names: Vec<&str> =
         h.cp.policy()
             .cluster_roles()

@@ -355,3 +355,38 @@ fn serving_certificates_start_after_a_legacy_bootstrap() {
     assert_eq!(*cred, Credential::ClientCertificate(client));
     assert_eq!(csr.spec.signer_name, "kubernetes.io/kubelet-serving");
 }
+
+#[test]
+fn an_ended_watch_is_opened_again_and_the_certificate_still_arrives() {
+    let mut h = Harness::new(config(), disk(), now());
+    let name = h.server.last_name();
+    let ended = h.server.end_watches();
+    assert_eq!(ended.len(), 1);
+    for watch in ended {
+        h.input(Input::WatchEnded(watch));
+    }
+    h.advance(Duration::from_secs(5));
+    h.server.approve_and_issue(&name, h.now);
+    h.drive();
+    assert_eq!(h.state(), &State::Running);
+    assert!(h.bootstrapped);
+}
+
+#[test]
+fn the_kubeconfig_directory_is_created() {
+    let config = Config {
+        kubeconfig_path: "/etc/kubernetes/node/kubelet.conf".to_owned(),
+        ..config()
+    };
+    let mut h = Harness::new(config, disk(), now());
+    assert!(h.disk.lstat("/etc/kubernetes/node").is_none());
+    let name = h.server.last_name();
+    h.server.approve_and_issue(&name, h.now);
+    h.drive();
+    assert_eq!(h.state(), &State::Running);
+    assert!(matches!(
+        h.disk.lstat("/etc/kubernetes/node"),
+        Some(Entry::Directory)
+    ));
+    assert!(h.disk.read("/etc/kubernetes/node/kubelet.conf").is_some());
+}

@@ -896,6 +896,24 @@ mod tests {
     }
 
     #[test]
+    fn a_task_keeps_its_earliest_deadline() {
+        use super::{Task, Timers};
+        use crate::time::{Duration, Instant, Timestamp};
+        let t0 = Instant::from(Timestamp::parse_rfc3339("2026-12-01T09:00:00Z").unwrap());
+        let later = t0 + Duration::from_secs(10);
+        let mut timers = Timers::default();
+        timers.schedule(Task::Clean, later);
+        // An earlier time replaces the later one, as a workqueue's AddAfter keeps the earlier.
+        timers.schedule(Task::Clean, t0);
+        assert_eq!(timers.next_due(), Some(t0));
+        // A later time leaves it.
+        timers.schedule(Task::Clean, later);
+        assert_eq!(timers.next_due(), Some(t0));
+        assert_eq!(timers.pop_due(t0), Some(Task::Clean));
+        assert_eq!(timers.next_due(), None);
+    }
+
+    #[test]
     fn a_delete_closes_the_tickets_of_that_uid_only() {
         let digest = digest();
         let mut tickets = Tickets::default();

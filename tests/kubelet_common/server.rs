@@ -134,6 +134,12 @@ impl Server {
         self.watches.remove(&id);
     }
 
+    /// Closes every open watch from the server's side (an apiserver restart, a timeout) and
+    /// returns their ids for the `WatchEnded` inputs.
+    pub fn end_watches(&mut self) -> Vec<WatchId> {
+        std::mem::take(&mut self.watches).into_keys().collect()
+    }
+
     fn publish(&mut self, type_: EventType, csr: &CertificateSigningRequest) {
         for (id, name) in &self.watches {
             if *name == csr.metadata.name {
