@@ -474,7 +474,7 @@ fn the_machine_shows_its_policy_and_hides_its_signing_keys() {
     assert!(h.cp.is_empty());
     assert_eq!(h.cp.len(), 0);
     for (key, node) in [(1, "n1"), (2, "n2")] {
-        let reply = h.create(bearer("bootstrap-token"), kubelet_object(key, node));
+        let reply = h.create(bearer("admin-token"), kubelet_object(key, node));
         assert_eq!(reply.code(), 201);
     }
     assert!(!h.cp.is_empty());
