@@ -914,6 +914,34 @@ mod tests {
     }
 
     #[test]
+    fn success_and_deletion_reset_the_backoff() {
+        use super::{Task, Timers};
+        use crate::time::{Duration, Instant, Timestamp};
+        let t0 = Instant::from(Timestamp::parse_rfc3339("2026-12-01T09:00:00Z").unwrap());
+        let ms = Duration::from_millis;
+        let a = Task::Approve("a".to_owned());
+        let mut timers = Timers::default();
+        assert_eq!(timers.retry(a.clone(), t0), ms(5));
+        assert_eq!(timers.retry(a.clone(), t0), ms(10));
+        timers.forget(&a);
+        assert_eq!(timers.retry(a.clone(), t0), ms(5));
+        assert_eq!(timers.retry(a.clone(), t0), ms(10));
+
+        // Deleting the object drops its timers and its failures, and only its own.
+        let b = Task::Sign("b".to_owned());
+        timers.schedule(b.clone(), t0 + ms(30));
+        timers.schedule(Task::Sign("a".to_owned()), t0 + ms(1));
+        timers.forget_object("a");
+        assert_eq!(timers.next_due(), Some(t0 + ms(30)));
+        assert_eq!(timers.retry(a, t0), ms(5));
+        assert_eq!(
+            timers.pop_due(t0 + ms(5)),
+            Some(Task::Approve("a".to_owned()))
+        );
+        assert_eq!(timers.pop_due(t0 + ms(30)), Some(b));
+    }
+
+    #[test]
     fn a_delete_closes_the_tickets_of_that_uid_only() {
         let digest = digest();
         let mut tickets = Tickets::default();
