@@ -516,16 +516,21 @@ mod tests {
         assert_eq!(interner.intern("pods"), pods);
     }
 
+    /// The Fx hash of `s`'s bytes alone (no `Hash for str` terminator).
+    fn fx_write(s: &str) -> u64 {
+        let mut h = FxHasher::default();
+        h.write(s.as_bytes());
+        h.finish()
+    }
+
     #[test]
     fn fx_hash_covers_every_byte() {
-        let hash = |s: &str| {
-            let mut h = FxHasher::default();
-            h.write(s.as_bytes());
-            h.finish()
-        };
-        assert_ne!(hash("abcdefgh1"), hash("abcdefgh2"));
-        assert_ne!(hash("a"), hash("a\0"));
-        assert_eq!(hash("system:authenticated"), hash("system:authenticated"));
+        assert_ne!(fx_write("abcdefgh1"), fx_write("abcdefgh2"));
+        assert_ne!(fx_write("a"), fx_write("a\0"));
+        assert_eq!(
+            fx_write("system:authenticated"),
+            fx_write("system:authenticated")
+        );
     }
 
     /// Known answers for the whole function (words, the tagged remainder, `write_u8` and the
@@ -534,11 +539,7 @@ mod tests {
     /// index was measured with.
     #[test]
     fn fx_hash_known_answers() {
-        let write = |s: &str| {
-            let mut h = FxHasher::default();
-            h.write(s.as_bytes());
-            h.finish()
-        };
+        let write = fx_write;
         assert_eq!(write(""), 0);
         assert_eq!(write("abcdefgh"), 0xe6ff_fa19_1e72_013e);
         assert_eq!(write("system:nodes"), 0xc0fb_ab8d_37a4_7393);
