@@ -90,6 +90,37 @@ fn base_case_is_recognized_by_both_and_selfnodeclient_wins() {
 }
 
 #[test]
+fn only_the_kubelet_client_signer_is_auto_approved() {
+    // The base case's request for kube-apiserver-client passes that signer's own checks, and
+    // the requester holds both approval rights; sarapprove recognizes only the kubelet client
+    // signer, so the request stays pending for a human.
+    let mut h = harness(true, true);
+    let pem = custom_pem(1, "system:node:foo", &["system:nodes"]);
+    let o = object(&pem, signers::KUBE_APISERVER_CLIENT, &BASE_USAGES);
+    let name = created_name(&h.create(bearer("foo-token"), o));
+    h.settle();
+    assert_eq!(approval_message(&h, &name), None);
+    assert!(h.events_of(EventKind::Approved).is_empty());
+    assert_eq!(h.cp.poll_timeout(), Some(h.now + Duration::from_hours(1)));
+    // Approved by hand, the in-process signer issues it: its checks passed.
+    let current = h.get(&name);
+    let outcome = kube_tls_bootstrap::csr::kubectl::certificate(
+        &current,
+        kube_tls_bootstrap::csr::kubectl::CertificateCommand::Approve,
+        false,
+        h.now.timestamp(),
+    )
+    .unwrap();
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::UpdateApproval(Box::new(outcome.update.unwrap())),
+    );
+    assert_eq!(reply.code(), 200);
+    h.settle();
+    assert!(!h.get(&name).status.certificate.is_empty());
+}
+
+#[test]
 fn unrecognized_requests_are_left_alone_without_retry() {
     let cases: &[(&str, &[&str], &[KeyUsage])] = &[
         ("mike", &["system:nodes"], &BASE_USAGES),

@@ -104,6 +104,7 @@ fn validation_failures_add_failed_and_are_never_signed() {
     assert_eq!(failed.type_.as_str(), "Failed");
     assert_eq!(failed.status.as_str(), "True");
     assert_eq!(failed.reason, "SignerValidationFailure");
+    assert_eq!(failed.last_update_time, Some(h.now.timestamp()));
     assert_eq!(
         failed.message,
         "invalid usage for client certificate: server auth"
@@ -376,4 +377,52 @@ fn a_signature_for_a_recreated_request_is_refused() {
     assert_eq!(refused.len(), 1);
     assert!(refused[0].message.contains(&ticket.uid));
     assert!(h.get("node-csr-fixed").status.certificate.is_empty());
+}
+
+/// The admin rewrites the message of an approved request's Approved condition (an update
+/// through /approval, which the informers deliver like any other).
+fn reword_approval(h: &mut Harness, name: &str) {
+    let mut o = h.get(name);
+    o.status.conditions[0].message = "approved again".into();
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::UpdateApproval(Box::new(o)),
+    );
+    assert_eq!(reply.code(), 200, "{reply:?}");
+}
+
+#[test]
+fn one_sign_ticket_per_request_however_often_the_signer_looks() {
+    let mut h = external_harness();
+    let a = create_and_approve(&mut h, &custom_pem(14, "tester", &[]), &CLIENT_USAGES, None);
+    h.settle();
+    // A second request gets its own ticket while the first one's is outstanding.
+    let b = create_and_approve(&mut h, &custom_pem(15, "tester", &[]), &CLIENT_USAGES, None);
+    h.settle();
+    // An update makes the signer look at the first again: its ticket is still outstanding.
+    reword_approval(&mut h, &a);
+    h.settle();
+    assert_eq!(h.get(&a).status.conditions[0].message, "approved again");
+    let names: Vec<String> = sign_tickets(&h).into_iter().map(|t| t.name).collect();
+    assert_eq!(names, [a, b]);
+}
+
+#[test]
+fn the_signer_waits_until_its_informer_shows_the_latest_write() {
+    let mut config = config();
+    config.informer_lag = Duration::from_secs(1);
+    let mut h = Harness::new(config);
+    // Approved at t0: the signer is due at t0 + 1 s.
+    let name = create_and_approve(&mut h, &custom_pem(16, "tester", &[]), &CLIENT_USAGES, None);
+    // Rewritten at t0 + 0.5 s: at t0 + 1 s the informer still holds the older version, so the
+    // signer looks again when the new one is visible, at t0 + 1.5 s.
+    h.advance(Duration::from_millis(500));
+    reword_approval(&mut h, &name);
+    h.advance(Duration::from_millis(500));
+    assert!(h.get(&name).status.certificate.is_empty());
+    assert!(h.events_of(EventKind::Issued).is_empty());
+    let due = h.cp.poll_timeout();
+    assert_eq!(due, Some(h.now + Duration::from_millis(500)));
+    h.advance(Duration::from_millis(500));
+    assert_eq!(issued(&h, &name).public_key(), key(16).public_key());
 }

@@ -92,6 +92,16 @@ fn bootstrap_then_renewal_with_the_client_certificate() {
     let leaf = first.leaf().unwrap();
     assert_eq!(leaf.subject().common_name, "system:node:node-1");
 
+    // The loop computes the deadline one second later, not at once, however often the
+    // machine is woken before then.
+    assert_eq!(h.machine.rotation_deadline(KeyPurpose::Client), None);
+    h.input(Input::Timeout);
+    assert_eq!(h.machine.rotation_deadline(KeyPurpose::Client), None);
+    assert!(
+        !h.log_texts()
+            .iter()
+            .any(|l| l.contains("rotation deadline is"))
+    );
     // One second later the loop computes the deadline (70–90 % of the lifetime).
     h.advance(Duration::from_secs(1));
     let nb = Instant::from(leaf.not_before());
