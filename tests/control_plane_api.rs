@@ -517,3 +517,70 @@ fn the_machine_shows_its_policy_and_hides_its_signing_keys() {
         format!("External({:?})", ca.issuer())
     );
 }
+
+#[test]
+fn nodes_carry_their_own_resource_versions_and_stale_status_updates_conflict() {
+    use kube_tls_bootstrap::node::Node;
+    let mut h = Harness::new(config());
+    let admin = || bearer("admin-token");
+    let node = |reply: Reply| match reply {
+        Reply::Node { code, object } => (code, *object),
+        other => panic!("{other:?}"),
+    };
+    let (code, created) = node(h.call(
+        admin(),
+        Operation::CreateNode(Box::new(Node::new("node-1"))),
+    ));
+    assert_eq!(
+        (code, created.metadata.resource_version.as_str()),
+        (201, "1")
+    );
+    let (_, second) = node(h.call(
+        admin(),
+        Operation::CreateNode(Box::new(Node::new("node-2"))),
+    ));
+    assert_eq!(second.metadata.resource_version, "2");
+    assert_eq!(h.cp.node("node-1"), Some(&created));
+    assert_eq!(h.cp.node("node-3"), None);
+    assert_eq!(
+        h.cp.nodes()
+            .map(|n| n.metadata.name.as_str())
+            .collect::<Vec<_>>(),
+        ["node-1", "node-2"]
+    );
+
+    // A status update at the current resourceVersion is stored with the next one.
+    let mut update = created.clone();
+    update.status.addresses = vec![kube_tls_bootstrap::node::NodeAddress {
+        type_: "InternalIP".into(),
+        address: "10.0.0.5".into(),
+    }];
+    let (code, updated) = node(h.call(
+        admin(),
+        Operation::UpdateNodeStatus(Box::new(update.clone())),
+    ));
+    assert_eq!(
+        (code, updated.metadata.resource_version.as_str()),
+        (200, "3")
+    );
+    assert_eq!(h.cp.node("node-1"), Some(&updated));
+    // The same update again carries a stale resourceVersion: 409, nothing stored.
+    let reply = h.call(
+        admin(),
+        Operation::UpdateNodeStatus(Box::new(update.clone())),
+    );
+    assert_eq!(
+        status_message(&reply),
+        (
+            409,
+            "Operation cannot be fulfilled on nodes \"node-1\": the object has been modified; \
+             please apply your changes to the latest version and try again"
+                .to_owned()
+        )
+    );
+    assert_eq!(h.cp.node("node-1"), Some(&updated));
+    // Without a resourceVersion the update is unconditional.
+    update.metadata.resource_version.clear();
+    let (code, last) = node(h.call(admin(), Operation::UpdateNodeStatus(Box::new(update))));
+    assert_eq!((code, last.metadata.resource_version.as_str()), (200, "4"));
+}

@@ -240,3 +240,49 @@ fn invalid_objects_are_refused_with_kubernetes_causes() {
         )
     );
 }
+
+#[test]
+fn an_aggregation_rule_needs_every_verb_on_every_resource_not_only_every_url() {
+    // Joe may create ClusterRoles and holds everything on every non-resource URL, plus every
+    // verb but escalate on every resource of the RBAC group: the aggregation rule still needs
+    // `*` on `*` of every group.
+    let mut h = Harness::new(config());
+    grant_to_joe(
+        &mut h,
+        "almost-admin",
+        vec![
+            PolicyRule::new(["*"]).urls(["*"]),
+            PolicyRule::new(["create", "get", "list", "watch", "update", "delete", "bind"])
+                .groups(["*"])
+                .resources(["*"]),
+        ],
+    );
+    let mut aggregated = role("aggregated", Vec::new());
+    aggregated.aggregation_rule = Some(AggregationRule {
+        cluster_role_selectors: vec![LabelSelector {
+            match_labels: BTreeMap::from([("a".to_owned(), "b".to_owned())]),
+            ..LabelSelector::default()
+        }],
+    });
+    let reply = h.call(
+        bearer("joe-token"),
+        Operation::CreateClusterRole(Box::new(aggregated.clone())),
+    );
+    assert_eq!(
+        status_message(&reply),
+        (
+            403,
+            "clusterroles.rbac.authorization.k8s.io \"aggregated\" is forbidden: must have cluster-admin privileges to use the aggregationRule".to_owned()
+        )
+    );
+    // An empty selector list aggregates nothing: no cluster-admin needed (the selector list is
+    // then a validation matter, and an empty one is refused there).
+    aggregated.aggregation_rule = Some(AggregationRule {
+        cluster_role_selectors: Vec::new(),
+    });
+    let reply = h.call(
+        bearer("joe-token"),
+        Operation::CreateClusterRole(Box::new(aggregated)),
+    );
+    assert_eq!(reply.code(), 422, "{reply:?}");
+}
