@@ -442,6 +442,23 @@ fn serving_certificate_follows_the_node_addresses() {
     // A new address the certificate lacks: a new CSR at once.
     h.advance(Duration::from_secs(2));
     let creates = h.server.creates();
+    // Meanwhile the serving manager holds its certificate and sleeps until its own deadline.
+    let serving = h.changed.last().unwrap().1.clone();
+    assert_eq!(
+        h.machine.serving_certificate().map(|p| p.chain_der()),
+        Some(serving.chain_der())
+    );
+    let leaf = serving.leaf().unwrap();
+    let (nb, na) = (
+        Instant::from(leaf.not_before()),
+        Instant::from(leaf.not_after()),
+    );
+    let deadline = h.machine.rotation_deadline(KeyPurpose::Serving).unwrap();
+    assert!(deadline >= nb + (na - nb).mul_f64(0.7) && deadline <= nb + (na - nb).mul_f64(0.9));
+    assert_ne!(
+        h.machine.rotation_deadline(KeyPurpose::Client),
+        Some(deadline)
+    );
     h.input(Input::NodeAddresses(vec![
         NodeAddress::new("Hostname", "node-1"),
         NodeAddress::new("InternalIP", "10.0.0.13"),
@@ -555,6 +572,16 @@ fn no_secret_in_any_debug_output() {
         seen.push(format!("{out:?}"));
     }
     seen.push(format!("{m:?}"));
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("Machine { node_name: \"node-1\", state: Running, .. }")
+    );
+    assert!(
+        seen.iter()
+            .any(|s| s == "Key(Client, PrivateKey { kind: EcdsaP256, key: [elided] })"),
+        "{seen:?}"
+    );
+    assert_eq!(format!("{:?}", Input::Timeout), "Timeout");
     let all = seen.join("\n");
     assert!(all.contains("BearerToken([elided])"), "{all}");
     assert!(!all.contains("0123456789abcdef"), "{all}");
