@@ -285,4 +285,18 @@ fn an_aggregation_rule_needs_every_verb_on_every_resource_not_only_every_url() {
         Operation::CreateClusterRole(Box::new(aggregated)),
     );
     assert_eq!(reply.code(), 422, "{reply:?}");
+    // A role without aggregation, within Joe's rules, needs nothing more.
+    let plain = role(
+        "reader",
+        vec![
+            PolicyRule::new(["get", "list"])
+                .groups(["*"])
+                .resources(["*"]),
+        ],
+    );
+    let reply = h.call(
+        bearer("joe-token"),
+        Operation::CreateClusterRole(Box::new(plain)),
+    );
+    assert_eq!(reply.code(), 201, "{reply:?}");
 }
