@@ -217,7 +217,62 @@ fn set_decimal(s: &mut String, mut n: u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::set_decimal;
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use super::{History, Store, set_decimal};
+    use crate::api::EventType;
+    use crate::csr::CertificateSigningRequest;
+    use crate::pki::{CertificateRequest, PrivateKey, kubelet};
+    use crate::time::{Instant, Timestamp};
+
+    #[test]
+    fn every_write_and_delete_takes_the_next_revision() {
+        let key = PrivateKey::ecdsa_p256_from_random_bytes(&[7; 32]).unwrap();
+        let pem = kubelet::client_csr_pem(&key, "node-1").unwrap();
+        let digest = CertificateRequest::from_pem(pem.as_bytes())
+            .unwrap()
+            .verified_digest();
+        let now = Instant::from(Timestamp::parse_rfc3339("2026-12-01T09:00:00Z").unwrap());
+        let mut store = Store::default();
+        assert_eq!(store.revision(), 1);
+        let written = store.create(CertificateSigningRequest::new("a"), digest, now);
+        assert_eq!(written.resource_version, 2);
+        assert_eq!(
+            store.get("a").unwrap().object.metadata.resource_version,
+            "2"
+        );
+        assert_eq!(store.revision(), 2);
+        let removed = store.remove("a").unwrap();
+        assert_eq!(removed.object.metadata.name, "a");
+        assert_eq!(store.revision(), 3);
+        // Nothing to delete: no revision.
+        assert!(store.remove("a").is_none());
+        assert_eq!(store.revision(), 3);
+    }
+
+    #[test]
+    fn the_history_replays_after_a_revision_and_forgets_the_oldest() {
+        let object = Arc::new(CertificateSigningRequest::new("a"));
+        let mut history = History::default();
+        for rv in 1..=3 {
+            history.record(rv, EventType::Added, &object);
+        }
+        assert_eq!(history.oldest(), 0);
+        assert_eq!(history.since(0).unwrap().count(), 3);
+        assert_eq!(history.since(1).unwrap().count(), 2);
+        assert_eq!(history.since(3).unwrap().count(), 0);
+        let last = u64::try_from(History::CAPACITY).unwrap() + 2;
+        for rv in 4..=last {
+            history.record(rv, EventType::Modified, &object);
+        }
+        // Revisions 1 and 2 fell out of the window.
+        assert_eq!(history.oldest(), 2);
+        assert!(history.since(1).is_none());
+        assert_eq!(history.since(2).unwrap().count(), History::CAPACITY);
+        assert_eq!(history.since(last - 1).unwrap().count(), 1);
+    }
 
     #[test]
     fn decimals_as_to_string() {
