@@ -75,6 +75,8 @@ fn bootstrap_then_renewal_with_the_client_certificate() {
     h.server.issue(&name, h.now);
     h.drive();
     assert!(h.has_log("certificate signing request csr-00001 is issued"));
+    // The wait is over: the kubelet stopped its watch, the server holds none open.
+    assert_eq!(h.server.end_watches(), []);
     // Stored: pair file, link; the kubeconfig now resolves.
     let link = h
         .disk
@@ -246,16 +248,21 @@ fn unresponsive_server_only_logs() {
     assert!(h.has_log(&format!(
         "{CLIENT}: certificate request was not signed: csr \"csr-00001\" was deleted"
     )));
+    let mut ids = Vec::new();
     for _ in 0..40 {
         h.advance(Duration::from_secs(10));
         let held = std::mem::take(&mut h.held_requests);
         for (id, _) in held {
+            ids.push(id);
             h.input(Input::RequestFailed {
                 id,
                 error: "dial tcp 10.0.0.1:6443: connect: connection refused".into(),
             });
         }
     }
+    // Every request has an id of its own, in the order they were sent.
+    assert!(ids.len() > 2, "{ids:?}");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
     assert!(h.has_log(&format!(
         "{CLIENT}: Failed while requesting a signed certificate from the control plane: cannot create certificate signing request: dial tcp 10.0.0.1:6443: connect: connection refused"
     )));

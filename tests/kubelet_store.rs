@@ -359,3 +359,43 @@ fn disk_follows_links_and_refuses_clobbering_symlinks() {
     assert_eq!(d.read("/f"), Some(&b"x"[..]));
     assert!(matches!(d.lstat("/l"), Some(Entry::Symlink(_))));
 }
+
+#[test]
+fn the_disk_applies_operations_as_the_operating_system_does() {
+    let mut disk = Disk::new();
+    disk.insert_file("/etc/a", "old");
+    disk.insert_symlink("/etc/link", "/etc/a");
+    // O_TRUNC on an existing file keeps its mode, through a link too; a new file takes the
+    // mode asked for.
+    disk.apply(&FileOperation::WriteFile {
+        path: "/etc/link".into(),
+        mode: 0o644,
+        contents: b"new!".to_vec(),
+    })
+    .unwrap();
+    disk.apply(&FileOperation::WriteFile {
+        path: "/etc/b".into(),
+        mode: 0o644,
+        contents: b"b".to_vec(),
+    })
+    .unwrap();
+    disk.apply(&FileOperation::CreateDirectory {
+        path: "/etc/d".into(),
+        mode: 0o755,
+    })
+    .unwrap();
+    let listed: Vec<String> = disk
+        .entries()
+        .map(|(path, entry)| format!("{path} {entry:?}"))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "/etc/a File(4 bytes, 0o600)",
+            "/etc/b File(1 bytes, 0o644)",
+            "/etc/d Directory",
+            "/etc/link Symlink(\"/etc/a\")",
+        ]
+    );
+    assert_eq!(disk.read("/etc/link"), Some(&b"new!"[..]));
+}
