@@ -117,3 +117,78 @@ fn an_intermediate_outside_its_validity_is_not_a_path() {
         Err(UNKNOWN.into())
     );
 }
+
+fn chain_file(name: &str) -> Certificate {
+    let path = format!("{}/tests/data/pki/chain/{name}", env!("CARGO_MANIFEST_DIR"));
+    #[allow(clippy::disallowed_methods)] // test data
+    let pem = std::fs::read(path).unwrap();
+    load(&pem)
+}
+
+#[test]
+fn an_issuer_must_match_by_name_and_by_key() {
+    // A CA with the root's name and another key signed neither the intermediate nor, through
+    // it, the leaf.
+    let impostor = chain_file("impostor-root.crt");
+    assert_eq!(impostor.subject_der(), root().subject_der());
+    assert_eq!(
+        verify(&[&leaf(), &intermediate()], std::slice::from_ref(&impostor)),
+        Err(UNKNOWN.into())
+    );
+    // And the impostor's own leaf does not reach the real root.
+    let its_leaf = chain_file("any-usage-leaf.crt");
+    assert_eq!(verify(&[&its_leaf], &[root()]), Err(UNKNOWN.into()));
+}
+
+#[test]
+fn any_extended_key_usage_passes_and_server_auth_alone_does_not() {
+    let impostor = chain_file("impostor-root.crt");
+    assert_eq!(
+        verify(
+            &[&chain_file("any-usage-leaf.crt")],
+            std::slice::from_ref(&impostor)
+        ),
+        Ok(NODE_9.into())
+    );
+    assert_eq!(
+        verify(&[&chain_file("server-only-leaf.crt")], &[impostor]),
+        Err("x509: certificate specifies an incompatible key usage".into())
+    );
+}
+
+#[test]
+fn the_leaf_is_valid_from_not_before_through_not_after_inclusive() {
+    let (root, intermediate, leaf) = (root(), intermediate(), leaf());
+    let chain = [leaf.der().to_vec(), intermediate.der().to_vec()];
+    let at = |t: Instant| {
+        authenticate_client_certificate(&chain, std::slice::from_ref(&root), t)
+            .map(|u| u.map(|u| u.name))
+            .map_err(|e| e.to_string())
+    };
+    let (nb, na) = (
+        Instant::from(leaf.not_before()),
+        Instant::from(leaf.not_after()),
+    );
+    let node = Ok(Some("system:node:node-9".to_owned()));
+    assert_eq!(at(nb), node);
+    assert_eq!(at(na), node);
+    let second = kube_tls_bootstrap::time::Duration::from_secs(1);
+    let prefix = "verifying certificate SN=";
+    let before = at(nb - second).unwrap_err();
+    assert!(before.starts_with(prefix), "{before}");
+    assert!(
+        before.ends_with(
+            " failed: x509: certificate has expired or is not yet valid: current time \
+             2026-12-02T13:08:09Z is before 2026-12-02T13:08:10Z"
+        ),
+        "{before}"
+    );
+    let after = at(na + second).unwrap_err();
+    assert!(
+        after.ends_with(
+            " failed: x509: certificate has expired or is not yet valid: current time \
+             2032-05-24T13:08:11Z is after 2032-05-24T13:08:10Z"
+        ),
+        "{after}"
+    );
+}
