@@ -192,3 +192,37 @@ fn the_leaf_is_valid_from_not_before_through_not_after_inclusive() {
         "{after}"
     );
 }
+
+#[test]
+fn a_path_holds_at_most_four_intermediates() {
+    let root = chain_file("deep-root.crt");
+    let path = format!(
+        "{}/tests/data/pki/chain/deep-intermediates.pem",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    #[allow(clippy::disallowed_methods)] // test data
+    let intermediates = parse_certificates_pem(&std::fs::read(path).unwrap()).unwrap();
+    assert_eq!(intermediates.len(), 5);
+    let all: Vec<&Certificate> = intermediates.iter().collect();
+    // deep-leaf-4 → deep-4 → … → deep-1 → root: four intermediates.
+    let leaf4 = chain_file("deep-leaf-4.crt");
+    let mut chain = vec![&leaf4];
+    chain.extend(&all);
+    assert_eq!(
+        verify(&chain, std::slice::from_ref(&root)),
+        Ok(NODE_9.into())
+    );
+    // One more is past the limit, whatever the client sends.
+    let leaf5 = chain_file("deep-leaf-5.crt");
+    let mut chain = vec![&leaf5];
+    chain.extend(&all);
+    assert_eq!(
+        verify(&chain, std::slice::from_ref(&root)),
+        Err(UNKNOWN.into())
+    );
+    // With deep-1 in the bundle the same path needs only four.
+    assert_eq!(
+        verify(&chain, std::slice::from_ref(&intermediates[0])),
+        Ok(NODE_9.into())
+    );
+}
