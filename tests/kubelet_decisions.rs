@@ -224,3 +224,63 @@ proptest! {
         prop_assert!(s >= base && s <= base + base.mul_f64(0.1));
     }
 }
+
+#[test]
+fn compatibility_refuses_other_pem_blocks_and_names_go_errors_by_key_kind() {
+    use kube_tls_bootstrap::kubelet::request::{certificate_signing_request, ensure_compatible};
+    use kube_tls_bootstrap::pki::{CertificateRequest, kubelet};
+    let ours_key = key(1);
+    let pem = kubelet::client_csr_pem(&ours_key, "node-1").unwrap();
+    let signer = "kubernetes.io/kube-apiserver-client-kubelet";
+    let ours = certificate_signing_request("", pem.as_bytes(), signer, &[]);
+    let at = now().timestamp();
+    assert_eq!(
+        ensure_compatible(&ours, &ours, ours_key.public_key(), at).map_err(|e| e.to_string()),
+        Ok(())
+    );
+    // The same DER under another PEM label is not a request to client-go.
+    let mut relabelled = ours.clone();
+    relabelled.spec.request = pem
+        .replace("CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST")
+        .into_bytes();
+    assert_eq!(
+        ensure_compatible(&relabelled, &ours, ours_key.public_key(), at)
+            .unwrap_err()
+            .to_string(),
+        "unable to parse new csr: PEM block type must be CERTIFICATE REQUEST"
+    );
+    assert_eq!(
+        ensure_compatible(&ours, &relabelled, ours_key.public_key(), at)
+            .unwrap_err()
+            .to_string(),
+        "unable to parse original csr: PEM block type must be CERTIFICATE REQUEST"
+    );
+    // Our key of another kind: Go's verification error for that kind.
+    for (file, text) in [
+        (
+            "kubelet-client-rsa2048.csr.pem",
+            "crypto/rsa: verification error",
+        ),
+        (
+            "kubelet-client-ed25519.csr.pem",
+            "x509: Ed25519 verification failure",
+        ),
+        (
+            "kubelet-client-p384.csr.pem",
+            "x509: ECDSA verification failure",
+        ),
+    ] {
+        let path = format!(
+            "{}/tests/data/pki/corpus/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let other = CertificateRequest::from_pem(&std::fs::read(path).unwrap()).unwrap();
+        assert_eq!(
+            ensure_compatible(&ours, &ours, other.public_key(), at)
+                .unwrap_err()
+                .to_string(),
+            format!("error validating signature new CSR against old key: {text}"),
+            "{file}"
+        );
+    }
+}
