@@ -72,12 +72,6 @@ pub(crate) fn resolve_credential(
                 credential: api::Credential::ClientCertificate(pair.chain_der()),
             }
         }
-        // `Credential` is non-exhaustive for callers; every variant is handled above.
-        #[allow(unreachable_patterns)]
-        _ => ResolvedCredential {
-            credential: api::Credential::None,
-            not_after: None,
-        },
     })
 }
 
