@@ -302,13 +302,9 @@ fn an_issued_certificate_for_another_key_is_refused() {
     );
 }
 
-#[test]
-fn a_valid_kubeconfig_is_used_and_rotated_at_its_deadline() {
-    // A node whose kubeconfig and current pair are valid: no bootstrap, no write, the deadline
-    // is logged at once.
-    let ca = ca();
-    let k = key(5);
-    let pem = issue(&ca, &k, "node-1", now().timestamp(), 30 * 24 * 3600);
+/// A node with a bootstrap kubeconfig, a current client pair of `pem` and `key`, and a
+/// kubeconfig pointing at it; returns the disk and the kubeconfig's text.
+fn node_with_kubeconfig(pem: &str, k: &kube_tls_bootstrap::pki::PrivateKey) -> (Disk, String) {
     let mut disk = Disk::new();
     disk.insert_file(
         "/etc/kubernetes/bootstrap-kubelet.conf",
@@ -340,6 +336,17 @@ fn a_valid_kubeconfig_is_used_and_rotated_at_its_deadline() {
         );
     }
     disk.insert_file("/etc/kubernetes/kubelet.conf", conf.clone());
+    (disk, conf)
+}
+
+#[test]
+fn a_valid_kubeconfig_is_used_and_rotated_at_its_deadline() {
+    // A node whose kubeconfig and current pair are valid: no bootstrap, no write, the deadline
+    // is logged at once.
+    let ca = ca();
+    let k = key(5);
+    let pem = issue(&ca, &k, "node-1", now().timestamp(), 30 * 24 * 3600);
+    let (disk, conf) = node_with_kubeconfig(&pem, &k);
     let h = Harness::new(config(), disk, now() + Duration::from_mins(1));
     assert!(h.has_log("Current kubeconfig file contents are still valid, no bootstrap necessary"));
     assert_eq!(
@@ -352,6 +359,25 @@ fn a_valid_kubeconfig_is_used_and_rotated_at_its_deadline() {
             .iter()
             .any(|l| l.starts_with(&format!("{CLIENT}: Waiting ")))
     );
+}
+
+#[test]
+fn the_kubeconfig_is_still_valid_at_its_certificates_not_after() {
+    let ca = ca();
+    let k = key(5);
+    let pem = issue(&ca, &k, "node-1", now().timestamp(), 3600);
+    let leaf = kube_tls_bootstrap::pki::certificate::parse_certificates_pem(pem.as_bytes())
+        .unwrap()
+        .remove(0);
+    let not_after = Instant::from(leaf.not_after());
+    let (disk, _) = node_with_kubeconfig(&pem, &k);
+    let h = Harness::new(config(), disk.clone(), not_after);
+    assert!(h.has_log("Current kubeconfig file contents are still valid, no bootstrap necessary"));
+    let h = Harness::new(config(), disk, not_after + Duration::from_secs(1));
+    assert!(!h.has_log("Current kubeconfig file contents are still valid, no bootstrap necessary"));
+    assert!(h.has_log(
+        "part of the existing bootstrap client certificate in /etc/kubernetes/kubelet.conf is expired: 2026-12-01 10:00:00 +0000 UTC"
+    ), "{:?}", h.log_texts());
 }
 
 #[test]
