@@ -92,6 +92,14 @@ fn bootstrap_then_renewal_with_the_client_certificate() {
     assert_eq!(h.changed[0].0, KeyPurpose::Client);
     let first = h.changed[0].1.clone();
     let leaf = first.leaf().unwrap();
+    // What the kubelet presents is the chain in the pair file, as DER.
+    let stored = kube_tls_bootstrap::pki::certificate::parse_certificates_pem(
+        h.disk
+            .read("/var/lib/kubelet/pki/kubelet-client-current.pem")
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first.chain_der(), [stored[0].der().to_vec()]);
     assert_eq!(leaf.subject().common_name, "system:node:node-1");
 
     // The loop computes the deadline one second later, not at once, however often the
