@@ -100,6 +100,14 @@ fn bootstrap_then_renewal_with_the_client_certificate() {
     )
     .unwrap();
     assert_eq!(first.chain_der(), [stored[0].der().to_vec()]);
+    let pair = "/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem";
+    assert_eq!(
+        format!("{first:?}"),
+        format!(
+            "Pair {{ leaf: Some(\"system:node:node-1\"), chain_len: 1, key: \"[elided]\", \
+             cert_path: \"{pair}\", key_path: \"{pair}\" }}"
+        )
+    );
     assert_eq!(leaf.subject().common_name, "system:node:node-1");
 
     // The loop computes the deadline one second later, not at once, however often the
