@@ -310,12 +310,16 @@ fn pair_file_keeps_the_chain_drops_text_and_keeps_key_headers() {
     assert!(text.ends_with(&k.to_pem()));
     // The first PEM block of the key data is what is written, whatever it is.
     let key_pem = k.to_pem();
-    let with_headers = key_pem.replacen("-----\n", "-----\nX-B: 2\nProc-Type: 4,ENCRYPTED\n\n", 1);
+    let with_headers = key_pem.replacen(
+        "-----\n",
+        "-----\nX-B: 2\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\n",
+        1,
+    );
     let text =
         String::from_utf8(pair_file_contents(leaf.as_bytes(), with_headers.as_bytes()).unwrap())
             .unwrap();
     assert!(
-        text.contains("-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nX-B: 2\n\n"),
+        text.contains("-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\nX-B: 2\n\n"),
         "{text}"
     );
 }
