@@ -388,18 +388,12 @@ pub fn load_pair(
             )
         });
     };
-    // Go tries PKCS#1, PKCS#8, then SEC 1 whatever the label; a DER that parses as one form
-    // never parses as another, so trying the labelled form first only saves time.
+    // Go's `parsePrivateKey`: PKCS#1, PKCS#8, then SEC 1, whatever the label.
     let der = &key_block.contents;
-    let key = match key_block.label.as_str() {
-        "EC PRIVATE KEY" => PrivateKey::from_sec1_der(der),
-        "PRIVATE KEY" => PrivateKey::from_pkcs8_der(der),
-        _ => PrivateKey::from_pkcs1_der(der),
-    }
-    .or_else(|_| PrivateKey::from_pkcs1_der(der))
-    .or_else(|_| PrivateKey::from_pkcs8_der(der))
-    .or_else(|_| PrivateKey::from_sec1_der(der))
-    .map_err(|_| "tls: failed to parse private key".to_owned())?;
+    let key = PrivateKey::from_pkcs1_der(der)
+        .or_else(|_| PrivateKey::from_pkcs8_der(der))
+        .or_else(|_| PrivateKey::from_sec1_der(der))
+        .map_err(|_| "tls: failed to parse private key".to_owned())?;
     let chain = chain
         .iter()
         .map(|der| Certificate::from_der(der))
