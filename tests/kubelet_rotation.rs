@@ -668,3 +668,35 @@ fn server_health_follows_the_error_class() {
         assert_eq!(h.exits.len(), usize::from(healthy), "{status:?}");
     }
 }
+
+#[test]
+fn an_ended_watch_is_listed_and_watched_again_a_second_later() {
+    let mut h = fresh_node();
+    let name = h.server.last_name();
+    let lists = |h: &Harness| {
+        h.server
+            .requests
+            .iter()
+            .filter(|r| matches!(r.operation, Operation::ListCertificateSigningRequests(_)))
+            .count()
+    };
+    assert_eq!(lists(&h), 1);
+    let ended = h.server.end_watches();
+    assert_eq!(ended.len(), 1);
+    h.input(Input::WatchEnded(ended[0]));
+    // The reflector pauses a second before it lists again.
+    assert_eq!(lists(&h), 1);
+    assert_eq!(
+        h.machine.poll_timeout(),
+        Some(h.now + Duration::from_secs(1))
+    );
+    h.advance(Duration::from_millis(999));
+    assert_eq!(lists(&h), 1);
+    h.advance(Duration::from_millis(1));
+    assert_eq!(lists(&h), 2);
+    // The new watch delivers the certificate.
+    h.server.approve_and_issue(&name, h.now);
+    h.drive();
+    assert!(h.has_log("certificate signing request csr-00001 is issued"));
+    assert_eq!(h.changed.len(), 1);
+}
