@@ -329,6 +329,35 @@ fn a_node_renews_with_its_certificate_and_only_for_itself() {
         panic!("{reply:?}")
     };
     assert_eq!(list.items.len(), 1);
+    assert_eq!(
+        (list.api_version.as_str(), list.kind.as_str()),
+        ("certificates.k8s.io/v1", "CertificateSigningRequestList")
+    );
+}
+
+#[test]
+fn a_binding_to_a_missing_role_is_the_reason_in_the_forbidden_message() {
+    let mut h = Harness::new(config());
+    let dangling = binding("dangling", "missing", None, Some("joe"));
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::CreateClusterRoleBinding(Box::new(dangling)),
+    );
+    assert_eq!(reply.code(), 201, "{reply:?}");
+    let reply = h.call(
+        bearer("joe-token"),
+        Operation::ListCertificateSigningRequests(Selector::default()),
+    );
+    assert_eq!(
+        status_message(&reply),
+        (
+            403,
+            "certificatesigningrequests.certificates.k8s.io is forbidden: User \"joe\" cannot \
+             list resource \"certificatesigningrequests\" in API group \"certificates.k8s.io\" at \
+             the cluster scope: RBAC: clusterrole.rbac.authorization.k8s.io \"missing\" not found"
+                .to_owned()
+        )
+    );
 }
 
 #[test]
