@@ -670,7 +670,7 @@ fn server_health_follows_the_error_class() {
 }
 
 #[test]
-fn an_ended_watch_is_listed_and_watched_again_a_second_later() {
+fn an_ended_watch_or_a_failed_list_is_listed_again_a_second_later() {
     let mut h = fresh_node();
     let name = h.server.last_name();
     let lists = |h: &Harness| {
@@ -692,10 +692,31 @@ fn an_ended_watch_is_listed_and_watched_again_a_second_later() {
     );
     h.advance(Duration::from_millis(999));
     assert_eq!(lists(&h), 1);
+    // That list fails: the reflector pauses a second again.
+    h.hold_requests = true;
     h.advance(Duration::from_millis(1));
+    let held = std::mem::take(&mut h.held_requests);
+    assert_eq!(held.len(), 1);
+    assert!(matches!(
+        held[0].1.operation,
+        Operation::ListCertificateSigningRequests(_)
+    ));
+    h.input(Input::RequestFailed {
+        id: held[0].0,
+        error: "dial tcp 10.0.0.1:6443: connect: connection refused".into(),
+    });
+    assert_eq!(
+        h.machine.poll_timeout(),
+        Some(h.now + Duration::from_secs(1))
+    );
+    h.hold_requests = false;
+    // Meanwhile the request was approved: the next list shows it.
+    h.server.approve(&name);
+    h.advance(Duration::from_secs(1));
     assert_eq!(lists(&h), 2);
+    assert!(h.has_log("certificate signing request csr-00001 is approved, waiting to be issued"));
     // The new watch delivers the certificate.
-    h.server.approve_and_issue(&name, h.now);
+    h.server.issue(&name, h.now);
     h.drive();
     assert!(h.has_log("certificate signing request csr-00001 is issued"));
     assert_eq!(h.changed.len(), 1);
