@@ -64,6 +64,20 @@ fn authentication_failures_are_401_and_anonymous_is_403() {
                 .to_owned()
         )
     );
+    // Without a client CA bundle there is no x509 authenticator: a client certificate is
+    // anonymous, not refused.
+    let mut no_ca: Config = config();
+    no_ca.client_ca.clear();
+    let mut h = Harness::new(no_ca);
+    let chain = Credential::ClientCertificate(vec![ca().certificate().der().to_vec()]);
+    let reply = h.create(chain, kubelet_object(1, "node-1"));
+    assert_eq!(reply.code(), 403, "{reply:?}");
+    assert!(
+        status_message(&reply)
+            .1
+            .contains("User \"system:anonymous\"")
+    );
+    assert!(h.events_of(EventKind::AuthenticationFailed).is_empty());
     let mut config: Config = config();
     config.anonymous = false;
     let mut h = Harness::new(config);
