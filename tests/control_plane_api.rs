@@ -627,3 +627,41 @@ fn nodes_carry_their_own_resource_versions_and_stale_status_updates_conflict() {
     let (code, last) = node(h.call(admin(), Operation::UpdateNodeStatus(Box::new(update))));
     assert_eq!((code, last.metadata.resource_version.as_str()), (200, "4"));
 }
+
+#[test]
+fn a_generated_name_is_drawn_again_on_collision_eight_times_at_most() {
+    // Every create attempt draws a uid and a name suffix from the seeded generator, so a second
+    // control plane with the same seed draws the same names in the same order.
+    let mut first = Harness::new(config());
+    let names: Vec<String> = (0..17)
+        .map(|_| created_name(&first.create(bearer("admin-token"), kubelet_object(1, "node-1"))))
+        .collect();
+    let mut h = Harness::new(config());
+    // Eight creates under chosen names take the first eight draws and the next eight names.
+    for name in &names[8..16] {
+        let mut o = kubelet_object(1, "node-1");
+        o.metadata.name = name.clone();
+        o.metadata.generate_name.clear();
+        assert_eq!(h.create(bearer("admin-token"), o).code(), 201);
+    }
+    // The ninth to sixteenth draws all collide: the eighth collision is the answer.
+    let reply = h.create(bearer("admin-token"), kubelet_object(1, "node-1"));
+    assert_eq!(
+        status_message(&reply),
+        (
+            409,
+            format!(
+                "certificatesigningrequests.certificates.k8s.io \"{}\" already exists",
+                names[15]
+            )
+        )
+    );
+    // The next create draws the seventeenth name, which is free.
+    let reply = h.create(bearer("admin-token"), kubelet_object(1, "node-1"));
+    assert_eq!(created_name(&reply), names[16]);
+    // A chosen name that exists is refused at once.
+    let mut o = kubelet_object(1, "node-1");
+    o.metadata.name = names[16].clone();
+    o.metadata.generate_name.clear();
+    assert_eq!(h.create(bearer("admin-token"), o).code(), 409);
+}
