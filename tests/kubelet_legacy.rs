@@ -96,6 +96,10 @@ fn fresh_node_bootstraps_and_writes_everything() {
         h2.log_texts(),
         ["Kubeconfig exists and is valid, skipping bootstrap"]
     );
+    // The pair the kubeconfig names is the machine's client certificate.
+    let pair = h2.machine.client_certificate().unwrap();
+    assert_eq!(pair.chain_der(), h.changed[0].1.chain_der());
+    assert_eq!(pair.key.public_key(), k.public_key());
 }
 
 #[test]
