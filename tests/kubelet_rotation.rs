@@ -389,6 +389,16 @@ fn the_kubeconfig_is_still_valid_at_its_certificates_not_after() {
     let (disk, _) = node_with_kubeconfig(&pem, &k);
     let h = Harness::new(config(), disk.clone(), not_after);
     assert!(h.has_log("Current kubeconfig file contents are still valid, no bootstrap necessary"));
+    // The client manager's own check is strict (`time.Now().Before(NotAfter)`): at NotAfter the
+    // pair is expired, the kubeconfig's pair is the bootstrap one, and rotation starts at once.
+    assert_eq!(
+        h.log_texts(),
+        [
+            "Current kubeconfig file contents are still valid, no bootstrap necessary",
+            "kubernetes.io/kube-apiserver-client-kubelet: Certificate rotation is enabled",
+            "kubernetes.io/kube-apiserver-client-kubelet: Rotating certificates",
+        ]
+    );
     let h = Harness::new(config(), disk, not_after + Duration::from_secs(1));
     assert!(!h.has_log("Current kubeconfig file contents are still valid, no bootstrap necessary"));
     assert!(h.has_log(
