@@ -665,3 +665,42 @@ fn a_generated_name_is_drawn_again_on_collision_eight_times_at_most() {
     o.metadata.generate_name.clear();
     assert_eq!(h.create(bearer("admin-token"), o).code(), 409);
 }
+
+#[test]
+fn an_update_for_another_uid_is_a_conflict() {
+    let mut h = Harness::new(config());
+    let name = created_name(&h.create(bearer("admin-token"), kubelet_object(1, "node-1")));
+    let outcome = kubectl::certificate(
+        &h.get(&name),
+        kubectl::CertificateCommand::Approve,
+        false,
+        h.now.timestamp(),
+    )
+    .unwrap();
+    let mut update = outcome.update.unwrap();
+    // The registry's UID precondition: an update names the object it was read from.
+    update.metadata.uid = "0f2d6f4e-0000-4000-8000-000000000000".into();
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::UpdateApproval(Box::new(update.clone())),
+    );
+    assert_eq!(
+        status_message(&reply),
+        (
+            409,
+            format!(
+                "Operation cannot be fulfilled on certificatesigningrequests.certificates.k8s.io \
+                 \"{name}\": the object has been modified; please apply your changes to the \
+                 latest version and try again"
+            )
+        )
+    );
+    assert!(h.get(&name).status.conditions.is_empty());
+    // Without a uid the update applies.
+    update.metadata.uid.clear();
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::UpdateApproval(Box::new(update)),
+    );
+    assert_eq!(reply.code(), 200, "{reply:?}");
+}
