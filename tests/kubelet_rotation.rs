@@ -731,3 +731,88 @@ fn an_ended_watch_or_a_failed_list_is_listed_again_a_second_later() {
     assert!(h.has_log("certificate signing request csr-00001 is issued"));
     assert_eq!(h.changed.len(), 1);
 }
+
+#[test]
+fn a_valid_current_pair_is_used_when_the_bootstrap_certificate_has_expired() {
+    // No kubeconfig; the bootstrap kubeconfig authenticates with a client certificate that has
+    // expired; the certificate directory holds a valid pair. The node runs on that pair: it is
+    // not stranded, and nothing is requested.
+    use kube_tls_bootstrap::kubeconfig::{
+        CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
+    };
+    let ca = ca();
+    let (old_key, k) = (key(6), key(7));
+    let expired = issue(&ca, &old_key, "node-1", now().timestamp(), 3600);
+    let valid = issue(&ca, &k, "node-1", now().timestamp(), 30 * 24 * 3600);
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/etc/kubernetes/pki/old.pem",
+        format!("{expired}{}", old_key.to_pem()),
+    );
+    let c = ClientConfig {
+        server: "https://10.0.0.1:6443".into(),
+        tls_server_name: String::new(),
+        insecure_skip_tls_verify: false,
+        certificate_authority: CertificateAuthority::File("/etc/kubernetes/pki/ca.crt".into()),
+        credential: KCred::None,
+    };
+    disk.insert_file(
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        Kubeconfig::after_bootstrap(&c, "/etc/kubernetes/pki/old.pem").to_yaml(),
+    );
+    disk.insert_file(
+        "/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem",
+        format!("{valid}{}", k.to_pem()),
+    );
+    disk.insert_symlink(
+        "/var/lib/kubelet/pki/kubelet-client-current.pem",
+        "/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem",
+    );
+    let h = Harness::new(config(), disk, now() + Duration::from_hours(2));
+    assert_eq!(h.state(), &State::Running);
+    assert_eq!(h.server.creates(), 0);
+    assert_eq!(
+        h.machine.client_certificate().unwrap().key.public_key(),
+        k.public_key()
+    );
+}
+
+#[test]
+fn an_existing_serving_pair_is_used_before_its_not_after() {
+    let ca = ca();
+    let k = key(8);
+    let pem = issue(&ca, &k, "node-1", now().timestamp(), 3600);
+    let leaf = kube_tls_bootstrap::pki::certificate::parse_certificates_pem(pem.as_bytes())
+        .unwrap()
+        .remove(0);
+    let not_after = Instant::from(leaf.not_after());
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/etc/kubernetes/bootstrap-kubelet.conf",
+        bootstrap_kubeconfig(),
+    );
+    disk.insert_file(
+        "/var/lib/kubelet/pki/kubelet-server-2026-12-01-09-00-00.pem",
+        format!("{pem}{}", k.to_pem()),
+    );
+    disk.insert_symlink(
+        "/var/lib/kubelet/pki/kubelet-server-current.pem",
+        "/var/lib/kubelet/pki/kubelet-server-2026-12-01-09-00-00.pem",
+    );
+    let mut cfg = config();
+    cfg.serving = true;
+    let serving_at = |t: Instant| {
+        let h = Harness::new(cfg.clone(), disk.clone(), t);
+        h.machine
+            .serving_certificate()
+            .map(|p| p.key.public_key().clone())
+    };
+    assert_eq!(serving_at(now()), Some(k.public_key().clone()));
+    assert_eq!(
+        serving_at(not_after - Duration::from_secs(1)),
+        Some(k.public_key().clone())
+    );
+    // At NotAfter it has expired (`time.Now().Before(NotAfter)`), and after.
+    assert_eq!(serving_at(not_after), None);
+    assert_eq!(serving_at(not_after + Duration::from_secs(1)), None);
+}
