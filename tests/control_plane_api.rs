@@ -704,3 +704,66 @@ fn an_update_for_another_uid_is_a_conflict() {
     );
     assert_eq!(reply.code(), 200, "{reply:?}");
 }
+
+#[test]
+fn only_controllers_that_can_act_are_woken() {
+    use kube_tls_bootstrap::control_plane::{ApproverMode, Output, StorageChange};
+    // No approver: a pending kubelet request wakes nobody (the signer waits for an approval);
+    // the cleaner's hourly pass stays the next timer.
+    let mut config = config();
+    config.approver = ApproverMode::None;
+    let mut h = Harness::new(config);
+    // The first input starts the cleaner, whose first pass runs at once.
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::CreateClusterRoleBinding(Box::new(binding("a", NODECLIENT, None, Some("joe")))),
+    );
+    assert_eq!(reply.code(), 201);
+    assert_eq!(h.cp.poll_timeout(), Some(h.now));
+    h.settle();
+    let hour = h.now + Duration::from_hours(1);
+    assert_eq!(h.cp.poll_timeout(), Some(hour));
+    let name = created_name(&h.create(bearer("admin-token"), kubelet_object(1, "node-1")));
+    assert_eq!(h.cp.poll_timeout(), Some(hour));
+    // Approved for a signer the machine does not run: no signer wakes either.
+    let mut o = kubelet_object(2, "node-2");
+    o.spec.signer_name = "example.com/other".into();
+    let other = created_name(&h.create(bearer("admin-token"), o));
+    let approved = kubectl::certificate(
+        &h.get(&other),
+        kubectl::CertificateCommand::Approve,
+        false,
+        h.now.timestamp(),
+    )
+    .unwrap();
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::UpdateApproval(Box::new(approved.update.unwrap())),
+    );
+    assert_eq!(reply.code(), 200);
+    assert_eq!(h.cp.poll_timeout(), Some(hour));
+    // Approving the kubelet request wakes its signer at once.
+    let approved = kubectl::certificate(
+        &h.get(&name),
+        kubectl::CertificateCommand::Approve,
+        false,
+        h.now.timestamp(),
+    )
+    .unwrap();
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::UpdateApproval(Box::new(approved.update.unwrap())),
+    );
+    assert_eq!(reply.code(), 200);
+    assert_eq!(h.cp.poll_timeout(), Some(h.now));
+    // A policy write is reported to the caller as a storage change.
+    let reply = h.call(
+        bearer("admin-token"),
+        Operation::CreateClusterRoleBinding(Box::new(binding("b", NODECLIENT, None, Some("joe")))),
+    );
+    assert_eq!(reply.code(), 201);
+    assert!(matches!(
+        h.outputs.last(),
+        Some(Output::Stored(StorageChange::Policy))
+    ));
+}
