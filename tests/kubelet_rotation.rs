@@ -154,7 +154,9 @@ fn bootstrap_then_renewal_with_the_client_certificate() {
     h.drive();
     assert_eq!(h.changed.len(), 2);
     assert_ne!(h.changed[1].1.key.public_key(), first.key.public_key());
-    // The transport notices the new certificate at its next check.
+    // The transport notices the new certificate at its next check, not before.
+    let detected = "certificate rotation detected, shutting down client connections to start using new credentials";
+    assert!(!h.has_log(detected));
     h.advance(Duration::from_secs(10));
     assert!(h.has_log("certificate rotation detected, shutting down client connections to start using new credentials"));
 }
@@ -815,4 +817,89 @@ fn an_existing_serving_pair_is_used_before_its_not_after() {
     // At NotAfter it has expired (`time.Now().Before(NotAfter)`), and after.
     assert_eq!(serving_at(not_after), None);
     assert_eq!(serving_at(not_after + Duration::from_secs(1)), None);
+}
+
+/// A node whose kubeconfig names `/etc/kubernetes/pki/kubelet.pem` (the pair `pem`, `k`), and,
+/// when `bootstrap` is given, a bootstrap kubeconfig authenticating with that pair at
+/// `/etc/kubernetes/pki/bootstrap.pem`.
+fn node_with_pair_files(
+    pem: &str,
+    k: &kube_tls_bootstrap::pki::PrivateKey,
+    bootstrap: Option<(&str, &kube_tls_bootstrap::pki::PrivateKey)>,
+) -> Disk {
+    use kube_tls_bootstrap::kubeconfig::{
+        CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
+    };
+    let c = ClientConfig {
+        server: "https://10.0.0.1:6443".into(),
+        tls_server_name: String::new(),
+        insecure_skip_tls_verify: false,
+        certificate_authority: CertificateAuthority::System,
+        credential: KCred::None,
+    };
+    let mut disk = Disk::new();
+    disk.insert_file(
+        "/etc/kubernetes/pki/kubelet.pem",
+        format!("{pem}{}", k.to_pem()),
+    );
+    disk.insert_file(
+        "/etc/kubernetes/kubelet.conf",
+        Kubeconfig::after_bootstrap(&c, "/etc/kubernetes/pki/kubelet.pem").to_yaml(),
+    );
+    if let Some((pem, k)) = bootstrap {
+        disk.insert_file(
+            "/etc/kubernetes/pki/bootstrap.pem",
+            format!("{pem}{}", k.to_pem()),
+        );
+        disk.insert_file(
+            "/etc/kubernetes/bootstrap-kubelet.conf",
+            Kubeconfig::after_bootstrap(&c, "/etc/kubernetes/pki/bootstrap.pem").to_yaml(),
+        );
+    }
+    disk
+}
+
+#[test]
+fn stranded_only_after_the_last_credentials_not_after() {
+    // The kubeconfig's certificate is the only credential and expires at 10:00. At 10:00 it is
+    // still valid for the fallback (the manager already treats it as expired): not stranded.
+    let ca = ca();
+    let k = key(5);
+    let pem = issue(&ca, &k, "node-1", now().timestamp(), 3600);
+    let disk = node_with_pair_files(&pem, &k, None);
+    let mut cfg = config();
+    cfg.bootstrap_kubeconfig_path = String::new();
+    let at = now() + Duration::from_hours(1);
+    let h = Harness::new(cfg.clone(), disk.clone(), at);
+    assert_eq!(h.state(), &State::Running);
+    let h = Harness::new(cfg, disk, at + Duration::from_secs(1));
+    assert!(matches!(h.state(), State::Stranded(_)), "{:?}", h.state());
+}
+
+#[test]
+fn stranded_when_the_bootstrap_certificate_is_past_its_not_after() {
+    // The kubeconfig's certificate expires at 10:00; the bootstrap kubeconfig's at 10:00:10,
+    // exactly when the transport checks (every 10 s from 09:00): still usable then, so not
+    // stranded; at the next check it has expired too.
+    let ca = ca();
+    let (k, bk) = (key(5), key(6));
+    let pem = issue(&ca, &k, "node-1", now().timestamp(), 3600);
+    let bootstrap = issue(&ca, &bk, "node-1", now().timestamp(), 3610);
+    let disk = node_with_pair_files(&pem, &k, Some((&bootstrap, &bk)));
+    let mut h = Harness::new(config(), disk, now());
+    for _ in 0..1000 {
+        h.server
+            .create_script
+            .push_back(CreateScript::Refuse(Status::unauthorized()));
+    }
+    h.advance_to(now() + Duration::from_secs(3610));
+    assert_eq!(h.state(), &State::Running);
+    h.advance(Duration::from_secs(10));
+    let State::Stranded(text) = h.state() else {
+        panic!("{:?}", h.state())
+    };
+    assert_eq!(
+        text,
+        "the client certificate expired at 2026-12-01 10:00:00 +0000 UTC and no bootstrap credential is left (the bootstrap kubeconfig /etc/kubernetes/bootstrap-kubelet.conf holds an expired client certificate): every renewal would be refused and the kubelet would restart forever; give the node a bootstrap kubeconfig with a valid token (--bootstrap-kubeconfig) or a new client certificate, then restart it"
+    );
 }
