@@ -261,6 +261,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_key_folds_all_256_bits_of_the_key_material() {
+        let material: [u8; 32] = std::array::from_fn(|i| u8::try_from(i * 7 + 1).unwrap_or(0));
+        let index = DigestIndex::with_capacity(3, &material);
+        // The four little-endian words, folded pairwise: every bit of the material counts.
+        let words = [
+            0x322b_241d_160f_0801_u64,
+            0x6a63_5c55_4e47_4039,
+            0xa29b_948d_867f_7871,
+            0xdad3_ccc5_beb7_b0a9,
+        ];
+        assert_eq!(index.key, [words[0] ^ words[2], words[1] ^ words[3]]);
+        assert_eq!(index.key, [0x90b0_b090_9070_7070, 0xb0b0_9090_f0f0_f090]);
+        assert_eq!(index.slots(), 8);
+        assert_eq!(DigestIndex::with_capacity(30, &material).slots(), 41);
+    }
+
+    #[test]
     fn siphash_matches_the_reference_vector_and_std() {
         // SipHash-1-3 is the same code with fewer rounds; the 2-4 instance has public vectors.
         // The specification's appendix: key 00..0f, message 00..0e.
