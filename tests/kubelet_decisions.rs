@@ -206,6 +206,33 @@ fn template_satisfaction_texts() {
         t.satisfied_by(&leaf).unwrap_err(),
         "Current certificate is missing requested orgs [extra]"
     );
+
+    // A serving certificate with an IP address SAN only, against a template that asks for IP
+    // addresses and no DNS name.
+    use kube_tls_bootstrap::pki::{CertificateRequest, KeyUsage};
+    let csr = CertificateRequest::from_pem(
+        &std::fs::read("tests/data/pki/corpus/kubelet-serving-p256-ip-only.csr.pem").unwrap(),
+    )
+    .unwrap();
+    let serving = ca()
+        .sign(
+            &csr,
+            &[KeyUsage::DigitalSignature, KeyUsage::ServerAuth],
+            None,
+            3600,
+            now().timestamp(),
+            &[0x43; 16],
+        )
+        .unwrap();
+    let leaf = Certificate::from_der(serving.der()).unwrap();
+    let mut t = Template::client("node-b");
+    t.ip_addresses = vec!["192.168.1.7".parse().unwrap()];
+    assert_eq!(t.satisfied_by(&leaf), Ok(()));
+    t.ip_addresses.push("10.0.0.9".parse().unwrap());
+    assert_eq!(
+        t.satisfied_by(&leaf).unwrap_err(),
+        "Current certificate is missing requested IP addresses [10.0.0.9]"
+    );
 }
 
 proptest! {
