@@ -172,6 +172,21 @@ fn serving_template_from_addresses() {
     let ips: Vec<String> = ips.iter().map(|i| i.to_string()).collect();
     // Sorted by Go's text form: "1.2.3.4" < "10.0.0.10" < "10.0.0.9" < "fd00::1".
     assert_eq!(ips, ["1.2.3.4", "10.0.0.10", "10.0.0.9", "fd00::1"]);
+    // ParseIPSloppy: leading zeros are decimal; at most three digits a part, digits only.
+    use kube_tls_bootstrap::kubelet::rotation::parse_ip_sloppy;
+    let sloppy = |s: &str| parse_ip_sloppy(s).map(|i| i.to_string());
+    assert_eq!(sloppy("010.001.0.09").as_deref(), Some("10.1.0.9"));
+    for bad in [
+        "1.2.3.0004",
+        "1.2.3.+4",
+        "1..2.3",
+        "1.2.3.a",
+        "1.2.3",
+        "1.2.3.4.5",
+        "1.2.3.256",
+    ] {
+        assert_eq!(sloppy(bad), None, "{bad}");
+    }
     // No IP: no template, unless DNS-only is allowed.
     let dns_only = [a("Hostname", "node-1")];
     assert_eq!(Template::serving("node-1", &dns_only, false), None);

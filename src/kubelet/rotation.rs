@@ -218,9 +218,8 @@ pub fn addresses_to_hostnames_and_ips(addresses: &[NodeAddress]) -> (Vec<String>
                     dns.push(a.address.clone());
                 }
             }
-            "ExternalIP" | "InternalIP" if parse_ip_sloppy(&a.address).is_some() => {
-                ip_texts.push(a.address.clone());
-            }
+            // An address that is not an IP is dropped where the texts are parsed below.
+            "ExternalIP" | "InternalIP" => ip_texts.push(a.address.clone()),
             "ExternalDNS" | "InternalDNS" => dns.push(a.address.clone()),
             _ => {}
         }
