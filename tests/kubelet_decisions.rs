@@ -248,6 +248,35 @@ fn template_satisfaction_texts() {
         t.satisfied_by(&leaf).unwrap_err(),
         "Current certificate is missing requested IP addresses [10.0.0.9]"
     );
+
+    // IPv6 SANs count as well as IPv4 ones.
+    let v6: std::net::IpAddr = "fd00::12".parse().unwrap();
+    let pem = kube_tls_bootstrap::pki::kubelet::serving_csr_pem(
+        &key(4),
+        "node-c",
+        &["node-c".to_owned()],
+        &[v6, "10.0.0.12".parse().unwrap()],
+    )
+    .unwrap();
+    let csr = CertificateRequest::from_pem(pem.as_bytes()).unwrap();
+    let serving = ca()
+        .sign(
+            &csr,
+            &[KeyUsage::DigitalSignature, KeyUsage::ServerAuth],
+            None,
+            3600,
+            now().timestamp(),
+            &[0x44; 16],
+        )
+        .unwrap();
+    let leaf = Certificate::from_der(serving.der()).unwrap();
+    let (dns, ips) = kube_tls_bootstrap::kubelet::rotation::leaf_sans(&leaf);
+    assert_eq!(dns, ["node-c"]);
+    let ips: Vec<String> = ips.iter().map(|i| i.to_string()).collect();
+    assert_eq!(ips, ["fd00::12", "10.0.0.12"]);
+    let mut t = Template::client("node-c");
+    t.ip_addresses = vec![v6];
+    assert_eq!(t.satisfied_by(&leaf), Ok(()));
 }
 
 proptest! {

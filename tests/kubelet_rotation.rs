@@ -520,13 +520,42 @@ fn serving_certificate_follows_the_node_addresses() {
         h.machine.rotation_deadline(KeyPurpose::Client),
         Some(deadline)
     );
+    // Fewer addresses than requested: the certificate still satisfies the template, nothing
+    // happens although the template is not the one last requested.
+    let changed = "kubernetes.io/kubelet-serving: Certificate template changed, rotating";
+    h.input(Input::NodeAddresses(vec![
+        NodeAddress::new("Hostname", "node-1"),
+        NodeAddress::new("InternalIP", "10.0.0.12"),
+    ]));
+    assert!(!h.has_log(changed));
+    assert_eq!(h.server.creates(), creates);
     h.input(Input::NodeAddresses(vec![
         NodeAddress::new("Hostname", "node-1"),
         NodeAddress::new("InternalIP", "10.0.0.13"),
     ]));
     assert!(h.has_log("kubernetes.io/kubelet-serving: Current certificate is missing requested IP addresses [10.0.0.13]"));
-    assert!(h.has_log("kubernetes.io/kubelet-serving: Certificate template changed, rotating"));
+    assert!(h.has_log(changed));
     assert_eq!(h.server.creates(), creates + 1);
+    // Another change while that request waits: the wait ends as a timeout and the next attempt,
+    // after the back-off, asks for the new address.
+    h.input(Input::NodeAddresses(vec![
+        NodeAddress::new("Hostname", "node-1"),
+        NodeAddress::new("InternalIP", "10.0.0.14"),
+    ]));
+    assert!(h.has_log(
+        "kubernetes.io/kubelet-serving: certificate request was not signed: timed out waiting for the condition"
+    ));
+    h.advance(Duration::from_secs(4));
+    assert_eq!(h.server.creates(), creates + 2);
+    let (_, csr) = h.server.last_create();
+    let req = kube_tls_bootstrap::pki::CertificateRequest::from_pem(&csr.spec.request).unwrap();
+    let ips: Vec<String> = req
+        .subject_alt_names()
+        .ip_addresses
+        .iter()
+        .map(|i| i.to_string())
+        .collect();
+    assert_eq!(ips, ["10.0.0.14"]);
 }
 
 #[test]
