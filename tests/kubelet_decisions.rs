@@ -337,6 +337,27 @@ fn compatibility_refuses_other_pem_blocks_and_names_go_errors_by_key_kind() {
             .to_string(),
         "unable to parse original csr: PEM block type must be CERTIFICATE REQUEST"
     );
+    // An existing object that already carries a certificate: usable through its NotAfter.
+    let mut issued = ours.clone();
+    let cert = issue(&ca(), &ours_key, "node-1", at, 3600);
+    issued.status.certificate = cert.into_bytes();
+    let not_after = at.add_seconds(3600);
+    assert_eq!(
+        ensure_compatible(&issued, &ours, ours_key.public_key(), not_after)
+            .map_err(|e| e.to_string()),
+        Ok(())
+    );
+    assert_eq!(
+        ensure_compatible(
+            &issued,
+            &ours,
+            ours_key.public_key(),
+            not_after.add_seconds(1)
+        )
+        .unwrap_err()
+        .to_string(),
+        "one of the certificates for the CSR has expired: 2026-12-01 10:00:00 +0000 UTC"
+    );
     // Our key of another kind: Go's verification error for that kind.
     for (file, text) in [
         (
