@@ -128,15 +128,13 @@ impl DigestIndex {
             owners: vec![0; self.tags.len()],
             duplicates: Vec::new(),
         };
-        let slot_bytes = size_of::<u16>() + size_of::<u32>();
-        let regions = (self.tags.len().saturating_mul(slot_bytes) / REGION_BYTES).min(MAX_REGIONS);
-        if regions < 2 {
+        let regions = regions(self.tags.len());
+        if regions == 1 {
             for (i, &hash) in hashes.iter().enumerate() {
                 self.insert(&mut filled, hash, i, &same_token);
             }
             return filled;
         }
-        let regions: usize = 1 << regions.ilog2();
         // A power of two; the first slot grows with the hash, so the hash's top bits pick a run
         // of slots.
         let shift = 64 - regions.ilog2();
@@ -204,6 +202,15 @@ impl DigestIndex {
     }
 }
 
+/// How many regions [`DigestIndex::insert_all`] fills a table of `slots` slots in: a power of
+/// two, each region holding about [`REGION_BYTES`] of tags and owners, at most [`MAX_REGIONS`];
+/// 1 (fill in order) when the table is under two regions.
+fn regions(slots: usize) -> usize {
+    let slot_bytes = size_of::<u16>() + size_of::<u32>();
+    let regions = (slots.saturating_mul(slot_bytes) / REGION_BYTES).min(MAX_REGIONS);
+    if regions < 2 { 1 } else { 1 << regions.ilog2() }
+}
+
 /// SipHash-1-3: the keyed pseudo-random function Rust's `HashMap` (and Python's `dict`) use
 /// against chosen inputs; one compression and three finalisation rounds.
 fn siphash13(key: [u64; 2], message: &[u8]) -> u64 {
@@ -229,8 +236,10 @@ fn siphash<const C: usize, const D: usize>(key: [u64; 2], message: &[u8]) -> u64
     }
     let mut last = [0u8; 8];
     last[..tail.len()].copy_from_slice(tail);
-    // The length's low byte goes in the last word's top byte (the specification's `b`).
-    let m = u64::from_le_bytes(last) | (message.len() as u64) << 56;
+    // The length's low byte goes in the last word's top byte (the specification's `b`); the
+    // tail is at most seven bytes, so it never reaches it.
+    last[7] = message.len() as u8;
+    let m = u64::from_le_bytes(last);
     v[3] ^= m;
     for _ in 0..C {
         sip_round(&mut v);
@@ -298,6 +307,48 @@ mod tests {
     }
 
     #[test]
+    fn the_keyed_hash_is_siphash_1_3_under_the_folded_key() {
+        // std's `DefaultHasher::new()` is SipHash-1-3 under the zero key (a second opinion,
+        // though std does not promise the algorithm), and `write` feeds the bytes as they are.
+        let long: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(91)).collect();
+        for len in 0..long.len() {
+            let mut std = std::hash::DefaultHasher::new();
+            std::hash::Hasher::write(&mut std, &long[..len]);
+            assert_eq!(
+                siphash13([0, 0], &long[..len]),
+                std::hash::Hasher::finish(&std),
+                "length {len}"
+            );
+        }
+        // Under a key, pinned (values from an independent SipHash-1-3): `hash` is SipHash-1-3
+        // of the token under the index's key.
+        let material: [u8; 32] = std::array::from_fn(|i| u8::try_from(i * 7 + 1).unwrap_or(0));
+        let index = DigestIndex::with_capacity(3, &material);
+        assert_eq!(
+            index.hash(b"07401b.f395accd246ae52d"),
+            0x3285_0ee7_32d8_2f11
+        );
+        assert_eq!(index.hash(b""), 0x8121_adfe_d196_6a00);
+        assert_ne!(index.hash(b"a"), index.hash(b"b"));
+    }
+
+    #[test]
+    fn a_table_is_filled_in_regions_of_64_kib_of_tags_and_owners() {
+        // Six bytes a slot (a 16-bit tag and a 32-bit owner); under two regions, in order.
+        assert_eq!(REGION_BYTES, 65_536);
+        assert_eq!(regions(0), 1);
+        assert_eq!(regions(16_384), 1); // 96 KiB
+        assert_eq!(regions(21_845), 1); // 131 070 bytes
+        assert_eq!(regions(21_846), 2); // 131 076 bytes
+        assert_eq!(regions(43_690), 2); // 3.99 regions: rounded down to a power of two
+        assert_eq!(regions(43_691), 4);
+        assert_eq!(regions(120_001), 8); // 10.98 regions
+        assert_eq!(regions(1_333_334), 64); // a million tokens: 122 regions
+        assert_eq!(regions(usize::MAX), MAX_REGIONS);
+        assert_eq!(MAX_REGIONS, 4096);
+    }
+
+    #[test]
     fn colliding_slots_and_tags_stay_apart() {
         // Same first slot and same tag, different tokens; then a different tag; all probing
         // past the end of the table and wrapping around (low hash bits all ones).
@@ -346,7 +397,7 @@ mod tests {
         let hashes: Vec<u64> = (0..90_000).map(|i| hash_of(token_of(i))).collect();
         let same = |i: usize, j: usize| token_of(i) == token_of(j);
         let mut by_region = DigestIndex::with_capacity(hashes.len(), &[3; 32]);
-        assert!(by_region.tags.len() * 6 / REGION_BYTES >= 8);
+        assert_eq!(regions(by_region.tags.len()), 8);
         assert_eq!(by_region.tags.len(), 120_001);
         let filled = by_region.insert_all(&hashes, same);
         let mut in_order = DigestIndex::with_capacity(hashes.len(), &[3; 32]);
