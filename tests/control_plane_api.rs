@@ -729,32 +729,10 @@ fn only_controllers_that_can_act_are_woken() {
     let mut o = kubelet_object(2, "node-2");
     o.spec.signer_name = "example.com/other".into();
     let other = created_name(&h.create(bearer("admin-token"), o));
-    let approved = kubectl::certificate(
-        &h.get(&other),
-        kubectl::CertificateCommand::Approve,
-        false,
-        h.now.timestamp(),
-    )
-    .unwrap();
-    let reply = h.call(
-        bearer("admin-token"),
-        Operation::UpdateApproval(Box::new(approved.update.unwrap())),
-    );
-    assert_eq!(reply.code(), 200);
+    h.approve(&other);
     assert_eq!(h.cp.poll_timeout(), Some(hour));
     // Approving the kubelet request wakes its signer at once.
-    let approved = kubectl::certificate(
-        &h.get(&name),
-        kubectl::CertificateCommand::Approve,
-        false,
-        h.now.timestamp(),
-    )
-    .unwrap();
-    let reply = h.call(
-        bearer("admin-token"),
-        Operation::UpdateApproval(Box::new(approved.update.unwrap())),
-    );
-    assert_eq!(reply.code(), 200);
+    h.approve(&name);
     assert_eq!(h.cp.poll_timeout(), Some(h.now));
     // A policy write is reported to the caller as a storage change.
     let reply = h.call(

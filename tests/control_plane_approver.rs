@@ -103,19 +103,7 @@ fn only_the_kubelet_client_signer_is_auto_approved() {
     assert!(h.events_of(EventKind::Approved).is_empty());
     assert_eq!(h.cp.poll_timeout(), Some(h.now + Duration::from_hours(1)));
     // Approved by hand, the in-process signer issues it: its checks passed.
-    let current = h.get(&name);
-    let outcome = kube_tls_bootstrap::csr::kubectl::certificate(
-        &current,
-        kube_tls_bootstrap::csr::kubectl::CertificateCommand::Approve,
-        false,
-        h.now.timestamp(),
-    )
-    .unwrap();
-    let reply = h.call(
-        bearer("admin-token"),
-        Operation::UpdateApproval(Box::new(outcome.update.unwrap())),
-    );
-    assert_eq!(reply.code(), 200);
+    h.approve(&name);
     h.settle();
     assert!(!h.get(&name).status.certificate.is_empty());
 }

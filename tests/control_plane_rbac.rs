@@ -28,6 +28,19 @@ fn role(name: &str, rules: Vec<PolicyRule>) -> ClusterRole {
     }
 }
 
+/// A ClusterRole named "aggregated" with no rules of its own, aggregating those labelled a=b.
+fn aggregated_role() -> ClusterRole {
+    ClusterRole {
+        aggregation_rule: Some(AggregationRule {
+            cluster_role_selectors: vec![LabelSelector {
+                match_labels: BTreeMap::from([("a".to_owned(), "b".to_owned())]),
+                ..LabelSelector::default()
+            }],
+        }),
+        ..role("aggregated", Vec::new())
+    }
+}
+
 fn grant_to_joe(h: &mut Harness, role_name: &str, rules: Vec<PolicyRule>) {
     let created = h.call(
         bearer("admin-token"),
@@ -164,13 +177,7 @@ fn a_role_may_not_hold_what_its_creator_lacks() {
     );
 
     // An aggregation rule needs cluster-admin even with no rules.
-    let mut aggregated = role("aggregated", Vec::new());
-    aggregated.aggregation_rule = Some(AggregationRule {
-        cluster_role_selectors: vec![LabelSelector {
-            match_labels: BTreeMap::from([("a".to_owned(), "b".to_owned())]),
-            ..LabelSelector::default()
-        }],
-    });
+    let aggregated = aggregated_role();
     let reply = h.call(
         bearer("joe-token"),
         Operation::CreateClusterRole(Box::new(aggregated)),
@@ -257,13 +264,7 @@ fn an_aggregation_rule_needs_every_verb_on_every_resource_not_only_every_url() {
                 .resources(["*"]),
         ],
     );
-    let mut aggregated = role("aggregated", Vec::new());
-    aggregated.aggregation_rule = Some(AggregationRule {
-        cluster_role_selectors: vec![LabelSelector {
-            match_labels: BTreeMap::from([("a".to_owned(), "b".to_owned())]),
-            ..LabelSelector::default()
-        }],
-    });
+    let mut aggregated = aggregated_role();
     let reply = h.call(
         bearer("joe-token"),
         Operation::CreateClusterRole(Box::new(aggregated.clone())),

@@ -32,24 +32,8 @@ fn create_and_approve(
     let mut o = object(pem, signers::KUBE_APISERVER_CLIENT, usages);
     o.spec.expiration_seconds = seconds;
     let name = created_name(&h.create(bearer("admin-token"), o));
-    approve(h, &name);
+    h.approve(&name);
     name
-}
-
-fn approve(h: &mut Harness, name: &str) {
-    let current = h.get(name);
-    let outcome = kubectl::certificate(
-        &current,
-        kubectl::CertificateCommand::Approve,
-        false,
-        h.now.timestamp(),
-    )
-    .unwrap();
-    let reply = h.call(
-        bearer("admin-token"),
-        Operation::UpdateApproval(Box::new(outcome.update.unwrap())),
-    );
-    assert_eq!(reply.code(), 200, "{reply:?}");
 }
 
 fn issued(h: &Harness, name: &str) -> pki::Certificate {
@@ -124,7 +108,7 @@ fn validation_failures_add_failed_and_are_never_signed() {
     );
     o.metadata.generate_name = "csr-".into();
     let name = created_name(&h.create(bearer("admin-token"), o));
-    approve(&mut h, &name);
+    h.approve(&name);
     h.settle();
     let csr = h.get(&name);
     assert_eq!(
@@ -175,7 +159,7 @@ fn unapproved_already_failed_and_unknown_signers_are_left_alone() {
             .code(),
         200
     );
-    approve(&mut h, &failed);
+    h.approve(&failed);
     // A signer nobody runs (kubelet-serving is not configured here) and a non-Kubernetes one.
     let o = object(
         &custom_pem(10, "tester", &[]),
@@ -183,7 +167,7 @@ fn unapproved_already_failed_and_unknown_signers_are_left_alone() {
         &CLIENT_USAGES,
     );
     let other = created_name(&h.create(bearer("admin-token"), o));
-    approve(&mut h, &other);
+    h.approve(&other);
     h.advance(Duration::from_secs(60));
     for name in [&pending, &failed, &other] {
         let csr = h.get(name);
@@ -301,7 +285,7 @@ fn a_signature_for_a_deleted_request_is_refused_as_for_a_recreated_one() {
     o.metadata.name = "node-csr-gone".into();
     o.metadata.generate_name.clear();
     assert_eq!(h.create(bearer("admin-token"), o).code(), 201);
-    approve(&mut h, "node-csr-gone");
+    h.approve("node-csr-gone");
     h.settle();
     let ticket = sign_tickets(&h).remove(0);
     let reply = h.call(
@@ -355,7 +339,7 @@ fn a_signature_for_a_recreated_request_is_refused() {
     o.metadata.generate_name.clear();
     let created = h.create(bearer("admin-token"), o.clone());
     assert_eq!(created.code(), 201);
-    approve(&mut h, "node-csr-fixed");
+    h.approve("node-csr-fixed");
     h.settle();
     let ticket = sign_tickets(&h).remove(0);
     // Deleted and re-created under the same name (and approved again) before the answer.
@@ -367,7 +351,7 @@ fn a_signature_for_a_recreated_request_is_refused() {
     );
     assert!(matches!(reply, Reply::Status(ref s) if s.code == 200));
     assert_eq!(h.create(bearer("admin-token"), o).code(), 201);
-    approve(&mut h, "node-csr-fixed");
+    h.approve("node-csr-fixed");
     let signature = ca().key().sign(ticket.certificate.tbs_der()).unwrap();
     h.input(Input::Signature {
         ticket: ticket.id,

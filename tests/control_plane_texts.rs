@@ -14,7 +14,6 @@ use kube_tls_bootstrap::control_plane::{
     ApproverMode, EventKind, Input, Output, ReviewTicket, SignTicket, SignerConfig, SignerKey,
     TicketId, Verdict,
 };
-use kube_tls_bootstrap::csr::kubectl;
 use kube_tls_bootstrap::pki::{Issuer, KeyUsage, KnownSigner, signers};
 use kube_tls_bootstrap::rbac::bootstrap::{CERTIFICATE_CONTROLLER, NODE_BOOTSTRAPPER, NODECLIENT};
 use support::*;
@@ -58,21 +57,6 @@ fn bootstrappers_may_create(h: &mut Harness) {
     assert_eq!(reply.code(), 201, "{reply:?}");
 }
 
-fn approve(h: &mut Harness, name: &str) {
-    let outcome = kubectl::certificate(
-        &h.get(name),
-        kubectl::CertificateCommand::Approve,
-        false,
-        h.now.timestamp(),
-    )
-    .unwrap();
-    let reply = h.call(
-        bearer("admin-token"),
-        Operation::UpdateApproval(Box::new(outcome.update.unwrap())),
-    );
-    assert_eq!(reply.code(), 200, "{reply:?}");
-}
-
 fn messages(h: &Harness, kind: EventKind) -> Vec<String> {
     h.events_of(kind)
         .into_iter()
@@ -112,7 +96,7 @@ fn the_signer_reports_a_refused_certificate_and_retries() {
         &CLIENT_USAGES,
     );
     let name = created_name(&h.create(bearer("admin-token"), o));
-    approve(&mut h, &name);
+    h.approve(&name);
     h.settle();
     assert_eq!(
         messages(&h, EventKind::ControllerError),
@@ -133,7 +117,7 @@ fn the_signer_reports_a_refused_failure_condition_and_retries() {
         &[KeyUsage::DigitalSignature, KeyUsage::ServerAuth],
     );
     let name = created_name(&h.create(bearer("admin-token"), o));
-    approve(&mut h, &name);
+    h.approve(&name);
     h.settle();
     assert_eq!(
         messages(&h, EventKind::ControllerError),
@@ -191,7 +175,7 @@ fn answers_to_unknown_or_mismatched_tickets_are_refused() {
         &CLIENT_USAGES,
     );
     let name = created_name(&h.create(bearer("admin-token"), o));
-    approve(&mut h, &name);
+    h.approve(&name);
     h.settle();
     let sign = sign_tickets(&h).remove(0);
     // A verdict sent with a sign ticket's id: refused, and the ticket is used up.
@@ -216,7 +200,7 @@ fn a_verdict_after_the_admin_decided_is_refused() {
     let name = created_name(&h.create(bearer("bootstrap-token"), kubelet_object(5, "node-1")));
     h.settle();
     let review = review_tickets(&h).remove(0);
-    approve(&mut h, &name);
+    h.approve(&name);
     h.input(Input::Verdict {
         ticket: review.id,
         verdict: Verdict::Deny {
@@ -246,7 +230,7 @@ fn a_signature_after_the_certificate_was_set_is_refused() {
         &CLIENT_USAGES,
     );
     let name = created_name(&h.create(bearer("admin-token"), o));
-    approve(&mut h, &name);
+    h.approve(&name);
     h.settle();
     let ticket = sign_tickets(&h).remove(0);
     let signature = ca().key().sign(ticket.certificate.tbs_der()).unwrap();

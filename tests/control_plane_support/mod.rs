@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use kube_tls_bootstrap::api::{Credential, Operation, Reply, Request, RequestId};
 use kube_tls_bootstrap::control_plane::{Config, ControlPlane, Event, EventKind, Input, Output};
-use kube_tls_bootstrap::csr::{CertificateSigningRequest, Usage};
+use kube_tls_bootstrap::csr::{CertificateSigningRequest, Usage, kubectl};
 use kube_tls_bootstrap::identity::TokenFile;
 use kube_tls_bootstrap::pki::name::Subject;
 use kube_tls_bootstrap::pki::request::SubjectAltNames;
@@ -202,6 +202,22 @@ impl Harness {
 
     pub fn get(&self, name: &str) -> CertificateSigningRequest {
         self.cp.certificate_signing_request(name).unwrap().clone()
+    }
+
+    /// `kubectl certificate approve <name>` as the admin, which must succeed.
+    pub fn approve(&mut self, name: &str) {
+        let outcome = kubectl::certificate(
+            &self.get(name),
+            kubectl::CertificateCommand::Approve,
+            false,
+            self.now.timestamp(),
+        )
+        .unwrap();
+        let reply = self.call(
+            bearer("admin-token"),
+            Operation::UpdateApproval(Box::new(outcome.update.unwrap())),
+        );
+        assert_eq!(reply.code(), 200, "{reply:?}");
     }
 }
 
