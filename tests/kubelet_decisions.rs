@@ -225,21 +225,19 @@ fn template_satisfaction_texts() {
     // A serving certificate with an IP address SAN only, against a template that asks for IP
     // addresses and no DNS name.
     use kube_tls_bootstrap::pki::{CertificateRequest, KeyUsage};
+    // The CA signs a serving request for an hour, with its own serial.
+    let serving_leaf = |csr: &CertificateRequest, serial: u8| {
+        let usages = [KeyUsage::DigitalSignature, KeyUsage::ServerAuth];
+        let issued = ca()
+            .sign(csr, &usages, None, 3600, now().timestamp(), &[serial; 16])
+            .unwrap();
+        Certificate::from_der(issued.der()).unwrap()
+    };
     let csr = CertificateRequest::from_pem(
         &std::fs::read("tests/data/pki/corpus/kubelet-serving-p256-ip-only.csr.pem").unwrap(),
     )
     .unwrap();
-    let serving = ca()
-        .sign(
-            &csr,
-            &[KeyUsage::DigitalSignature, KeyUsage::ServerAuth],
-            None,
-            3600,
-            now().timestamp(),
-            &[0x43; 16],
-        )
-        .unwrap();
-    let leaf = Certificate::from_der(serving.der()).unwrap();
+    let leaf = serving_leaf(&csr, 0x43);
     let mut t = Template::client("node-b");
     t.ip_addresses = vec!["192.168.1.7".parse().unwrap()];
     assert_eq!(t.satisfied_by(&leaf), Ok(()));
@@ -258,18 +256,7 @@ fn template_satisfaction_texts() {
         &[v6, "10.0.0.12".parse().unwrap()],
     )
     .unwrap();
-    let csr = CertificateRequest::from_pem(pem.as_bytes()).unwrap();
-    let serving = ca()
-        .sign(
-            &csr,
-            &[KeyUsage::DigitalSignature, KeyUsage::ServerAuth],
-            None,
-            3600,
-            now().timestamp(),
-            &[0x44; 16],
-        )
-        .unwrap();
-    let leaf = Certificate::from_der(serving.der()).unwrap();
+    let leaf = serving_leaf(&CertificateRequest::from_pem(pem.as_bytes()).unwrap(), 0x44);
     let (dns, ips) = kube_tls_bootstrap::kubelet::rotation::leaf_sans(&leaf);
     assert_eq!(dns, ["node-c"]);
     let ips: Vec<String> = ips.iter().map(|i| i.to_string()).collect();

@@ -315,16 +315,8 @@ fn an_expired_kubeconfig_is_logged_and_bootstrapped_again() {
         "/var/lib/kubelet/pki/kubelet-client-current.pem",
         "/var/lib/kubelet/pki/p.pem",
     );
-    use kube_tls_bootstrap::kubeconfig::{
-        CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
-    };
-    let c = ClientConfig {
-        server: "https://10.0.0.1:6443".into(),
-        tls_server_name: String::new(),
-        insecure_skip_tls_verify: false,
-        certificate_authority: CertificateAuthority::System,
-        credential: KCred::None,
-    };
+    use kube_tls_bootstrap::kubeconfig::{CertificateAuthority, Kubeconfig};
+    let c = client_config(CertificateAuthority::System);
     d.insert_file(
         "/etc/kubernetes/kubelet.conf",
         Kubeconfig::after_bootstrap(&c, "/var/lib/kubelet/pki/kubelet-client-current.pem")

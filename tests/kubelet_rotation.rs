@@ -338,16 +338,10 @@ fn node_with_kubeconfig(pem: &str, k: &kube_tls_bootstrap::pki::PrivateKey) -> (
     );
     let mut conf = String::new();
     {
-        use kube_tls_bootstrap::kubeconfig::{
-            CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
-        };
-        let c = ClientConfig {
-            server: "https://10.0.0.1:6443".into(),
-            tls_server_name: String::new(),
-            insecure_skip_tls_verify: false,
-            certificate_authority: CertificateAuthority::File("/etc/kubernetes/pki/ca.crt".into()),
-            credential: KCred::None,
-        };
+        use kube_tls_bootstrap::kubeconfig::{CertificateAuthority, Kubeconfig};
+        let c = client_config(CertificateAuthority::File(
+            "/etc/kubernetes/pki/ca.crt".into(),
+        ));
         conf.push_str(
             &Kubeconfig::after_bootstrap(&c, "/var/lib/kubelet/pki/kubelet-client-current.pem")
                 .to_yaml(),
@@ -384,10 +378,7 @@ fn the_kubeconfig_is_still_valid_at_its_certificates_not_after() {
     let ca = ca();
     let k = key(5);
     let pem = issue(&ca, &k, "node-1", now().timestamp(), 3600);
-    let leaf = kube_tls_bootstrap::pki::certificate::parse_certificates_pem(pem.as_bytes())
-        .unwrap()
-        .remove(0);
-    let not_after = Instant::from(leaf.not_after());
+    let not_after = not_after_of(&pem);
     let (disk, _) = node_with_kubeconfig(&pem, &k);
     let h = Harness::new(config(), disk.clone(), not_after);
     assert!(h.has_log("Current kubeconfig file contents are still valid, no bootstrap necessary"));
@@ -423,16 +414,10 @@ fn stranded_when_the_certificate_expired_and_no_bootstrap_credential_is_left() {
         "/var/lib/kubelet/pki/kubelet-client-current.pem",
         "/var/lib/kubelet/pki/kubelet-client-2026-12-01-09-00-00.pem",
     );
-    use kube_tls_bootstrap::kubeconfig::{
-        CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
-    };
-    let c = ClientConfig {
-        server: "https://10.0.0.1:6443".into(),
-        tls_server_name: String::new(),
-        insecure_skip_tls_verify: false,
-        certificate_authority: CertificateAuthority::File("/etc/kubernetes/pki/ca.crt".into()),
-        credential: KCred::None,
-    };
+    use kube_tls_bootstrap::kubeconfig::{CertificateAuthority, Kubeconfig};
+    let c = client_config(CertificateAuthority::File(
+        "/etc/kubernetes/pki/ca.crt".into(),
+    ));
     disk.insert_file(
         "/etc/kubernetes/kubelet.conf",
         Kubeconfig::after_bootstrap(&c, "/var/lib/kubelet/pki/kubelet-client-current.pem")
@@ -608,16 +593,8 @@ fn an_expired_certificate_with_a_bootstrap_kubeconfig_exits_for_a_restart() {
         "/etc/kubernetes/pki/kubelet.pem",
         format!("{pem}{}", k.to_pem()),
     );
-    use kube_tls_bootstrap::kubeconfig::{
-        CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
-    };
-    let c = ClientConfig {
-        server: "https://10.0.0.1:6443".into(),
-        tls_server_name: String::new(),
-        insecure_skip_tls_verify: false,
-        certificate_authority: CertificateAuthority::System,
-        credential: KCred::None,
-    };
+    use kube_tls_bootstrap::kubeconfig::{CertificateAuthority, Kubeconfig};
+    let c = client_config(CertificateAuthority::System);
     disk.insert_file(
         "/etc/kubernetes/kubelet.conf",
         Kubeconfig::after_bootstrap(&c, "/etc/kubernetes/pki/kubelet.pem").to_yaml(),
@@ -769,9 +746,7 @@ fn a_valid_current_pair_is_used_when_the_bootstrap_certificate_has_expired() {
     // No kubeconfig; the bootstrap kubeconfig authenticates with a client certificate that has
     // expired; the certificate directory holds a valid pair. The node runs on that pair: it is
     // not stranded, and nothing is requested.
-    use kube_tls_bootstrap::kubeconfig::{
-        CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
-    };
+    use kube_tls_bootstrap::kubeconfig::{CertificateAuthority, Kubeconfig};
     let ca = ca();
     let (old_key, k) = (key(6), key(7));
     let expired = issue(&ca, &old_key, "node-1", now().timestamp(), 3600);
@@ -781,13 +756,9 @@ fn a_valid_current_pair_is_used_when_the_bootstrap_certificate_has_expired() {
         "/etc/kubernetes/pki/old.pem",
         format!("{expired}{}", old_key.to_pem()),
     );
-    let c = ClientConfig {
-        server: "https://10.0.0.1:6443".into(),
-        tls_server_name: String::new(),
-        insecure_skip_tls_verify: false,
-        certificate_authority: CertificateAuthority::File("/etc/kubernetes/pki/ca.crt".into()),
-        credential: KCred::None,
-    };
+    let c = client_config(CertificateAuthority::File(
+        "/etc/kubernetes/pki/ca.crt".into(),
+    ));
     disk.insert_file(
         "/etc/kubernetes/bootstrap-kubelet.conf",
         Kubeconfig::after_bootstrap(&c, "/etc/kubernetes/pki/old.pem").to_yaml(),
@@ -814,10 +785,7 @@ fn an_existing_serving_pair_is_used_before_its_not_after() {
     let ca = ca();
     let k = key(8);
     let pem = issue(&ca, &k, "node-1", now().timestamp(), 3600);
-    let leaf = kube_tls_bootstrap::pki::certificate::parse_certificates_pem(pem.as_bytes())
-        .unwrap()
-        .remove(0);
-    let not_after = Instant::from(leaf.not_after());
+    let not_after = not_after_of(&pem);
     let mut disk = Disk::new();
     disk.insert_file(
         "/etc/kubernetes/bootstrap-kubelet.conf",
@@ -857,16 +825,8 @@ fn node_with_pair_files(
     k: &kube_tls_bootstrap::pki::PrivateKey,
     bootstrap: Option<(&str, &kube_tls_bootstrap::pki::PrivateKey)>,
 ) -> Disk {
-    use kube_tls_bootstrap::kubeconfig::{
-        CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
-    };
-    let c = ClientConfig {
-        server: "https://10.0.0.1:6443".into(),
-        tls_server_name: String::new(),
-        insecure_skip_tls_verify: false,
-        certificate_authority: CertificateAuthority::System,
-        credential: KCred::None,
-    };
+    use kube_tls_bootstrap::kubeconfig::{CertificateAuthority, Kubeconfig};
+    let c = client_config(CertificateAuthority::System);
     let mut disk = Disk::new();
     disk.insert_file(
         "/etc/kubernetes/pki/kubelet.pem",

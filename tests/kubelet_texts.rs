@@ -9,9 +9,7 @@
 mod kubelet_common;
 
 use kube_tls_bootstrap::api::{GroupResource, Status};
-use kube_tls_bootstrap::kubeconfig::{
-    CertificateAuthority, ClientConfig, Credential as KCred, Kubeconfig,
-};
+use kube_tls_bootstrap::kubeconfig::{CertificateAuthority, Kubeconfig};
 use kube_tls_bootstrap::kubelet::{Config, Disk, Level, Machine, Mode, State};
 use kube_tls_bootstrap::pki::{kubelet, name::Subject, node_csr_name};
 use kube_tls_bootstrap::time::Duration;
@@ -56,13 +54,9 @@ fn start(config: Config, disk: Disk, prepare: impl FnOnce(&mut Server)) -> Harne
 
 /// The kubeconfig client-go writes after a bootstrap, naming `pem` for the client pair.
 fn kubeconfig_naming(pem: &str) -> String {
-    let c = ClientConfig {
-        server: "https://10.0.0.1:6443".into(),
-        tls_server_name: String::new(),
-        insecure_skip_tls_verify: false,
-        certificate_authority: CertificateAuthority::File("/etc/kubernetes/pki/ca.crt".into()),
-        credential: KCred::None,
-    };
+    let c = client_config(CertificateAuthority::File(
+        "/etc/kubernetes/pki/ca.crt".into(),
+    ));
     Kubeconfig::after_bootstrap(&c, pem).to_yaml()
 }
 

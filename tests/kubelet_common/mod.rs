@@ -52,6 +52,28 @@ pub fn issue(
 
 pub mod server;
 
+/// The NotAfter of the first certificate in `pem`.
+pub fn not_after_of(pem: &str) -> Instant {
+    let leaf = kube_tls_bootstrap::pki::certificate::parse_certificates_pem(pem.as_bytes())
+        .unwrap()
+        .remove(0);
+    Instant::from(leaf.not_after())
+}
+
+/// How the kubelet reaches the test cluster's API server: `https://10.0.0.1:6443`, trusting
+/// `ca`, with no credential of its own.
+pub fn client_config(
+    ca: kube_tls_bootstrap::kubeconfig::CertificateAuthority,
+) -> kube_tls_bootstrap::kubeconfig::ClientConfig {
+    kube_tls_bootstrap::kubeconfig::ClientConfig {
+        server: "https://10.0.0.1:6443".into(),
+        tls_server_name: String::new(),
+        insecure_skip_tls_verify: false,
+        certificate_authority: ca,
+        credential: kube_tls_bootstrap::kubeconfig::Credential::None,
+    }
+}
+
 pub const BOOTSTRAP_TOKEN: &str = "abcdef.0123456789abcdef";
 
 /// A bootstrap kubeconfig with a token and the test CA as data.
