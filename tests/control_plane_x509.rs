@@ -118,11 +118,15 @@ fn an_intermediate_outside_its_validity_is_not_a_path() {
     );
 }
 
-fn chain_file(name: &str) -> Certificate {
+/// The bytes of `tests/data/pki/chain/<name>`.
+fn chain_data(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/pki/chain/{name}", env!("CARGO_MANIFEST_DIR"));
     #[allow(clippy::disallowed_methods)] // test data
-    let pem = std::fs::read(path).unwrap();
-    load(&pem)
+    std::fs::read(path).unwrap()
+}
+
+fn chain_file(name: &str) -> Certificate {
+    load(&chain_data(name))
 }
 
 #[test]
@@ -196,12 +200,7 @@ fn the_leaf_is_valid_from_not_before_through_not_after_inclusive() {
 #[test]
 fn a_path_holds_at_most_four_intermediates() {
     let root = chain_file("deep-root.crt");
-    let path = format!(
-        "{}/tests/data/pki/chain/deep-intermediates.pem",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    #[allow(clippy::disallowed_methods)] // test data
-    let intermediates = parse_certificates_pem(&std::fs::read(path).unwrap()).unwrap();
+    let intermediates = parse_certificates_pem(&chain_data("deep-intermediates.pem")).unwrap();
     assert_eq!(intermediates.len(), 5);
     let all: Vec<&Certificate> = intermediates.iter().collect();
     // deep-leaf-4 → deep-4 → … → deep-1 → root: four intermediates.

@@ -269,9 +269,14 @@ fn sip_round(v: &mut [u64; 4]) {
 mod tests {
     use super::*;
 
+    /// Key material 01 08 0f … (seven apart).
+    fn material() -> [u8; 32] {
+        std::array::from_fn(|i| u8::try_from(i * 7 + 1).unwrap_or(0))
+    }
+
     #[test]
     fn the_key_folds_all_256_bits_of_the_key_material() {
-        let material: [u8; 32] = std::array::from_fn(|i| u8::try_from(i * 7 + 1).unwrap_or(0));
+        let material = material();
         let index = DigestIndex::with_capacity(3, &material);
         // The four little-endian words, folded pairwise: every bit of the material counts.
         let words = [
@@ -322,7 +327,7 @@ mod tests {
         }
         // Under a key, pinned (values from an independent SipHash-1-3): `hash` is SipHash-1-3
         // of the token under the index's key.
-        let material: [u8; 32] = std::array::from_fn(|i| u8::try_from(i * 7 + 1).unwrap_or(0));
+        let material = material();
         let index = DigestIndex::with_capacity(3, &material);
         assert_eq!(
             index.hash(b"07401b.f395accd246ae52d"),
